@@ -1,0 +1,68 @@
+"""IAM policy documents built as plain JSON, so tests and the policy pack read exactly what AWS receives."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+Statement = Mapping[str, Any]
+
+
+def document(statements: Sequence[Statement]) -> pulumi.Output[str]:
+    """A policy document; statements may hold Outputs (ARNs), resolved before serialisation."""
+    return pulumi.Output.from_input({"Version": "2012-10-17", "Statement": list(statements)}).apply(
+        lambda doc: json.dumps(doc, sort_keys=True)
+    )
+
+
+def service_trust_policy(service: str, account_id: pulumi.Input[str]) -> pulumi.Output[str]:
+    """Trust for one AWS service principal, confined to our account (confused-deputy protection)."""
+    return document(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": service},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        ]
+    )
+
+
+def role_with_policy(
+    name: str,
+    *,
+    service: str,
+    account_id: pulumi.Input[str],
+    statements: Sequence[Statement],
+    description: str,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+) -> aws.iam.Role:
+    """A service role with one customer-managed policy attached.
+
+    Customer-managed policies (not inline, not AWS-managed) keep every grant visible as its own
+    resource, which is what the policy pack and auditors review.
+    """
+    opts = pulumi.ResourceOptions(parent=parent)
+    role = aws.iam.Role(
+        name,
+        assume_role_policy=service_trust_policy(service, account_id),
+        description=description,
+        max_session_duration=3600,
+        tags=dict(tags),
+        opts=opts,
+    )
+    policy = aws.iam.Policy(
+        f"{name}-policy",
+        description=f"Least-privilege grants for: {description}",
+        policy=document(statements),
+        tags=dict(tags),
+        opts=opts,
+    )
+    aws.iam.RolePolicyAttachment(f"{name}-policy", role=role.name, policy_arn=policy.arn, opts=opts)
+    return role

@@ -1,0 +1,71 @@
+"""Render one stack in-process under the mock engine: the same program `pulumi preview` runs."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime import settings
+from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
+from pulumi.runtime.sync_await import _sync_await
+
+from offline.mocks import AwsMocks
+from offline.monitor import RecordingMonitor, _clean
+from offline.plan import Plan
+from offline.project import ROOT, StackSettings, load_stack
+
+
+def render(
+    stack: str,
+    root: Path = ROOT,
+    *,
+    overrides: dict[str, str] | None = None,
+    stack_file: Path | None = None,
+    secret_keys: set[str] | None = None,
+) -> Plan:
+    """Render `stack` (Pulumi.<stack>.yaml, or `stack_file`), optionally with config `overrides`."""
+    loaded = load_stack(stack, root, stack_file)
+    config = {**loaded.config, **(overrides or {})}
+    secrets = set(loaded.secret_keys) | (secret_keys or set())
+    return render_settings(StackSettings(loaded.project, stack, loaded.main, config, frozenset(secrets)))
+
+
+def render_settings(stack: StackSettings) -> Plan:
+    region = stack.config.get("aws:region", "us-east-1")
+    mocks = AwsMocks(default_region=region)
+    monitor = RecordingMonitor(mocks)
+    _reset(stack)
+    pulumi.runtime.set_mocks(mocks, project=stack.project, stack=stack.stack, preview=True, monitor=monitor)
+    root = settings.get_root_resource()
+
+    def program() -> None:
+        runpy.run_path(str(stack.main), run_name="__main__")
+
+    try:
+        _sync_await(run_pulumi_func(program))
+        outputs = _sync_await(_resolve_outputs(getattr(root, "outputs", {})))
+    finally:
+        settings.ROOT.set(None)
+    return Plan(project=stack.project, stack=stack.stack, resources=monitor.records, outputs=outputs)
+
+
+def _reset(stack: StackSettings) -> None:
+    """Config, root stack and pending work are process globals: clear them so renders do not leak."""
+    settings.reset_options(project=stack.project, stack=stack.stack, preview=True)
+    settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()
+    runtime_config.set_all_config(dict(stack.config), sorted(stack.secret_keys))
+
+
+async def _resolve_outputs(outputs: dict[str, Any]) -> dict[str, Any]:
+    await wait_for_rpcs()
+    resolved: dict[str, Any] = {}
+    for key, value in outputs.items():
+        output = pulumi.Output.from_input(value)
+        result = await output.future(with_unknowns=True)
+        secret_paths: list[str] = []
+        resolved[key] = "[secret]" if await output.is_secret() else _clean(result, key, secret_paths)
+    return resolved

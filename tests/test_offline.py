@@ -1,0 +1,147 @@
+"""The offline engine: plans, the tree, the diff with its stateful warning, and the CLI's exit codes."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi.runtime import rpc
+
+from infra.config import ConfigError
+from offline import cli
+from offline import render as render_module
+from offline.diff import diff_plans, to_markdown
+from offline.monitor import RecordingMonitor, _clean
+from offline.plan import SECRET, Plan, render_tree
+from offline.project import OFFLINE_SECRET, load_stack
+from offline.render import render
+from tests.helpers import stack_config
+
+
+def write_stack(tmp_path: Path, config: dict[str, str]) -> Path:
+    path = tmp_path / "Pulumi.broken.yaml"
+    path.write_text(json.dumps({"config": config}))  # JSON is YAML
+    return path
+
+
+def test_plan_round_trips_through_json(staging_plan: Plan, tmp_path: Path) -> None:
+    staging_plan.write(tmp_path / "plan.json")
+    again = Plan.read(tmp_path / "plan.json")
+    assert again.resources == staging_plan.resources and again.outputs == staging_plan.outputs
+
+
+def test_records_carry_parent_dependencies_and_provider(staging_plan: Plan) -> None:
+    network = staging_plan.one("app-platform:network:Network")
+    vpc = staging_plan.one("aws:ec2/vpc:Vpc")
+    assert vpc.parent == network.urn and not network.custom and vpc.custom
+    subnet = staging_plan.of_type("aws:ec2/subnet:Subnet")[0]
+    assert vpc.urn in subnet.dependencies
+    assert staging_plan.outputs["vpcId"] == vpc.inputs.get("id", staging_plan.outputs["vpcId"])
+    assert str(staging_plan.outputs["vpcId"]).startswith("vpc-")
+
+
+def test_tree_groups_resources_by_component(staging_plan: Plan) -> None:
+    tree = render_tree(staging_plan)
+    assert tree.splitlines()[0] == f"app-platform/staging: {len(staging_plan.resources)} resources"
+    network_total = sum(1 for r in staging_plan.descendants(staging_plan.one("app-platform:network:Network").urn))
+    assert f"app-platform:network:Network  network  ({network_total} resources)" in tree
+    assert "aws:ec2/subnet:Subnet  x6" in tree
+
+
+def test_secure_values_become_secret_placeholders(tmp_path: Path) -> None:
+    raw, _ = stack_config("staging")
+    config = {k: (json.loads(v) if v.startswith("{") else v) for k, v in raw.items()}
+    config["app-platform:secrets"] = {"stripeApiKey": {"secure": "v1:abc"}}
+    settings = load_stack("staging", stack_file=write_stack(tmp_path, config))
+    assert "app-platform:secrets" in settings.secret_keys
+    assert json.loads(settings.config["app-platform:secrets"]) == {"stripeApiKey": OFFLINE_SECRET}
+
+
+def test_monitor_masks_secret_inputs_and_remembers_where() -> None:
+    paths: list[str] = []
+    wrapped = {rpc._special_sig_key: rpc._special_secret_sig, "value": "hunter2"}
+    cleaned = _clean({"secretString": wrapped, "size": 20.0, "arn": rpc.UNKNOWN}, "", paths)
+    assert cleaned == {"secretString": SECRET, "size": 20, "arn": "[unknown]"}
+    assert paths == ["secretString"]
+
+
+def test_invalid_config_fails_before_any_resource(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    raw, _ = stack_config("production", database={"backupRetentionDays": 7})
+    config = {k: (json.loads(v) if v.startswith("{") else v) for k, v in raw.items()}
+    monitors: list[RecordingMonitor] = []
+
+    def recording(mocks: Any) -> RecordingMonitor:
+        monitors.append(RecordingMonitor(mocks))
+        return monitors[-1]
+
+    monkeypatch.setattr(render_module, "RecordingMonitor", recording)
+    with pytest.raises(ConfigError, match=r"app-platform:database\.backupRetentionDays = 7"):
+        render("production", stack_file=write_stack(tmp_path, config))
+    assert monitors and monitors[0].records == []
+
+
+def test_in_place_change_is_an_update(staging_plan: Plan) -> None:
+    raw, secrets = stack_config("staging", logRetentionDays="60")
+    changed = render_module.render_settings(
+        render_module.StackSettings("app-platform", "staging", render_module.ROOT / "infra", raw, frozenset(secrets))
+    )
+    result = diff_plans(staging_plan, changed)
+    group = next(c for c in result.changes if c.name == "network-flow-logs" and c.type.endswith("LogGroup"))
+    assert group.action == "update" and [p.path for p in group.changes] == ["retentionInDays"]
+    assert not result.destructive
+    assert "No changes." in to_markdown(diff_plans(staging_plan, staging_plan))
+
+
+def test_stateful_replacement_and_deletion_are_flagged_first(staging_plan: Plan) -> None:
+    head = copy.deepcopy(staging_plan)
+    key = next(r for r in head.resources if r.type == "aws:kms/key:Key")
+    key.inputs["customerMasterKeySpec"] = "RSA_2048"
+    head.resources = [r for r in head.resources if not r.type.endswith("logGroup:LogGroup")]
+    result = diff_plans(staging_plan, head)
+    assert [(c.type, c.action) for c in result.destructive] == [
+        ("aws:kms/key:Key", "replace"),
+        ("aws:cloudwatch/logGroup:LogGroup", "delete"),
+    ]
+    markdown = to_markdown(result)
+    assert markdown.index("[!CAUTION]") < markdown.index("to create")
+    assert "**REPLACE** `aws:kms/key:Key` `logs` (because of `customerMasterKeySpec`)" in markdown
+
+
+def test_an_aliased_rename_is_not_a_deletion(staging_plan: Plan) -> None:
+    head = copy.deepcopy(staging_plan)
+    group = next(r for r in head.resources if r.type.endswith("logGroup:LogGroup"))
+    old_urn = group.urn
+    group.urn = old_urn.replace("network-flow-logs", "vpc-flow-logs")
+    group.aliases = [old_urn]
+    assert not diff_plans(staging_plan, head).destructive
+
+
+def test_cli_preview_prints_tree_and_writes_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["preview", "staging", "--out", str(tmp_path)]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert "app-platform:network:Network" in out
+    assert Plan.read(tmp_path / "staging.plan.json").stack == "staging"
+
+
+def test_cli_exit_codes(tmp_path: Path, staging_plan: Plan, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["preview", "nosuchstack", "--out", str(tmp_path)]) == cli.EXIT_CONFIG
+    assert "stacks here: production, staging" in capsys.readouterr().err
+    head = copy.deepcopy(staging_plan)
+    head.resources = [r for r in head.resources if r.type != "aws:kms/key:Key"]
+    staging_plan.write(tmp_path / "base.json")
+    head.write(tmp_path / "head.json")
+    args = [
+        "diff",
+        str(tmp_path / "base.json"),
+        str(tmp_path / "head.json"),
+        "--markdown",
+        str(tmp_path / "d.md"),
+    ]
+    assert cli.main(args) == cli.EXIT_OK
+    assert cli.main([*args, "--fail-on-stateful"]) == cli.EXIT_STATEFUL
+    assert "**DELETE** `aws:kms/key:Key`" in (tmp_path / "d.md").read_text()
+    (tmp_path / "bad.json").write_text("{}")
+    assert cli.main(["diff", str(tmp_path / "bad.json"), str(tmp_path / "head.json")]) == cli.EXIT_USAGE

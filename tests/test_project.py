@@ -1,0 +1,57 @@
+"""What users and CI meet first: the README's commands, CI's entry point, the Pulumi project files."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from infra.config.reference import generate
+from offline.project import ROOT
+
+
+def first_code_block(text: str) -> list[str]:
+    match = re.search(r"```[a-z]*\n(.*?)```", text, re.S)
+    assert match, "README has no fenced code block"
+    return [line for line in match.group(1).splitlines() if line.strip()]
+
+
+def test_readme_starts_with_exactly_the_two_commands() -> None:
+    commands = first_code_block((ROOT / "README.md").read_text())
+    assert commands == ["python3.11 dev.py preview staging", "python3.11 dev.py test"]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    script = (ROOT / ".ci" / "run").read_text()
+    assert 'exec "$PY" dev.py test' in script and "set -euo pipefail" in script
+
+
+def test_pulumi_project_runs_infra_with_pip_and_a_virtualenv() -> None:
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    assert project["name"] == "app-platform" and project["main"] == "infra/"
+    assert project["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
+    assert (ROOT / "infra" / "__main__.py").is_file()
+
+
+def test_requirements_are_exact_pins() -> None:
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        for raw in (ROOT / name).read_text().splitlines():
+            line = raw.split("#")[0].strip()
+            if line and not line.startswith(("-r", "-e")):
+                assert re.fullmatch(r"[A-Za-z0-9_.\[\]-]+==[0-9][0-9A-Za-z.]*", line), f"{name}: {line}"
+    runtime = (ROOT / "requirements.txt").read_text()
+    for pin in ("pulumi==3.272.", "pulumi-aws==7.51.", "pulumi-docker==5.2.", "pydantic==2."):
+        assert pin in runtime
+
+
+def test_config_reference_is_current() -> None:
+    assert (ROOT / "docs" / "config-reference.md").read_text() == generate(), (
+        "run: python3.11 dev.py infra.config.reference > docs/config-reference.md"
+    )
+
+
+def test_stack_files_hold_no_plaintext_secrets() -> None:
+    for path in Path(ROOT).glob("Pulumi.*.yaml"):
+        text = path.read_text().lower()
+        assert not re.search(r"(password|token|secret|apikey)\s*:\s*[^\s{]", text.split("config:", 1)[1]), path.name
