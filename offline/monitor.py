@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 from pulumi.runtime import mocks, rpc
@@ -45,7 +49,27 @@ class RecordingMonitor(mocks.MockMonitor):
                     secret_paths=secret_paths,
                 )
             )
-        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        with _thread_loop():
+            return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        with _thread_loop():
+            return super().Invoke(request)  # type: ignore[no-untyped-call]
+
+
+@contextlib.contextmanager
+def _thread_loop() -> Iterator[None]:
+    """The mock monitor runs in executor threads and leaves an event loop behind in each; closed here so the
+    interpreter does not trip over half-collected loops at exit."""
+    try:
+        yield
+    finally:
+        if threading.current_thread() is not threading.main_thread():
+            with contextlib.suppress(RuntimeError):
+                loop = asyncio.get_event_loop()
+                if not loop.is_running():
+                    loop.close()
+                    asyncio.set_event_loop(None)
 
 
 def _alias_text(alias: Any) -> str:
