@@ -2,30 +2,36 @@
 
 Replacing one of these loses data (a database, its key, a bucket, a secret, logs), so the plan diff flags
 it at the top. The property lists mirror the provider schema's replace-on-change (Terraform ForceNew)
-inputs, in Pulumi's camelCase spelling.
+inputs, in Pulumi's camelCase spelling (terraform-provider-aws v6 schemas, which pulumi-aws 7 bridges).
 """
 
 from __future__ import annotations
 
 REPLACEMENT_INPUTS: dict[str, tuple[str, ...]] = {
+    # identifier/identifierPrefix rename the instance in place since Terraform AWS v5: not listed.
     "aws:rds/instance:Instance": (
-        "identifier", "identifierPrefix", "availabilityZone", "characterSetName", "customIamInstanceProfile",
-        "dbName", "kmsKeyId", "ncharCharacterSetName", "restoreToPointInTime", "s3Import",
-        "snapshotIdentifier", "storageEncrypted", "timezone", "username", "engine",
+        "availabilityZone", "backupTarget", "characterSetName", "customIamInstanceProfile", "dbName", "engine",
+        "kmsKeyId", "ncharCharacterSetName", "restoreToPointInTime", "s3Import", "snapshotIdentifier",
+        "storageEncrypted", "timezone", "username",
     ),
-    "aws:kms/key:Key": ("customerMasterKeySpec", "keyUsage", "multiRegion", "xksKeyId", "customKeyStoreId"),
+    "aws:kms/key:Key": ("customKeyStoreId", "customerMasterKeySpec", "keyUsage", "multiRegion", "xksKeyId"),
     "aws:kms/alias:Alias": ("name", "namePrefix"),
-    "aws:s3/bucket:Bucket": ("bucket", "bucketPrefix", "objectLockEnabled"),
-    "aws:secretsmanager/secret:Secret": ("name", "namePrefix"),
-    "aws:cloudwatch/logGroup:LogGroup": ("name", "namePrefix", "logGroupClass"),
-    "aws:backup/vault:Vault": ("name", "kmsKeyArn"),
-    "aws:ecr/repository:Repository": ("name", "encryptionConfigurations"),
-    "aws:rds/parameterGroup:ParameterGroup": ("name", "namePrefix", "family", "description"),
+    "aws:s3/bucket:Bucket": (
+        "bucket", "bucketNamespace", "bucketPrefix", "objectLockEnabled", "objectLockConfiguration",
+    ),
+    "aws:secretsmanager/secret:Secret": ("name", "namePrefix", "type"),
+    "aws:cloudwatch/logGroup:LogGroup": ("logGroupClass", "name", "namePrefix"),
+    "aws:backup/vault:Vault": ("kmsKeyArn", "name"),
+    "aws:ecr/repository:Repository": ("encryptionConfigurations", "name"),
+    "aws:rds/parameterGroup:ParameterGroup": ("description", "family", "name", "namePrefix"),
     "aws:rds/subnetGroup:SubnetGroup": ("name", "namePrefix"),
+    "aws:sns/topic:Topic": ("fifoTopic", "name", "namePrefix"),
     "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": (
-        "sourceDbInstanceArn", "kmsKeyId", "preSignedUrl", "retentionPeriod",
+        "kmsKeyId", "preSignedUrl", "retentionPeriod", "sourceDbInstanceArn",
     ),
 }  # fmt: skip
+# Every type above also replaces when its `region` input moves to another region.
+ALWAYS_REPLACING = ("region",)
 
 STATEFUL_TYPES: frozenset[str] = frozenset(
     {
@@ -41,4 +47,6 @@ STATEFUL_TYPES: frozenset[str] = frozenset(
 
 
 def replacement_keys(type_: str) -> tuple[str, ...]:
-    return REPLACEMENT_INPUTS.get(type_, ())
+    if type_ not in REPLACEMENT_INPUTS:
+        return ()
+    return REPLACEMENT_INPUTS[type_] + ALWAYS_REPLACING

@@ -1,0 +1,1 @@
+"""Config sections, one module per tier; `infra.config.model` assembles them."""

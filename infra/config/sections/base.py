@@ -1,0 +1,22 @@
+"""What every config section shares: strict, frozen, camelCase keys; the secret-key heuristic."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+SECRET_WORDS = ("password", "passwd", "token", "secret", "key", "credential", "credentials")
+
+
+def looks_secret(key: str) -> bool:
+    """True for keys such as dbPassword, api_token, stripeApiKey: their values must be Pulumi secrets."""
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", key).replace("_", " ").replace("-", " ").lower().split()
+    return any(word in SECRET_WORDS for word in words)
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, validate_default=True
+    )

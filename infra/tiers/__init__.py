@@ -1,0 +1,1 @@
+"""One module per tier: each composes its components for a stack and returns typed outputs."""

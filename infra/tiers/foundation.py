@@ -1,0 +1,66 @@
+"""Foundation tier: the logs key every log group uses, and the network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from components.encryption_key import EncryptionKey, EncryptionKeyArgs, logs_grant
+from components.network import Network, NetworkArgs
+from infra.config import PROJECT
+from infra.stack import StackContext
+
+
+@dataclass(frozen=True)
+class Foundation:
+    logs_key: EncryptionKey
+    network: Network
+
+    def exports(self) -> dict[str, pulumi.Input[object]]:
+        return {
+            "vpcId": self.network.vpc_id,
+            "publicSubnetIds": self.network.public_subnet_ids,
+            "privateSubnetIds": self.network.private_subnet_ids,
+            "isolatedSubnetIds": self.network.isolated_subnet_ids,
+            "logsKeyArn": self.logs_key.key_arn,
+        }
+
+
+def availability_zones(stack: StackContext) -> list[str]:
+    network = stack.config.network
+    if network.availability_zones is not None:
+        return list(network.availability_zones)
+    return [f"{stack.config.region}{letter}" for letter in "abcdef"[: network.az_count]]
+
+
+def compose(stack: StackContext) -> Foundation:
+    config = stack.config
+    logs_key = EncryptionKey(
+        "logs",
+        EncryptionKeyArgs(
+            purpose="CloudWatch Logs encryption",
+            alias=f"alias/{PROJECT}-{stack.env}-logs",
+            context=stack.context,
+            tags=stack.tags,
+            service_grants=[logs_grant(stack.context)],
+            protect=stack.is_production,
+        ),
+        stack.opts(),
+    )
+    network = Network(
+        "network",
+        NetworkArgs(
+            context=stack.context,
+            cidr_block=config.network.cidr,
+            availability_zones=availability_zones(stack),
+            nat_mode="per_az" if config.network.nat_gateways == "perAz" else "single",
+            flow_log_retention_days=config.log_retention_days,
+            logs_kms_key_arn=logs_key.key_arn,
+            tags=stack.tags,
+            subnet_prefixes=config.network.prefixes,
+            interface_endpoints=config.network.interface_endpoints,
+        ),
+        stack.opts(),
+    )
+    return Foundation(logs_key=logs_key, network=network)
