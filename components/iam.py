@@ -43,7 +43,7 @@ def role_with_policy(
     tags: Mapping[str, str],
     parent: pulumi.Resource,
 ) -> aws.iam.Role:
-    """A service role with one customer-managed policy attached.
+    """A service role with one customer-managed policy attached (none when there is nothing to grant).
 
     Customer-managed policies (not inline, not AWS-managed) keep every grant visible as its own
     resource, which is what the policy pack and auditors review.
@@ -57,6 +57,8 @@ def role_with_policy(
         tags=dict(tags),
         opts=opts,
     )
+    if not statements:
+        return role
     policy = aws.iam.Policy(
         f"{name}-policy",
         description=f"Least-privilege grants for: {description}",

@@ -1,7 +1,7 @@
 """`python -m offline`: render a stack offline, print its tree, write its plan, diff two plans.
 
 Exit codes: 0 success; 1 invalid configuration or stack file; 2 usage; 3 the diff would replace or delete
-a stateful resource (with --fail-on-stateful).
+a stateful resource (with --fail-on-stateful); 4 mandatory policy violations (preview, policy).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_CONFIG, EXIT_USAGE, EXIT_STATEFUL = 0, 1, 2, 3
+EXIT_POLICY = 4
 DEFAULT_OUT = Path("out")
 
 
@@ -21,6 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     preview = commands.add_parser("preview", help="render a stack, print its resource tree, write its plan")
     preview.add_argument("stack", help="stack name: staging or production (reads Pulumi.<stack>.yaml)")
     preview.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write <stack>.plan.json")
+    preview.add_argument("--no-policy", action="store_true", help="skip the policy pack (plan and tree only)")
+
+    policy = commands.add_parser("policy", help="run the policy pack on a plan JSON and write the reports")
+    policy.add_argument("plan", type=Path, help="plan JSON written by `preview`")
+    policy.add_argument("--config", type=Path, help="policy config (default: policies/config/<stack>.json)")
+    policy.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write <stack>.policy.*")
 
     diff = commands.add_parser("diff", help="compare two plans and write Markdown for a pull request")
     diff.add_argument("base", type=Path, help="plan JSON of the base branch")
@@ -30,7 +37,12 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "preview":
-        return _preview(args.stack, args.out)
+        code = _preview(args.stack, args.out)
+        if code != EXIT_OK or args.no_policy:
+            return code
+        return _policy(args.out / f"{args.stack}.plan.json", None, args.out)
+    if args.command == "policy":
+        return _policy(args.plan, args.config, args.out)
     return _diff(args.base, args.head, args.markdown, args.fail_on_stateful)
 
 
@@ -50,6 +62,33 @@ def _preview(stack: str, out: Path) -> int:
     plan.write(path)
     print(f"\nplan written to {path}")
     return EXIT_OK
+
+
+def _policy(plan_path: Path, config: Path | None, out: Path) -> int:
+    """Run the policy pack over a plan as `pulumi preview --policy-pack` would; exit 4 on mandatory violations."""
+    from offline.plan import Plan
+    from offline.policy_runner import PackError, PolicyConfigError, config_path, run_pack, write_reports
+    from offline.reports import table
+
+    try:
+        plan = Plan.read(plan_path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"error: cannot read plan: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    config = config or config_path(plan.stack)
+    try:
+        run = run_pack(plan, config if config.is_file() else None)
+    except PolicyConfigError as exc:
+        print(f"error: policy config: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except PackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print()
+    print(table.render(run), end="")
+    written = write_reports(run, out)
+    print(f"\npolicy reports written to {', '.join(str(p) for p in written)}")
+    return EXIT_POLICY if run.mandatory_violations else EXIT_OK
 
 
 def _diff(base: Path, head: Path, markdown: Path | None, fail_on_stateful: bool) -> int:

@@ -302,6 +302,14 @@ def _backup(r: Resource) -> tuple[str, dict[str, Any]]:
     return id_, {"arn": r.arn("backup", f"backup-{kebab(r.kind)}:{id_}"), "version": r.hexid(32)}
 
 
+def _docker_image(r: Resource) -> tuple[str, dict[str, Any]]:
+    """The pushed image: deployed by digest, which changes whenever the build context does."""
+    name = str(r.inputs.get("imageName", r.name))
+    repository = name.rsplit(":", 1)[0] if ":" in name.rsplit("/", 1)[-1] else name
+    digest_value = digest("image", name, length=64)
+    return f"{name}", {"imageName": name, "baseImageName": name, "repoDigest": f"{repository}@sha256:{digest_value}"}
+
+
 def _generic(r: Resource) -> tuple[str, dict[str, Any]]:
     name = r.physical()
     return name, {"arn": r.arn(r.module, f"{kebab(r.kind)}/{name}"), "name": name}
@@ -313,6 +321,9 @@ BUILDERS: dict[str, Builder] = {
     "cloudfront": _cloudfront, "wafv2": _wafv2, "route53": _route53, "backup": _backup,
     "sns": _simple_arn("sns", "{name}"), "appautoscaling": _generic,
 }  # fmt: skip
+
+
+OTHER_BUILDERS: dict[str, Builder] = {"docker:index/image:Image": _docker_image}
 
 
 class AwsMocks(pulumi.runtime.Mocks):
@@ -334,7 +345,10 @@ class AwsMocks(pulumi.runtime.Mocks):
         if not args.custom:
             return None, {}
         resource = Resource(args.typ, args.name, inputs, self._region_by_urn(args.provider or ""))
-        builder = BUILDERS.get(resource.module, _generic) if args.typ.startswith("aws:") else _generic
+        if args.typ.startswith("aws:"):
+            builder = BUILDERS.get(resource.module, _generic)
+        else:
+            builder = OTHER_BUILDERS.get(args.typ, _generic)
         id_, outputs = builder(resource)
         return id_, {**inputs, "id": id_, **outputs, "tagsAll": inputs.get("tags", {})}
 
@@ -356,10 +370,26 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "name": args.args.get("name"),
                 "arn": f"arn:aws:ec2:{region}:aws:prefix-list/pl-a3a144ca",
             }
+        if token == "aws:ec2/getSecurityGroup:getSecurityGroup":
+            name = str(args.args.get("name") or args.args.get("filters", [{}])[0].get("values", ["sg"])[0])
+            return {
+                "id": f"sg-{digest('sg', name)}",
+                "name": name,
+                "arn": f"arn:aws:ec2:{region}:{ACCOUNT_ID}:security-group/sg-{digest('sg', name)}",
+            }
         if token == "aws:cloudfront/getCachePolicy:getCachePolicy":
             return {"id": digest(str(args.args.get("name")), length=36), "name": args.args.get("name")}
         if token == "aws:cloudfront/getOriginRequestPolicy:getOriginRequestPolicy":
             return {"id": digest(str(args.args.get("name")), length=36), "name": args.args.get("name")}
+        if token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            return {
+                "userName": "AWS", "password": "offline-ecr-token", "authorizationToken": "QVdTOm9mZmxpbmU=",
+                "proxyEndpoint": f"https://{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com", "id": region,
+                "expiresAt": "2030-01-01T00:00:00Z",
+            }  # fmt: skip
+        if token == "aws:secretsmanager/getRandomPassword:getRandomPassword":
+            length = int(args.args.get("passwordLength") or 32)
+            return {"randomPassword": digest(token, str(sorted(args.args.items())), length=length), "id": region}
         if token == "aws:elb/getServiceAccount:getServiceAccount":
             return {"arn": "arn:aws:iam::156460612806:root", "id": "156460612806"}
         return {}

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from pulumi.output import Unknown
 from pulumi.runtime import mocks, rpc
 from pulumi.runtime.sync_await import _sync_await
 
@@ -88,7 +89,7 @@ def _clean(value: Any, path: str, secret_paths: list[str]) -> Any:
         return {k: _clean(v, f"{path}.{k}" if path else k, secret_paths) for k, v in value.items()}
     if isinstance(value, list):
         return [_clean(v, f"{path}[{i}]", secret_paths) for i, v in enumerate(value)]
-    if value == rpc.UNKNOWN:
+    if value == rpc.UNKNOWN or isinstance(value, Unknown):
         return UNKNOWN
     if isinstance(value, float) and value.is_integer():
         return int(value)

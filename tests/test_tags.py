@@ -41,8 +41,13 @@ def test_provider_default_tags_match(plan: Plan) -> None:
     assert all(f'"{tag}"' in provider.inputs["defaultTags"] for tag in REQUIRED)
 
 
-def test_every_resource_uses_the_stack_provider(plan: Plan) -> None:
-    provider = plan.one("pulumi:providers:aws", "aws")
+def test_every_resource_uses_a_stack_provider_with_the_same_tags(plan: Plan) -> None:
+    """The stack provider, or a regional one (edge in us-east-1, DR region) carrying the same default tags."""
+    main = plan.one("pulumi:providers:aws", "aws")
+    providers = {p.urn: p for p in plan.of_type("pulumi:providers:aws")}
+    for provider in providers.values():
+        assert provider.inputs["defaultTags"] == main.inputs["defaultTags"], provider.name
+        assert provider is main or provider.inputs["region"] != main.inputs["region"], provider.name
     for record in plan.resources:
         if record.custom and record.type.startswith("aws:"):
-            assert record.provider == provider.urn, record.name
+            assert record.provider in providers, record.name

@@ -118,8 +118,9 @@ def _explain(error: Any) -> str:
         message = "required and not set by the stack or its preset"
     key = REGION_KEY if loc[:1] == ["region"] else f"{PROJECT}:{'.'.join(loc)}"
     value = error.get("input")
-    if isinstance(ctx_error, FieldError) and isinstance(value, Mapping):
-        value = value.get(ctx_error.field, value)
+    if isinstance(ctx_error, FieldError):
+        for part in ctx_error.field.split("."):  # a model-level error may blame a nested key (database.drRegion)
+            value = value.get(part, value) if isinstance(value, Mapping) else value
     if isinstance(value, dict | list):
         value = "<object>"
     return describe(key, value, message)
@@ -159,19 +160,39 @@ def _check_production(config: StackConfig) -> None:
         PRODUCTION_MINIMUMS["database.backupRetentionDays"],
     )
     for name, service in config.services.items():
-        floor(f"services.{name}.minCount", service.min_count, PRODUCTION_MINIMUMS["services.*.minCount"])
-        floor(
-            f"services.{name}.desiredCount",
-            service.desired_count,
-            PRODUCTION_MINIMUMS["services.*.desiredCount"],
-        )
+        for key, value in (
+            ("minCount", service.min_count),
+            ("desiredCount", service.desired_count),
+            ("maxCount", service.max_count),
+        ):
+            floor(f"services.{name}.{key}", value, PRODUCTION_MINIMUMS[f"services.*.{key}"])
     if not config.tls.https:
         problems.append(describe(f"{PROJECT}:tls.https", False, "production must serve HTTPS"))
+    if not config.edge.waf_enabled:
+        problems.append(describe(f"{PROJECT}:edge.wafEnabled", False, "production traffic must pass a WAF"))
     if not config.database.multi_az:
         problems.append(describe(f"{PROJECT}:database.multiAz", False, "production requires a Multi-AZ database"))
     if not config.database.deletion_protection:
         problems.append(
             describe(f"{PROJECT}:database.deletionProtection", False, "production requires deletion protection")
+        )
+    database = config.database
+    for key, value, why in (
+        ("crossRegionBackups", database.cross_region_backups, "production replicates its backups to drRegion"),
+        ("awsBackup", database.aws_backup, "production keeps AWS Backup daily and weekly copies"),
+        ("finalSnapshot", database.final_snapshot, "production takes a final snapshot before deletion"),
+    ):
+        if not value:
+            problems.append(describe(f"{PROJECT}:database.{key}", value, why))
+    if database.dr_region is None:
+        problems.append(describe(f"{PROJECT}:database.drRegion", None, "production requires a DR region"))
+    if database.burstable:
+        problems.append(
+            describe(
+                f"{PROJECT}:database.instanceClass",
+                database.instance_class,
+                "production must not use a burstable (db.t*) class: it slows to a crawl when CPU credits run out",
+            )
         )
     if problems:
         raise ConfigError(problems)

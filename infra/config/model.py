@@ -8,11 +8,14 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from components.logs import ALLOWED_RETENTION_DAYS
+from infra.config.errors import FieldError
 from infra.config.sections.base import Section, looks_secret
 from infra.config.sections.database import PI_RETENTION_DAYS, DatabaseConfig
+from infra.config.sections.edge import EdgeConfig
+from infra.config.sections.load_balancer import LoadBalancerConfig
 from infra.config.sections.network import NetworkConfig
 from infra.config.sections.notifications import NotificationsConfig
 from infra.config.sections.services import FARGATE_SIZES, ImageConfig, ServiceConfig
@@ -22,7 +25,9 @@ __all__ = [
     "FARGATE_SIZES",
     "PI_RETENTION_DAYS",
     "DatabaseConfig",
+    "EdgeConfig",
     "ImageConfig",
+    "LoadBalancerConfig",
     "NetworkConfig",
     "NotificationsConfig",
     "ServiceConfig",
@@ -32,6 +37,7 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+_SECRET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 
 
 class StackConfig(Section):
@@ -46,10 +52,17 @@ class StackConfig(Section):
     network: NetworkConfig = Field(description="VPC layout.")
     tls: TlsConfig = Field(description="Certificates and HTTPS.")
     services: dict[str, ServiceConfig] = Field(description="Container services by short name.")
+    load_balancer: LoadBalancerConfig = Field(description="The Application Load Balancer in front of web services.")
+    edge: EdgeConfig = Field(description="CloudFront in front of the load balancer.")
     database: DatabaseConfig = Field(description="The PostgreSQL instance.")
     notifications: NotificationsConfig = Field(description="Who hears about alarms.")
     secrets: dict[str, SecretStr] = Field(
         default={}, description="Application credentials; set each with `pulumi config set --secret --path`."
+    )
+    app_secrets: list[str] = Field(
+        default=["sessionSigningKey"],
+        description="The service's own credentials kept in Secrets Manager: each takes its value from "
+        "`secrets.<name>` or, when that is unset, is generated once and kept. Every `secrets` entry is stored too.",
     )
 
     @field_validator("log_retention_days")
@@ -66,6 +79,23 @@ class StackConfig(Section):
             if not _NAME.match(name):
                 raise ValueError(f"service name {name!r}: lowercase letters, digits and '-', 1-20 characters")
         return value
+
+    @field_validator("app_secrets")
+    @classmethod
+    def _app_secret_names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not _SECRET_NAME.match(name):
+                raise ValueError(f"secret name {name!r}: a letter, then letters and digits, at most 64 characters")
+        return value
+
+    @model_validator(mode="after")
+    def _names_and_regions(self) -> StackConfig:
+        for name in self.secrets:
+            if not _SECRET_NAME.match(name):
+                raise FieldError(f"secrets.{name}", "a letter, then letters and digits, at most 64 characters")
+        if self.database.dr_region == self.region:
+            raise FieldError("database.drRegion", f"must differ from aws:region ({self.region}) to survive its loss")
+        return self
 
     @property
     def is_production(self) -> bool:

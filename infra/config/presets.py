@@ -9,8 +9,30 @@ from __future__ import annotations
 from typing import Any
 
 SERVICE_DEFAULTS: dict[str, dict[str, Any]] = {
-    "staging": {"cpu": 256, "memory": 512, "desiredCount": 1, "minCount": 1, "maxCount": 3},
-    "production": {"cpu": 512, "memory": 1024, "desiredCount": 2, "minCount": 2, "maxCount": 10},
+    "staging": {
+        "cpu": 256,
+        "memory": 512,
+        "desiredCount": 1,
+        "minCount": 1,
+        "maxCount": 3,
+        # Spot for half of what runs above the base; fast, cheap deploys; shell access for debugging.
+        "spotWeight": 1,
+        "minHealthyPercent": 50,
+        "maxPercent": 200,
+        "execEnabled": True,
+    },
+    "production": {
+        "cpu": 512,
+        "memory": 1024,
+        "desiredCount": 2,
+        "minCount": 2,
+        "maxCount": 10,
+        # On-demand only; never below full capacity during a deploy; no shell access by default.
+        "spotWeight": 0,
+        "minHealthyPercent": 100,
+        "maxPercent": 200,
+        "execEnabled": False,
+    },
 }
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -23,6 +45,8 @@ PRESETS: dict[str, dict[str, Any]] = {
             "interfaceEndpoints": False,
         },
         "tls": {"https": True},
+        "loadBalancer": {"deletionProtection": False, "accessLogDays": 30},
+        "edge": {"priceClass": "PriceClass_100", "originShield": False, "wafEnabled": True},
         "database": {
             "engineVersion": "16",
             "instanceClass": "db.t4g.small",
@@ -36,6 +60,13 @@ PRESETS: dict[str, dict[str, Any]] = {
             "maintenanceWindow": "sun:04:00-sun:05:00",
             "deletionProtection": False,
             "performanceInsightsRetentionDays": 7,
+            "applyImmediately": True,
+            # No backup copies outside the region (staging data can be rebuilt), but the instance is in an
+            # AWS Backup plan like every database (policy C072), with short retention.
+            "crossRegionBackups": False,
+            "awsBackup": True,
+            "awsBackupDailyRetentionDays": 7,
+            "awsBackupWeeklyRetentionDays": 28,
         },
         "notifications": {},
         "services": {},
@@ -44,6 +75,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "logRetentionDays": 90,
         "network": {"cidr": "10.30.0.0/16", "azCount": 3, "natGateways": "perAz", "interfaceEndpoints": True},
         "tls": {"https": True},
+        "loadBalancer": {"deletionProtection": True, "accessLogDays": 90},
+        "edge": {"priceClass": "PriceClass_All", "originShield": True, "wafEnabled": True},
         "database": {
             "engineVersion": "16",
             "instanceClass": "db.m7g.large",
@@ -55,6 +88,12 @@ PRESETS: dict[str, dict[str, Any]] = {
             "maintenanceWindow": "sun:04:00-sun:05:00",
             "deletionProtection": True,
             "performanceInsightsRetentionDays": 31,
+            # Instance changes wait for the maintenance window unless a stack says otherwise.
+            "applyImmediately": False,
+            # Disaster recovery: replicated PITR backups plus AWS Backup daily/weekly copies in `drRegion`.
+            "crossRegionBackups": True,
+            "drBackupRetentionDays": 30,
+            "awsBackup": True,
         },
         "notifications": {},
         "services": {},
@@ -67,4 +106,5 @@ PRODUCTION_MINIMUMS = {
     "database.backupRetentionDays": 30,
     "services.*.minCount": 2,
     "services.*.desiredCount": 2,
+    "services.*.maxCount": 10,
 }

@@ -1,6 +1,8 @@
-"""Database settings: the PostgreSQL instance, its backups and windows."""
+"""Database settings: the PostgreSQL instance, its backups and windows, and disaster recovery."""
 
 from __future__ import annotations
+
+import re
 
 from pydantic import Field, field_validator, model_validator
 
@@ -8,8 +10,16 @@ from infra.config.errors import FieldError
 from infra.config.sections.base import Section
 from infra.config.windows import overlap_day, parse_daily, parse_weekly
 
-# Performance Insights keeps 7 days free, or whole months (31-day multiples) up to two years.
-PI_RETENTION_DAYS: tuple[int, ...] = (7, *range(31, 732, 31))
+# Performance Insights keeps 7 days free, whole months (31-day multiples, 1..23 months), or 731 days (two years).
+PI_RETENTION_DAYS: tuple[int, ...] = (7, *range(31, 31 * 23 + 1, 31), 731)
+
+# Names PostgreSQL or RDS reserve, or that every scanner tries first (FSBP RDS.25: no default admin username).
+RESERVED_USERNAMES: frozenset[str] = frozenset(
+    {"postgres", "rdsadmin", "rdsrepladmin", "rds_superuser", "admin", "administrator", "root", "master", "user"}
+)
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+# Burstable classes run on CPU credits: when the credits run out the database slows to a crawl.
+BURSTABLE_PREFIX = "db.t"
 
 
 class DatabaseConfig(Section):
@@ -22,8 +32,46 @@ class DatabaseConfig(Section):
     backup_window: str = Field(description="Daily backup window, hh24:mi-hh24:mi UTC, at least 30 minutes.")
     maintenance_window: str = Field(description="Weekly maintenance window, ddd:hh24:mi-ddd:hh24:mi UTC.")
     deletion_protection: bool = Field(description="Refuse deletion of the instance (and Pulumi `protect`).")
-    performance_insights_retention_days: int = Field(description="7, or a multiple of 31 up to 731.")
+    performance_insights_retention_days: int = Field(description="7, a multiple of 31 up to 713, or 731.")
     port: int = Field(default=5433, ge=1150, le=65535, description="Listener port (not the engine default).")
+    database_name: str = Field(
+        default="app", description="Initial database created in the instance (changing it replaces the instance)."
+    )
+    master_username: str = Field(
+        default="app_admin",
+        description="Master user name, not a default one; its password is generated and rotated by RDS in "
+        "Secrets Manager (changing it replaces the instance).",
+    )
+    final_snapshot: bool = Field(default=True, description="Take a final snapshot when the instance is deleted.")
+    apply_immediately: bool = Field(
+        description="Apply instance modifications now (true) or in the next maintenance window (false)."
+    )
+    cross_region_backups: bool = Field(
+        description="Replicate automated backups (snapshots and transaction logs) to `drRegion` for "
+        "point-in-time restore there."
+    )
+    dr_backup_retention_days: int = Field(
+        default=7,
+        ge=1,
+        le=35,
+        description="Retention of the replicated backups in `drRegion`, 1..35 days. Kept apart from "
+        "`backupRetentionDays` because changing it restarts the replication (a replacement).",
+    )
+    aws_backup: bool = Field(
+        description="AWS Backup plan for the instance: daily and weekly snapshots in a KMS vault, copied to "
+        "`drRegion` when set."
+    )
+    aws_backup_daily_retention_days: int = Field(
+        default=30, ge=1, le=36500, description="Days AWS Backup keeps each daily snapshot (and its DR copy)."
+    )
+    aws_backup_weekly_retention_days: int = Field(
+        default=365, ge=7, le=36500, description="Days AWS Backup keeps each weekly snapshot (and its DR copy)."
+    )
+    dr_region: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$",
+        description="Region that receives backup copies; must differ from `aws:region`.",
+    )
 
     @field_validator("backup_window")
     @classmethod
@@ -41,7 +89,23 @@ class DatabaseConfig(Section):
     @classmethod
     def _pi_retention(cls, value: int) -> int:
         if value not in PI_RETENTION_DAYS:
-            raise ValueError("Performance Insights accepts 7 or a multiple of 31 from 31 to 731 days")
+            raise ValueError("Performance Insights accepts 7, a multiple of 31 from 31 to 713, or 731 days")
+        return value
+
+    @field_validator("database_name")
+    @classmethod
+    def _database_name(cls, value: str) -> str:
+        if not _IDENTIFIER.match(value) or value in ("postgres", "template0", "template1", "rdsadmin"):
+            raise ValueError("lowercase letters, digits and '_', starting with a letter; not a system database")
+        return value
+
+    @field_validator("master_username")
+    @classmethod
+    def _master_username(cls, value: str) -> str:
+        if not _IDENTIFIER.match(value):
+            raise ValueError("lowercase letters, digits and '_', starting with a letter, at most 63 characters")
+        if value in RESERVED_USERNAMES or value.startswith("pg_") or value.startswith("rds"):
+            raise ValueError("a reserved or default name; choose a non-default one (e.g. app_admin)")
         return value
 
     @model_validator(mode="after")
@@ -55,4 +119,20 @@ class DatabaseConfig(Section):
                 f"{self.maintenance_window} overlaps the daily backupWindow {self.backup_window} on {day}; "
                 "choose windows that never meet",
             )
+        if self.cross_region_backups and self.dr_region is None:
+            raise FieldError("drRegion", "crossRegionBackups needs the region to replicate to")
+        if self.aws_backup_weekly_retention_days < self.aws_backup_daily_retention_days:
+            raise FieldError(
+                "awsBackupWeeklyRetentionDays",
+                f"weekly snapshots must outlive the daily ones ({self.aws_backup_daily_retention_days} days)",
+            )
         return self
+
+    @property
+    def burstable(self) -> bool:
+        return self.instance_class.startswith(BURSTABLE_PREFIX)
+
+    @property
+    def disaster_recovery(self) -> bool:
+        """Backups leave the region (replicated automated backups or AWS Backup copies)."""
+        return self.dr_region is not None and (self.cross_region_backups or self.aws_backup)

@@ -34,6 +34,29 @@ class ImageConfig(Section):
         return self
 
 
+class ScheduleConfig(Section):
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]{0,30}$", description="Short name of the scheduled action.")
+    schedule: str = Field(
+        pattern=r"^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\)"
+        r"|at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\))$",
+        description="Application Auto Scaling schedule: cron(...), rate(...) or at(...).",
+    )
+    min_count: int = Field(ge=0, le=1000, description="Floor while the schedule applies.")
+    max_count: int = Field(ge=1, le=1000, description="Ceiling while the schedule applies.")
+    timezone: str = Field(default="UTC", description="IANA time zone of the schedule.")
+
+
+class AutoscalingConfig(Section):
+    cpu_target: float = Field(default=70, gt=0, le=100, description="Target average CPU utilisation, percent.")
+    memory_target: float = Field(default=75, gt=0, le=100, description="Target average memory utilisation, percent.")
+    requests_per_target: int | None = Field(
+        default=1000, ge=1, description="Target ALB requests per task per minute; unset to disable."
+    )
+    scale_in_cooldown: int = Field(default=300, ge=0, le=3600, description="Seconds between scale-in steps.")
+    scale_out_cooldown: int = Field(default=60, ge=0, le=3600, description="Seconds between scale-out steps.")
+    schedules: list[ScheduleConfig] = Field(default=[], description="Optional scheduled capacity changes.")
+
+
 class ServiceConfig(Section):
     image: ImageConfig = Field(description="What to run: a build context or an image URI.")
     cpu: int = Field(description="Fargate CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.")
@@ -53,6 +76,29 @@ class ServiceConfig(Section):
         "ignores those fields.",
     )
     environment: dict[str, str] = Field(default={}, description="Plain, non-secret environment variables.")
+    secrets: list[str] = Field(
+        default=[], description="Names of application secrets (see `secrets`) injected as environment variables."
+    )
+    use_database: bool = Field(
+        default=True, description="Inject the database host/port/name and its RDS-managed credentials."
+    )
+    priority: int | None = Field(
+        default=None, ge=1, le=50000, description="Listener rule priority; default: by service name order."
+    )
+    host_headers: list[str] = Field(default=[], description="Host names routed to it (default: any).")
+    autoscaling: AutoscalingConfig = Field(default=AutoscalingConfig(), description="Target tracking and schedules.")
+    exec_enabled: bool = Field(description="Allow ECS Exec (audited shell access to tasks).")
+    spot_weight: int = Field(
+        ge=0, le=10, description="FARGATE_SPOT weight above the on-demand base (minCount); 0 = on-demand only."
+    )
+    min_healthy_percent: int = Field(ge=0, le=100, description="Deployment floor, percent of desired tasks.")
+    max_percent: int = Field(ge=100, le=400, description="Deployment ceiling, percent of desired tasks.")
+    health_check_grace_seconds: int = Field(
+        default=60, ge=0, le=2147483647, description="Seconds before ALB health checks count."
+    )
+    deregistration_delay_seconds: int = Field(default=30, ge=0, le=3600, description="Connection draining time.")
+    slow_start_seconds: int = Field(default=0, description="Traffic ramp-up for new targets: 0 or 30..900.")
+    stop_timeout_seconds: int = Field(default=30, ge=2, le=120, description="Grace period after SIGTERM.")
 
     @model_validator(mode="after")
     def _sizes(self) -> ServiceConfig:
@@ -67,6 +113,11 @@ class ServiceConfig(Section):
             )
         if not self.min_count <= self.desired_count <= self.max_count:
             raise FieldError("desiredCount", f"must lie within minCount..maxCount ({self.min_count}..{self.max_count})")
+        if self.slow_start_seconds != 0 and not 30 <= self.slow_start_seconds <= 900:
+            raise FieldError("slowStartSeconds", "AWS accepts 0 (off) or 30..900 seconds")
+        for schedule in self.autoscaling.schedules:
+            if schedule.min_count > schedule.max_count:
+                raise FieldError("autoscaling", f"schedule {schedule.name}: minCount exceeds maxCount")
         for key in self.environment:
             if looks_secret(key):
                 raise FieldError(

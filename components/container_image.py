@@ -1,0 +1,126 @@
+"""Where a service's image comes from: an ECR repository we build and push into, or a given URI."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_docker as docker
+
+from components.base import PlatformComponent
+
+PLATFORMS = {"ARM64": "linux/arm64", "X86_64": "linux/amd64"}
+
+
+@dataclass(frozen=True)
+class ContainerImageArgs:
+    tags: Mapping[str, str]
+    kms_key_arn: pulumi.Input[str]
+    architecture: str = "ARM64"
+    build_context: Path | None = None
+    image_uri: str | None = None
+    keep_images: int = 30
+    untagged_expiry_days: int = 1
+    protect: bool = False
+
+
+def context_digest(context: Path) -> str:
+    """A content hash of the build context: the image tag, so tags stay immutable and unique per content."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in context.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(context)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class ContainerImage(PlatformComponent):
+    """`image_ref` pins the image by digest when we build it, so a new image always means a new task
+    definition revision and therefore a new deployment."""
+
+    image_ref: pulumi.Output[str]
+    repository_arn: pulumi.Output[str] | None
+    repository_url: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: ContainerImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("image", name, args.tags, opts)
+        if (args.build_context is None) == (args.image_uri is None):
+            raise ValueError("give exactly one of build_context or image_uri")
+        self.repository_arn = None
+        self.repository_url = None
+        if args.image_uri is not None:
+            self.image_ref = pulumi.Output.from_input(args.image_uri)
+            self.register_outputs({"image_ref": self.image_ref})
+            return
+
+        repo = aws.ecr.Repository(
+            name,
+            image_tag_mutability="IMMUTABLE",
+            image_scanning_configuration={"scan_on_push": True},
+            encryption_configurations=[{"encryption_type": "KMS", "kms_key": args.kms_key_arn}],
+            force_delete=False,
+            tags=self.tags_for(),
+            opts=self.child(protect=args.protect),
+        )
+        aws.ecr.LifecyclePolicy(
+            name,
+            repository=repo.name,
+            policy=json.dumps(
+                {
+                    "rules": [
+                        {
+                            "rulePriority": 1,
+                            "description": f"Expire untagged images after {args.untagged_expiry_days} day(s)",
+                            "selection": {
+                                "tagStatus": "untagged",
+                                "countType": "sinceImagePushed",
+                                "countUnit": "days",
+                                "countNumber": args.untagged_expiry_days,
+                            },
+                            "action": {"type": "expire"},
+                        },
+                        {
+                            "rulePriority": 2,
+                            "description": f"Keep the last {args.keep_images} images",
+                            "selection": {
+                                "tagStatus": "any",
+                                "countType": "imageCountMoreThan",
+                                "countNumber": args.keep_images,
+                            },
+                            "action": {"type": "expire"},
+                        },
+                    ]
+                },
+                sort_keys=True,
+            ),
+            opts=self.child(),
+        )
+        token = aws.ecr.get_authorization_token_output(
+            registry_id=repo.registry_id, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        context = args.build_context
+        assert context is not None  # checked above: exactly one source
+        tag = context_digest(context)
+        image = docker.Image(
+            name,
+            image_name=repo.repository_url.apply(lambda url: f"{url}:{tag}"),
+            build=docker.DockerBuildArgs(
+                context=str(context),
+                dockerfile=str(context / "Dockerfile"),
+                platform=PLATFORMS[args.architecture],
+            ),
+            registry=docker.RegistryArgs(
+                server=repo.repository_url,
+                username=token.user_name,
+                password=pulumi.Output.secret(token.password),
+            ),
+            opts=self.child(),
+        )
+        self.repository_arn = repo.arn
+        self.repository_url = repo.repository_url
+        self.image_ref = image.repo_digest
+        self.register_outputs({"image_ref": self.image_ref, "repository_url": repo.repository_url})

@@ -1,0 +1,521 @@
+"""One container service on Fargate: task definition, roles, service, load-balancer routing, autoscaling."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from components import iam
+from components.base import AwsContext, PlatformComponent
+from components.logs import encrypted_log_group
+
+CONTAINER_USER = "10001"
+# ECS Exec talks to SSM Session Manager; these actions support no resource-level permissions.
+EXEC_ACTIONS = (
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+)
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """An environment variable filled from Secrets Manager (optionally one JSON key of the secret)."""
+
+    env_name: str
+    secret_arn: pulumi.Input[str]
+    json_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Routing:
+    """How the load balancer reaches a web service."""
+
+    listener_arn: pulumi.Input[str]
+    load_balancer_security_group_id: pulumi.Input[str]
+    load_balancer_arn_suffix: pulumi.Input[str]
+    priority: int
+    path_patterns: Sequence[str]
+    host_headers: Sequence[str] = field(default_factory=tuple)
+    origin_header: tuple[str, pulumi.Input[str]] | None = None
+    deregistration_delay_seconds: int = 30
+    slow_start_seconds: int = 0
+
+
+@dataclass(frozen=True)
+class EgressTarget:
+    """Another tier the tasks may open connections to, by security group (e.g. the database)."""
+
+    name: str
+    security_group_id: pulumi.Input[str]
+    port: int
+    description: str
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    schedule: str
+    min_count: int
+    max_count: int
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class Scaling:
+    min_count: int
+    max_count: int
+    cpu_target: float = 70.0
+    memory_target: float = 75.0
+    requests_per_target: int | None = 1000
+    scale_in_cooldown: int = 300
+    scale_out_cooldown: int = 60
+    schedules: Sequence[Schedule] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class ContainerServiceArgs:
+    context: AwsContext
+    tags: Mapping[str, str]
+    cluster_arn: pulumi.Input[str]
+    cluster_name: pulumi.Input[str]
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    image_ref: pulumi.Input[str]
+    family: str
+    cpu: int
+    memory: int
+    desired_count: int
+    scaling: Scaling
+    logs_kms_key_arn: pulumi.Input[str]
+    log_retention_days: int
+    architecture: Literal["ARM64", "X86_64"] = "ARM64"
+    repository_arn: pulumi.Input[str] | None = None
+    container_port: int | None = None
+    routing: Routing | None = None
+    health_check_path: str = "/health"
+    liveness_command: Sequence[str] | None = None
+    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    secrets: Sequence[SecretRef] = field(default_factory=tuple)
+    secret_kms_key_arns: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
+    task_role_statements: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+    deploy_owner: Literal["pulumi", "ci"] = "pulumi"
+    deployment_alarm_names: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
+    minimum_healthy_percent: int = 100
+    maximum_percent: int = 200
+    health_check_grace_seconds: int = 60
+    stop_timeout_seconds: int = 30
+    exec_enabled: bool = False
+    exec_kms_key_arn: pulumi.Input[str] | None = None
+    exec_log_group_name: pulumi.Input[str] | None = None
+    on_demand_base: int = 0
+    spot_weight: int = 0
+    egress_https_cidrs: Sequence[str] = ("0.0.0.0/0",)
+    egress_targets: Sequence[EgressTarget] = field(default_factory=tuple)
+
+
+class ContainerService(PlatformComponent):
+    """Safe deploys by default: circuit breaker and alarms roll back, capacity never drops below the
+    healthy floor, and a CI-owned service is never fought over (image and count are left to CI)."""
+
+    service_name: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    task_role_arn: pulumi.Output[str]
+    execution_role_arn: pulumi.Output[str]
+    log_group_name: pulumi.Output[str]
+    task_definition_family: pulumi.Output[str]
+    target_group_arn: pulumi.Output[str] | None
+    target_group_arn_suffix: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: ContainerServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("service", name, args.tags, opts)
+        if (args.routing is None) != (args.container_port is None):
+            raise ValueError("a web service needs both container_port and routing; a worker neither")
+        ctx = args.context
+        log_group = encrypted_log_group(
+            f"{name}-logs",
+            retention_days=args.log_retention_days,
+            kms_key_arn=args.logs_kms_key_arn,
+            tags=self.tags_for("logs"),
+            parent=self,
+        )
+        execution_role = iam.role_with_policy(
+            f"{name}-execution",
+            service="ecs-tasks.amazonaws.com",
+            account_id=ctx.account_id,
+            description=f"ECS agent for {name}: pull its image, write its logs, read only its secrets",
+            statements=self._execution_statements(args, log_group.arn),
+            tags=self.tags_for("execution"),
+            parent=self,
+        )
+        task_role = iam.role_with_policy(
+            f"{name}-task",
+            service="ecs-tasks.amazonaws.com",
+            account_id=ctx.account_id,
+            description=f"Application permissions of {name}",
+            statements=self._task_statements(args),
+            tags=self.tags_for("task"),
+            parent=self,
+        )
+
+        container = self._container_definition(name, args, log_group.name)
+        task_definition = aws.ecs.TaskDefinition(
+            name,
+            family=args.family,
+            cpu=str(args.cpu),
+            memory=str(args.memory),
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE"],
+            runtime_platform={"cpu_architecture": args.architecture, "operating_system_family": "LINUX"},
+            execution_role_arn=execution_role.arn,
+            task_role_arn=task_role.arn,
+            container_definitions=pulumi.Output.json_dumps([container]),
+            volumes=[{"name": "tmp"}],
+            # Keep old revisions registered: a rollback (ops rollback, or ECS's own circuit breaker) needs them.
+            skip_destroy=True,
+            tags=self.tags_for(),
+            # When CI owns releases it registers new revisions with new images; do not undo them.
+            opts=self.child(ignore_changes=["containerDefinitions"] if args.deploy_owner == "ci" else None),
+        )
+
+        sg = aws.ec2.SecurityGroup(
+            name,
+            vpc_id=args.vpc_id,
+            description=f"Tasks of {name}: from its load balancer only; HTTPS out",
+            revoke_rules_on_delete=True,
+            tags=self.tags_for(),
+            opts=self.child(),
+        )
+        for index, cidr in enumerate(args.egress_https_cidrs):
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-https-out-{index}",
+                security_group_id=sg.id,
+                description="HTTPS to AWS APIs and external services (via NAT or VPC endpoints)",
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                cidr_ipv4=cidr,
+                tags=self.tags_for("https-out"),
+                opts=self.child(),
+            )
+
+        for target in args.egress_targets:
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-to-{target.name}",
+                security_group_id=sg.id,
+                description=target.description,
+                ip_protocol="tcp",
+                from_port=target.port,
+                to_port=target.port,
+                referenced_security_group_id=target.security_group_id,
+                tags=self.tags_for(f"to-{target.name}"),
+                opts=self.child(),
+            )
+
+        self.target_group_arn = None
+        self.target_group_arn_suffix = None
+        load_balancers: list[Any] = []
+        depends: list[pulumi.Resource] = []
+        if args.routing is not None and args.container_port is not None:
+            target_group, rule = self._routing(name, args, args.routing, args.container_port, sg)
+            load_balancers.append(
+                {"target_group_arn": target_group.arn, "container_name": name, "container_port": args.container_port}
+            )
+            depends.append(rule)
+
+        ignore = ["taskDefinition", "desiredCount"] if args.deploy_owner == "ci" else []
+        service = aws.ecs.Service(
+            name,
+            cluster=args.cluster_arn,
+            task_definition=task_definition.arn,
+            desired_count=args.desired_count,
+            capacity_provider_strategies=self._capacity(args),
+            platform_version="LATEST",
+            network_configuration=_network(args.subnet_ids, sg.id),
+            load_balancers=load_balancers,
+            health_check_grace_period_seconds=args.health_check_grace_seconds if load_balancers else None,
+            deployment_circuit_breaker={"enable": True, "rollback": True},
+            alarms=_deployment_alarms(args.deployment_alarm_names),
+            deployment_minimum_healthy_percent=args.minimum_healthy_percent,
+            deployment_maximum_percent=args.maximum_percent,
+            deployment_controller={"type": "ECS"},
+            availability_zone_rebalancing="ENABLED",
+            propagate_tags="SERVICE",
+            enable_ecs_managed_tags=True,
+            enable_execute_command=args.exec_enabled,
+            wait_for_steady_state=False,
+            tags=self.tags_for(),
+            opts=self.child(depends_on=depends, ignore_changes=ignore or None),
+        )
+        self._autoscaling(name, args, service)
+
+        self.service_name = service.name
+        self.security_group_id = sg.id
+        self.task_role_arn = task_role.arn
+        self.execution_role_arn = execution_role.arn
+        self.log_group_name = log_group.name
+        self.task_definition_family = task_definition.family
+        self.register_outputs({"service_name": self.service_name, "security_group_id": self.security_group_id})
+
+    # -- pieces -----------------------------------------------------------------------------------------------
+    @staticmethod
+    def _execution_statements(args: ContainerServiceArgs, log_group_arn: pulumi.Output[str]) -> list[dict[str, Any]]:
+        statements: list[dict[str, Any]] = [
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": log_group_arn.apply(lambda arn: f"{arn}:*"),
+            }
+        ]
+        if args.repository_arn is not None:
+            statements += [
+                # GetAuthorizationToken has no resource-level permissions: AWS requires "*".
+                {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+                {
+                    "Sid": "PullOwnImage",
+                    "Effect": "Allow",
+                    "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+                    "Resource": args.repository_arn,
+                },
+            ]
+        secret_arns = sorted({id(s.secret_arn): s.secret_arn for s in args.secrets}.items())
+        if secret_arns:
+            statements.append(
+                {
+                    "Sid": "ReadOwnSecrets",
+                    "Effect": "Allow",
+                    "Action": "secretsmanager:GetSecretValue",
+                    "Resource": [arn for _, arn in secret_arns],
+                }
+            )
+        if args.secret_kms_key_arns:
+            statements.append(
+                {
+                    "Sid": "DecryptOwnSecrets",
+                    "Effect": "Allow",
+                    "Action": "kms:Decrypt",
+                    "Resource": list(args.secret_kms_key_arns),
+                    "Condition": {
+                        "StringEquals": {"kms:ViaService": f"secretsmanager.{args.context.region}.amazonaws.com"}
+                    },
+                }
+            )
+        return statements
+
+    @staticmethod
+    def _task_statements(args: ContainerServiceArgs) -> list[Mapping[str, Any]]:
+        statements = list(args.task_role_statements)
+        if args.exec_enabled:
+            statements.append(
+                {"Sid": "EcsExecChannels", "Effect": "Allow", "Action": list(EXEC_ACTIONS), "Resource": "*"}
+            )
+            if args.exec_log_group_name is not None:
+                log_arn = pulumi.Output.concat(
+                    "arn:", args.context.partition, ":logs:", args.context.region, ":", args.context.account_id,
+                    ":log-group:", args.exec_log_group_name, ":*",
+                )  # fmt: skip
+                statements.append(
+                    {
+                        "Sid": "EcsExecAudit",
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                        "Resource": log_arn,
+                    }
+                )
+            statements.append(
+                {"Sid": "EcsExecLogGroups", "Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "*"}
+            )
+            if args.exec_kms_key_arn is not None:
+                statements.append(
+                    {"Sid": "EcsExecSessionKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                     "Resource": args.exec_kms_key_arn}
+                )  # fmt: skip
+        return statements
+
+    @staticmethod
+    def _container_definition(
+        name: str, args: ContainerServiceArgs, log_group_name: pulumi.Output[str]
+    ) -> dict[str, Any]:
+        container: dict[str, Any] = {
+            "name": name,
+            "image": args.image_ref,
+            "essential": True,
+            "user": CONTAINER_USER,
+            "privileged": False,
+            "readonlyRootFilesystem": True,
+            "stopTimeout": args.stop_timeout_seconds,
+            # Writable scratch space for a read-only root filesystem.
+            "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
+            "linuxParameters": {"initProcessEnabled": True},
+            "environment": [{"name": k, "value": v} for k, v in sorted(args.environment.items())],
+            "secrets": [
+                {
+                    "name": ref.env_name,
+                    "valueFrom": pulumi.Output.concat(ref.secret_arn, f":{ref.json_key}::")
+                    if ref.json_key
+                    else ref.secret_arn,
+                }
+                for ref in args.secrets
+            ],
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": log_group_name,
+                    "awslogs-region": args.context.region,
+                    "awslogs-stream-prefix": name,
+                    "mode": "non-blocking",
+                    "max-buffer-size": "25m",
+                },
+            },
+        }
+        if args.container_port is not None:
+            container["portMappings"] = [{"containerPort": args.container_port, "protocol": "tcp", "name": "http"}]
+        if args.liveness_command:
+            container["healthCheck"] = {
+                "command": list(args.liveness_command),
+                "interval": 30,
+                "timeout": 5,
+                "retries": 3,
+                "startPeriod": 15,
+            }
+        return container
+
+    def _routing(
+        self, name: str, args: ContainerServiceArgs, routing: Routing, port: int, sg: aws.ec2.SecurityGroup
+    ) -> tuple[aws.lb.TargetGroup, aws.lb.ListenerRule]:
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-from-alb",
+            security_group_id=sg.id,
+            description=f"Container port {port} from the load balancer only",
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            referenced_security_group_id=routing.load_balancer_security_group_id,
+            tags=self.tags_for("from-alb"),
+            opts=self.child(),
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-alb-to-tasks",
+            security_group_id=routing.load_balancer_security_group_id,
+            description=f"Load balancer to {name} tasks on port {port}",
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            referenced_security_group_id=sg.id,
+            tags=self.tags_for("alb-to-tasks"),
+            opts=self.child(),
+        )
+        target_group = aws.lb.TargetGroup(
+            name,
+            vpc_id=args.vpc_id,
+            target_type="ip",
+            port=port,
+            protocol="HTTP",
+            protocol_version="HTTP1",
+            deregistration_delay=routing.deregistration_delay_seconds,
+            slow_start=routing.slow_start_seconds,
+            load_balancing_algorithm_type="least_outstanding_requests",
+            health_check={
+                "enabled": True,
+                "path": args.health_check_path,
+                "protocol": "HTTP",
+                "port": "traffic-port",
+                "matcher": "200",
+                "interval": 15,
+                "timeout": 5,
+                "healthy_threshold": 2,
+                "unhealthy_threshold": 3,
+            },
+            tags=self.tags_for(),
+            opts=self.child(),
+        )
+        conditions: list[Any] = [{"path_pattern": {"values": list(routing.path_patterns)}}]
+        if routing.host_headers:
+            conditions.append({"host_header": {"values": list(routing.host_headers)}})
+        if routing.origin_header is not None:
+            header_name, header_value = routing.origin_header
+            conditions.append({"http_header": {"http_header_name": header_name, "values": [header_value]}})
+        rule = aws.lb.ListenerRule(
+            name,
+            listener_arn=routing.listener_arn,
+            priority=routing.priority,
+            conditions=conditions,
+            actions=[{"type": "forward", "target_group_arn": target_group.arn}],
+            tags=self.tags_for(),
+            opts=self.child(),
+        )
+        self.target_group_arn = target_group.arn
+        self.target_group_arn_suffix = target_group.arn_suffix
+        self._resource_label = pulumi.Output.concat(routing.load_balancer_arn_suffix, "/", target_group.arn_suffix)
+        return target_group, rule
+
+    @staticmethod
+    def _capacity(args: ContainerServiceArgs) -> list[Any]:
+        strategies: list[Any] = [{"capacity_provider": "FARGATE", "base": args.on_demand_base, "weight": 1}]
+        if args.spot_weight > 0:
+            strategies.append({"capacity_provider": "FARGATE_SPOT", "base": 0, "weight": args.spot_weight})
+        return strategies
+
+    def _autoscaling(self, name: str, args: ContainerServiceArgs, service: aws.ecs.Service) -> None:
+        scaling = args.scaling
+        target = aws.appautoscaling.Target(
+            name,
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/", args.cluster_name, "/", service.name),
+            min_capacity=scaling.min_count,
+            max_capacity=scaling.max_count,
+            tags=self.tags_for(),
+            opts=self.child(),
+        )
+        metrics: list[tuple[str, str, float, pulumi.Input[str] | None]] = [
+            ("cpu", "ECSServiceAverageCPUUtilization", scaling.cpu_target, None),
+            ("memory", "ECSServiceAverageMemoryUtilization", scaling.memory_target, None),
+        ]
+        if scaling.requests_per_target is not None and args.routing is not None:
+            metrics.append(
+                ("requests", "ALBRequestCountPerTarget", float(scaling.requests_per_target), self._resource_label)
+            )
+        for suffix, metric, value, label in metrics:
+            aws.appautoscaling.Policy(
+                f"{name}-{suffix}",
+                policy_type="TargetTrackingScaling",
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                target_tracking_scaling_policy_configuration={
+                    "target_value": value,
+                    "scale_in_cooldown": scaling.scale_in_cooldown,
+                    "scale_out_cooldown": scaling.scale_out_cooldown,
+                    "disable_scale_in": False,
+                    "predefined_metric_specification": {"predefined_metric_type": metric, "resource_label": label},
+                },
+                opts=self.child(),
+            )
+        for schedule in scaling.schedules:
+            aws.appautoscaling.ScheduledAction(
+                f"{name}-{schedule.name}",
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                schedule=schedule.schedule,
+                timezone=schedule.timezone,
+                scalable_target_action={"min_capacity": schedule.min_count, "max_capacity": schedule.max_count},
+                opts=self.child(),
+            )
+
+
+def _network(subnet_ids: Sequence[pulumi.Input[str]], security_group_id: pulumi.Input[str]) -> Any:
+    """Private subnets, our own security group, never a public IP (FSBP ECS.2)."""
+    return {"subnets": list(subnet_ids), "security_groups": [security_group_id], "assign_public_ip": False}
+
+
+def _deployment_alarms(names: Sequence[pulumi.Input[str]]) -> Any:
+    """Alarms that stop and roll back a deployment; ECS rejects an empty list, so none means unset."""
+    return {"alarm_names": list(names), "enable": True, "rollback": True} if names else None

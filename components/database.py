@@ -1,0 +1,291 @@
+"""RDS PostgreSQL: encrypted, private, TLS-only, observable, recoverable, with an RDS-managed master password."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components import iam
+from components.base import AwsContext, PlatformComponent
+from components.encryption_key import EncryptionKey, EncryptionKeyArgs
+from components.logs import encrypted_log_group
+
+# A CA that supports automatic server-certificate rotation (rds-ca-2019 expired in 2024).
+DEFAULT_CA = "rds-ca-rsa2048-g1"
+# Log types RDS for PostgreSQL can export, each to /aws/rds/instance/<identifier>/<type>.
+LOG_EXPORTS: tuple[str, ...] = ("postgresql", "upgrade")
+# The region-wide log group RDS enhanced monitoring writes OS metrics to.
+ENHANCED_MONITORING_LOG_GROUP = "RDSOSMetrics"
+
+
+@dataclass(frozen=True)
+class DbParameter:
+    name: str
+    value: str
+    # Static parameters only take effect after a reboot; RDS rejects `immediate` for them.
+    static: bool = False
+
+
+# Force TLS, log slow statements (> 100 ms) and every (dis)connection, and load pg_stat_statements.
+DEFAULT_PARAMETERS: tuple[DbParameter, ...] = (
+    DbParameter("rds.force_ssl", "1"),
+    DbParameter("log_min_duration_statement", "100"),
+    DbParameter("log_connections", "1"),
+    DbParameter("log_disconnections", "1"),
+    DbParameter("shared_preload_libraries", "pg_stat_statements", static=True),
+)
+
+
+@dataclass(frozen=True)
+class DatabaseArgs:
+    context: AwsContext
+    identifier: str
+    engine_major_version: str
+    instance_class: str
+    allocated_storage: int
+    max_allocated_storage: int
+    multi_az: bool
+    backup_retention_days: int
+    backup_window: str
+    maintenance_window: str
+    deletion_protection: bool
+    final_snapshot: bool
+    performance_insights_retention_days: int
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    client_security_group_ids: Sequence[pulumi.Input[str]]
+    logs_kms_key_arn: pulumi.Input[str]
+    log_retention_days: int
+    tags: Mapping[str, str]
+    port: int = 5433
+    database_name: str = "app"
+    master_username: str = "app_admin"
+    apply_immediately: bool = False
+    monitoring_interval: int = 60
+    ca_cert_identifier: str = DEFAULT_CA
+    parameters: Sequence[DbParameter] = field(default_factory=lambda: DEFAULT_PARAMETERS)
+    protect: bool = False
+
+
+class Database(PlatformComponent):
+    """One PostgreSQL instance in the isolated subnets, reachable only from the given client security groups.
+
+    Keys, one per purpose: storage (instance, snapshots, automated backups), secrets (the RDS-managed master
+    secret, and the application secrets the tier stores with it) and Performance Insights.
+    """
+
+    storage_key: EncryptionKey
+    secrets_key: EncryptionKey
+    insights_key: EncryptionKey
+    instance: aws.rds.Instance
+    security_group_id: pulumi.Output[str]
+    subnet_group_name: pulumi.Output[str]
+    parameter_group_name: pulumi.Output[str]
+    identifier: str
+    arn: pulumi.Output[str]
+    address: pulumi.Output[str]
+    port: int
+    database_name: str
+    master_secret_arn: pulumi.Output[str]
+    log_group_names: dict[str, pulumi.Output[str]]
+    monitoring_role_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("database", name, args.tags, opts)
+        ctx = args.context
+        self.identifier = args.identifier
+        self.port = args.port
+        self.database_name = args.database_name
+
+        def key(purpose: str, suffix: str) -> EncryptionKey:
+            return EncryptionKey(
+                f"{name}-{suffix}",
+                EncryptionKeyArgs(
+                    purpose=purpose,
+                    alias=f"alias/{args.identifier}-{suffix}",
+                    context=ctx,
+                    tags=args.tags,
+                    protect=args.protect,
+                ),
+                self.child(),
+            )
+
+        # RDS uses these keys through grants it creates on the caller's behalf (kms:ViaService), so the key
+        # policies name only the account; no service principal needs direct access.
+        self.storage_key = key("RDS storage, snapshots and automated backups", "storage")
+        self.secrets_key = key("Secrets Manager: database master secret and application secrets", "secrets")
+        self.insights_key = key("RDS Performance Insights", "insights")
+
+        subnet_group = aws.rds.SubnetGroup(
+            name,
+            subnet_ids=list(args.subnet_ids),
+            description=f"Isolated subnets of {args.identifier}",
+            tags=self.tags_for("subnets"),
+            opts=self.child(),
+        )
+        self.subnet_group_name = subnet_group.name
+
+        # No inline rules (standalone rules only) and no egress: the database never opens connections.
+        sg = aws.ec2.SecurityGroup(
+            name,
+            vpc_id=args.vpc_id,
+            description=f"PostgreSQL {args.identifier}: clients of the service tier only",
+            tags=self.tags_for("sg"),
+            opts=self.child(),
+        )
+        self.security_group_id = sg.id
+        self._clients = 0
+        self.admit(args.client_security_group_ids)
+
+        params = aws.rds.ParameterGroup(
+            name,
+            family=f"postgres{args.engine_major_version}",
+            description=f"PostgreSQL {args.engine_major_version}: TLS only, slow-statement and connection logging",
+            parameters=[
+                aws.rds.ParameterGroupParameterArgs(
+                    name=p.name, value=p.value, apply_method="pending-reboot" if p.static else "immediate"
+                )
+                for p in args.parameters
+            ],
+            tags=self.tags_for("params"),
+            opts=self.child(),
+        )
+        self.parameter_group_name = params.name
+
+        # RDS creates these on first export, unencrypted and kept forever; created first, they are neither.
+        groups = {
+            log_type: encrypted_log_group(
+                f"{name}-{log_type}",
+                log_group_name=f"/aws/rds/instance/{args.identifier}/{log_type}",
+                retention_days=args.log_retention_days,
+                kms_key_arn=args.logs_kms_key_arn,
+                tags=self.tags_for(log_type),
+                parent=self,
+            )
+            for log_type in LOG_EXPORTS
+        }
+        self.log_group_names = {log_type: group.name for log_type, group in groups.items()}
+
+        monitoring_role = self._monitoring_role(name, ctx)
+        self.monitoring_role_arn = monitoring_role.arn
+
+        self.instance = aws.rds.Instance(
+            name,
+            identifier=args.identifier,
+            engine="postgres",
+            engine_version=args.engine_major_version,
+            auto_minor_version_upgrade=True,
+            allow_major_version_upgrade=False,
+            instance_class=args.instance_class,
+            storage_type="gp3",
+            allocated_storage=args.allocated_storage,
+            max_allocated_storage=args.max_allocated_storage,
+            storage_encrypted=True,
+            kms_key_id=self.storage_key.key_arn,
+            db_name=args.database_name,
+            port=args.port,
+            username=args.master_username,
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=self.secrets_key.key_arn,
+            iam_database_authentication_enabled=True,
+            ca_cert_identifier=args.ca_cert_identifier,
+            parameter_group_name=params.name,
+            db_subnet_group_name=subnet_group.name,
+            vpc_security_group_ids=[sg.id],
+            publicly_accessible=False,
+            network_type="IPV4",
+            multi_az=args.multi_az,
+            backup_retention_period=args.backup_retention_days,
+            backup_window=args.backup_window,
+            maintenance_window=args.maintenance_window,
+            copy_tags_to_snapshot=True,
+            # Keep automated backups (PITR) after the instance is deleted, for their retention period.
+            delete_automated_backups=False,
+            deletion_protection=args.deletion_protection,
+            skip_final_snapshot=not args.final_snapshot,
+            final_snapshot_identifier=f"{args.identifier}-final" if args.final_snapshot else None,
+            apply_immediately=args.apply_immediately,
+            performance_insights_enabled=True,
+            performance_insights_kms_key_id=self.insights_key.key_arn,
+            performance_insights_retention_period=args.performance_insights_retention_days,
+            monitoring_interval=args.monitoring_interval,
+            monitoring_role_arn=monitoring_role.arn,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+            tags=self.tags_for(),
+            opts=self.child(protect=args.protect, depends_on=list(groups.values())),
+        )
+        self.arn = self.instance.arn
+        self.address = self.instance.address
+        self.master_secret_arn = self.instance.master_user_secrets.apply(_first_secret_arn)
+        self.register_outputs(
+            {
+                "identifier": self.identifier,
+                "arn": self.arn,
+                "address": self.address,
+                "port": self.port,
+                "master_secret_arn": self.master_secret_arn,
+                "security_group_id": self.security_group_id,
+            }
+        )
+
+    def admit(self, client_security_group_ids: Sequence[pulumi.Input[str]]) -> None:
+        """One described ingress rule per client security group, on the database port only. Callable after
+        construction, for clients (the service tier) created after the database."""
+        for client in client_security_group_ids:
+            index = self._clients
+            aws.vpc.SecurityGroupIngressRule(
+                f"{self._name}-client-{index}",
+                security_group_id=self.security_group_id,
+                referenced_security_group_id=client,
+                ip_protocol="tcp",
+                from_port=self.port,
+                to_port=self.port,
+                description=f"PostgreSQL {self.port} from a service security group",
+                tags=self.tags_for(f"client-{index}"),
+                opts=self.child(),
+            )
+            self._clients += 1
+
+    def _monitoring_role(self, name: str, ctx: AwsContext) -> aws.iam.Role:
+        """What the AWS-managed AmazonRDSEnhancedMonitoringRole grants, as a customer-managed policy."""
+        group = f"arn:{ctx.partition}:logs:{ctx.region}:"
+        group_arn = pulumi.Output.concat(group, ctx.account_id, f":log-group:{ENHANCED_MONITORING_LOG_GROUP}")
+        statements: list[dict[str, Any]] = [
+            {
+                "Sid": "EnableCreationAndManagementOfRDSCloudwatchLogGroups",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogGroup", "logs:PutRetentionPolicy"],
+                "Resource": group_arn,
+            },
+            {
+                "Sid": "EnableCreationAndManagementOfRDSCloudwatchLogStreams",
+                "Effect": "Allow",
+                "Action": [
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                    "logs:DescribeLogStreams",
+                    "logs:GetLogEvents",
+                ],
+                "Resource": pulumi.Output.concat(group_arn, ":log-stream:*"),
+            },
+        ]
+        return iam.role_with_policy(
+            f"{name}-monitoring",
+            service="monitoring.rds.amazonaws.com",
+            account_id=ctx.account_id,
+            statements=statements,
+            description=f"RDS enhanced monitoring of {self.identifier} writes OS metrics to CloudWatch Logs",
+            tags=self.tags_for("monitoring"),
+            parent=self,
+        )
+
+
+def _first_secret_arn(secrets: Sequence[Any] | None) -> str:
+    if not secrets:
+        raise ValueError("RDS returned no master user secret although manage_master_user_password is set")
+    first = secrets[0]
+    return str(first["secret_arn"] if isinstance(first, Mapping) else first.secret_arn)

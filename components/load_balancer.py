@@ -1,0 +1,203 @@
+"""The Application Load Balancer: HTTPS only (HTTP redirects), strict parsing, access logs, locked ingress."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.base import PlatformComponent
+from components.secure_bucket import SecureBucket, SecureBucketArgs
+
+# TLS 1.3 and 1.2 with forward-secret AEAD ciphers only; the SDK default is a 2016 policy with TLS 1.0.
+DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+
+
+@dataclass(frozen=True)
+class OriginHeader:
+    """A secret header the edge adds to every origin request; without it the ALB answers 403."""
+
+    name: str
+    value: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class LoadBalancerArgs:
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    tags: Mapping[str, str]
+    certificate_arn: pulumi.Input[str] | None
+    internal: bool = True
+    deletion_protection: bool = True
+    idle_timeout_seconds: int = 60
+    access_log_days: int = 90
+    ssl_policy: str = DEFAULT_SSL_POLICY
+    # Who may connect on 443: managed prefix lists (CloudFront origin-facing) and/or CIDRs.
+    ingress_prefix_list_ids: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
+    ingress_cidrs: Sequence[str] = field(default_factory=tuple)
+    origin_header: OriginHeader | None = None
+    log_delivery_account_arn: pulumi.Input[str] | None = None
+    protect_logs: bool = False
+
+
+class LoadBalancer(PlatformComponent):
+    arn: pulumi.Output[str]
+    arn_suffix: pulumi.Output[str]
+    dns_name: pulumi.Output[str]
+    zone_id: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    listener_arn: pulumi.Output[str]
+    log_bucket_name: pulumi.Output[str]
+    origin_header: OriginHeader | None
+    https: bool
+
+    def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("alb", name, args.tags, opts)
+        self.origin_header = args.origin_header
+        self.https = args.certificate_arn is not None
+
+        # ALB access logs can only be written to SSE-S3 buckets (AWS ELB docs), hence no KMS key here.
+        delivery_principals: list[object] = [{"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}]
+        if args.log_delivery_account_arn is not None:
+            delivery_principals.append({"AWS": args.log_delivery_account_arn})
+        logs = SecureBucket(
+            f"{name}-logs",
+            SecureBucketArgs(
+                purpose="ALB access logs",
+                tags=args.tags,
+                expire_after_days=args.access_log_days,
+                kms_key_arn=None,
+                policy_statements=[
+                    {
+                        "Sid": f"ElbLogDelivery{index}",
+                        "Effect": "Allow",
+                        "Principal": principal,
+                        "Action": "s3:PutObject",
+                        "Resource": "{bucket_arn}/alb/AWSLogs/*",
+                    }
+                    for index, principal in enumerate(delivery_principals)
+                ],
+                protect=args.protect_logs,
+            ),
+            opts=self.child(),
+        )
+
+        sg = aws.ec2.SecurityGroup(
+            name,
+            vpc_id=args.vpc_id,
+            description=f"ALB {name}: HTTPS from the edge only; egress only to its services",
+            revoke_rules_on_delete=True,
+            tags=self.tags_for(),
+            opts=self.child(),
+        )
+        port = 443 if self.https else 80
+        for index, prefix_list in enumerate(args.ingress_prefix_list_ids):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-https-pl-{index}",
+                security_group_id=sg.id,
+                description=f"Port {port} from CloudFront origin-facing servers (managed prefix list)",
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                prefix_list_id=prefix_list,
+                tags=self.tags_for("https-edge"),
+                opts=self.child(),
+            )
+        for index, cidr in enumerate(args.ingress_cidrs):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-https-cidr-{index}",
+                security_group_id=sg.id,
+                description=f"Port {port} from {cidr}",
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                cidr_ipv4=cidr,
+                tags=self.tags_for("https-cidr"),
+                opts=self.child(),
+            )
+
+        lb = aws.lb.LoadBalancer(
+            name,
+            load_balancer_type="application",
+            internal=args.internal,
+            subnets=list(args.subnet_ids),
+            security_groups=[sg.id],
+            ip_address_type="ipv4",
+            drop_invalid_header_fields=True,
+            desync_mitigation_mode="strictest",
+            enable_deletion_protection=args.deletion_protection,
+            enable_http2=True,
+            enable_waf_fail_open=False,
+            idle_timeout=args.idle_timeout_seconds,
+            xff_header_processing_mode="append",
+            access_logs={"bucket": logs.bucket_name, "prefix": "alb", "enabled": True},
+            tags=self.tags_for(),
+            opts=self.child(depends_on=[logs.policy]),
+        )
+
+        if args.certificate_arn is not None:
+            aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=lb.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=[
+                    {
+                        "type": "redirect",
+                        "redirect": {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"},
+                    }
+                ],
+                tags=self.tags_for("http"),
+                opts=self.child(),
+            )
+        # Requests no service rule claims get a plain answer: 403 when the edge's header is required (so
+        # only CloudFront gets past it), 404 otherwise.
+        default_status = "403" if args.origin_header is not None else "404"
+        listener = aws.lb.Listener(
+            f"{name}-https" if self.https else f"{name}-http",
+            load_balancer_arn=lb.arn,
+            port=port,
+            protocol="HTTPS" if self.https else "HTTP",
+            ssl_policy=args.ssl_policy if self.https else None,
+            certificate_arn=args.certificate_arn,
+            default_actions=[
+                {
+                    "type": "fixed-response",
+                    "fixed_response": {
+                        "content_type": "application/json",
+                        "message_body": '{"error": "not found"}'
+                        if default_status == "404"
+                        else '{"error": "forbidden"}',
+                        "status_code": default_status,
+                    },
+                }
+            ],
+            tags=self.tags_for("https" if self.https else "http"),
+            opts=self.child(),
+        )
+        self._security_group = sg
+        self._port = port
+        self.arn = lb.arn
+        self.arn_suffix = lb.arn_suffix
+        self.dns_name = lb.dns_name
+        self.zone_id = lb.zone_id
+        self.security_group_id = sg.id
+        self.listener_arn = listener.arn
+        self.log_bucket_name = logs.bucket_name
+        self.register_outputs({"arn": self.arn, "dns_name": self.dns_name})
+
+    def allow_from_security_group(self, name: str, security_group_id: pulumi.Input[str], description: str) -> None:
+        """Admit another security group (e.g. CloudFront's VPC-origin group, known only after it exists)."""
+        aws.vpc.SecurityGroupIngressRule(
+            f"{self._name}-{name}",
+            security_group_id=self._security_group.id,
+            description=description,
+            ip_protocol="tcp",
+            from_port=self._port,
+            to_port=self._port,
+            referenced_security_group_id=security_group_id,
+            tags=self.tags_for(name),
+            opts=self.child(),
+        )

@@ -1,0 +1,194 @@
+"""Data tier: the PostgreSQL instance, its disaster recovery, and the service's own secrets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+
+from components.app_secrets import AppSecrets, AppSecretsArgs, AppSecretSpec
+from components.backup import DisasterRecovery, DisasterRecoveryArgs, RecoveryObjectives, recovery_objectives
+from components.database import Database, DatabaseArgs
+from infra.config import PROJECT, StackConfig
+from infra.stack import StackContext
+from infra.tiers.foundation import Foundation
+from infra.tiers.services import DatabaseBinding
+
+
+@dataclass(frozen=True)
+class DataTier:
+    database: Database
+    recovery: DisasterRecovery | None
+    secrets: AppSecrets
+    objectives: RecoveryObjectives
+    backup_retention_days: int
+    dr_region: str | None
+
+    # -- what the service tier wires into its task definition and execution role ------------------------
+    @property
+    def host(self) -> pulumi.Output[str]:
+        return self.database.address
+
+    @property
+    def port(self) -> int:
+        return self.database.port
+
+    @property
+    def database_name(self) -> str:
+        return self.database.database_name
+
+    @property
+    def master_secret_arn(self) -> pulumi.Output[str]:
+        """The RDS-managed secret: JSON with `username` and `password` keys."""
+        return self.database.master_secret_arn
+
+    @property
+    def secrets_key_arn(self) -> pulumi.Output[str]:
+        """The one key behind the master secret and every application secret (grant kms:Decrypt on it)."""
+        return self.database.secrets_key.key_arn
+
+    @property
+    def app_secret_arns(self) -> dict[str, pulumi.Output[str]]:
+        return dict(self.secrets.arns)
+
+    @property
+    def security_group_id(self) -> pulumi.Output[str]:
+        return self.database.security_group_id
+
+    def binding(self) -> DatabaseBinding:
+        """Host, port and name as plain environment; the RDS-managed secret (`username`/`password`) and its key."""
+        return DatabaseBinding(
+            address=self.host,
+            port=self.port,
+            name=self.database_name,
+            secret_arn=self.master_secret_arn,
+            secret_kms_key_arn=self.secrets_key_arn,
+            security_group_id=self.security_group_id,
+        )
+
+    def admit(self, client_security_group_ids: Sequence[pulumi.Input[str]]) -> None:
+        """Let these security groups (the service tier's) reach the database port; nothing else can."""
+        self.database.admit(client_security_group_ids)
+
+    def exports(self) -> dict[str, pulumi.Input[object]]:
+        database: dict[str, pulumi.Input[object]] = {
+            "identifier": self.database.identifier,
+            "address": self.database.address,
+            "port": self.database.port,
+            "name": self.database.database_name,
+            "masterSecretArn": self.database.master_secret_arn,
+            "securityGroupId": self.database.security_group_id,
+            "subnetGroupName": self.database.subnet_group_name,
+            "kmsKeyArn": self.database.storage_key.key_arn,
+            "backupRetentionDays": self.backup_retention_days,
+            "rpoMinutes": self.objectives.rpo_minutes,
+            "rtoMinutes": self.objectives.rto_minutes,
+        }
+        if self.dr_region is not None:
+            database["drRegion"] = self.dr_region
+        return {"database": database}
+
+
+def identifier(stack: StackContext) -> str:
+    """The instance identifier is pinned (not auto-named): its log group names and runbooks depend on it."""
+    return f"{PROJECT}-{stack.env}-db"
+
+
+def objectives_for(config: StackConfig) -> RecoveryObjectives:
+    database = config.database
+    return recovery_objectives(
+        multi_az=database.multi_az,
+        cross_region_backups=database.cross_region_backups,
+        aws_backup_copies=database.aws_backup and database.dr_region is not None,
+    )
+
+
+def compose(
+    stack: StackContext, base: Foundation, client_security_group_ids: Sequence[pulumi.Input[str]] = ()
+) -> DataTier:
+    """`client_security_group_ids`: the service tier's security groups, the only ones admitted to the database."""
+    config = stack.config
+    settings = config.database
+    protect = stack.is_production
+    db_id = identifier(stack)
+    database = Database(
+        "db",
+        DatabaseArgs(
+            context=stack.context,
+            identifier=db_id,
+            engine_major_version=settings.engine_version,
+            instance_class=settings.instance_class,
+            allocated_storage=settings.allocated_storage,
+            max_allocated_storage=settings.max_allocated_storage,
+            multi_az=settings.multi_az,
+            backup_retention_days=settings.backup_retention_days,
+            backup_window=settings.backup_window,
+            maintenance_window=settings.maintenance_window,
+            deletion_protection=settings.deletion_protection,
+            final_snapshot=settings.final_snapshot,
+            performance_insights_retention_days=settings.performance_insights_retention_days,
+            vpc_id=base.network.vpc_id,
+            subnet_ids=base.network.isolated_subnet_ids,
+            client_security_group_ids=list(client_security_group_ids),
+            logs_kms_key_arn=base.logs_key.key_arn,
+            log_retention_days=config.log_retention_days,
+            tags=stack.tags,
+            port=settings.port,
+            database_name=settings.database_name,
+            master_username=settings.master_username,
+            apply_immediately=settings.apply_immediately,
+            protect=protect or settings.deletion_protection,
+        ),
+        stack.opts(),
+    )
+
+    recovery = None
+    if settings.cross_region_backups or settings.aws_backup:
+        dr_region = settings.dr_region
+        recovery = DisasterRecovery(
+            "db-dr",
+            DisasterRecoveryArgs(
+                context=stack.context,
+                dr_context=stack.context_for(dr_region) if dr_region else None,
+                dr_provider=stack.provider_for(dr_region) if dr_region else None,
+                alias_prefix=db_id,
+                db_instance_arn=database.arn,
+                db_storage_key_arn=database.storage_key.key_arn,
+                cross_region_backups=settings.cross_region_backups,
+                replicated_retention_days=settings.dr_backup_retention_days,
+                aws_backup=settings.aws_backup,
+                daily_retention_days=settings.aws_backup_daily_retention_days,
+                weekly_retention_days=settings.aws_backup_weekly_retention_days,
+                tags=stack.tags,
+                protect=protect,
+            ),
+            stack.opts(),
+        )
+
+    specs: dict[str, AppSecretSpec] = {}
+    for name in [*config.app_secrets, *(n for n in config.secrets if n not in config.app_secrets)]:
+        given = config.secrets.get(name)
+        specs[name] = AppSecretSpec(
+            description=f"{PROJECT} {stack.env}: {name} ({'from Pulumi secret config' if given else 'generated'})",
+            value=pulumi.Output.secret(given.get_secret_value()) if given is not None else None,
+        )
+    secrets = AppSecrets(
+        "app-secrets",
+        AppSecretsArgs(
+            path_prefix=f"{PROJECT}/{stack.env}",
+            secrets=specs,
+            kms_key_arn=database.secrets_key.key_arn,
+            tags=stack.tags,
+            protect=protect,
+        ),
+        stack.opts(),
+    )
+    return DataTier(
+        database=database,
+        recovery=recovery,
+        secrets=secrets,
+        objectives=objectives_for(config),
+        backup_retention_days=settings.backup_retention_days,
+        dr_region=settings.dr_region if recovery is not None else None,
+    )

@@ -1,0 +1,302 @@
+"""Service tier: the cluster, the load balancer and one ContainerService per configured service."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from components.certificate import Certificate, CertificateArgs
+from components.cluster import Cluster, ClusterArgs
+from components.container_image import ContainerImage, ContainerImageArgs
+from components.container_service import (
+    ContainerService,
+    ContainerServiceArgs,
+    EgressTarget,
+    Routing,
+    Scaling,
+    Schedule,
+    SecretRef,
+)
+from components.encryption_key import EncryptionKey, EncryptionKeyArgs
+from components.load_balancer import LoadBalancer, LoadBalancerArgs, OriginHeader
+from infra.config import PROJECT
+from infra.config.model import ServiceConfig
+from infra.stack import StackContext
+from infra.tiers.foundation import Foundation
+
+ROOT = Path(__file__).resolve().parents[2]
+CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
+# The sample app's liveness probe: its process answers HTTP (readiness, with the database, is the ALB's job).
+SAMPLE_LIVENESS = (
+    "CMD",
+    "python",
+    "-c",
+    "import urllib.request as u; u.build_opener(u.ProxyHandler({})).open('http://127.0.0.1:8080/', timeout=4)",
+)
+
+
+@dataclass(frozen=True)
+class DatabaseBinding:
+    """What a service needs to reach the database: where it is, and where its credentials are."""
+
+    address: pulumi.Input[str]
+    port: pulumi.Input[int]
+    name: str
+    secret_arn: pulumi.Input[str]
+    secret_kms_key_arn: pulumi.Input[str]
+    security_group_id: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class AppSecrets:
+    """Application secrets by name (their ARNs) and the key that encrypts them."""
+
+    arns: Mapping[str, pulumi.Input[str]]
+    kms_key_arn: pulumi.Input[str] | None
+
+
+@dataclass(frozen=True)
+class ServiceTier:
+    cluster: Cluster
+    load_balancer: LoadBalancer
+    services: dict[str, ContainerService]
+    configs: dict[str, ServiceConfig]
+    domain: str
+    vpc_id: pulumi.Output[str]
+    origin_header: OriginHeader | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def clients_of_database(self) -> list[pulumi.Output[str]]:
+        """Security groups of the services that use the database: the only ones it admits."""
+        return [svc.security_group_id for name, svc in sorted(self.services.items()) if self.configs[name].use_database]
+
+    def exports(self) -> dict[str, pulumi.Input[object]]:
+        services: dict[str, object] = {}
+        for name, service in self.services.items():
+            entry: dict[str, object] = {
+                "serviceName": service.service_name,
+                "clusterName": self.cluster.cluster_name,
+                "taskDefinitionFamily": service.task_definition_family,
+                "logGroupName": service.log_group_name,
+                "taskRoleArn": service.task_role_arn,
+                "desiredCount": self.configs[name].desired_count,
+            }
+            if service.target_group_arn is not None:
+                entry["targetGroupArn"] = service.target_group_arn
+                entry["url"] = f"https://{self.domain}{_url_path(self.configs[name])}"
+            services[name] = entry
+        return {
+            "clusterName": self.cluster.cluster_name,
+            "loadBalancerArn": self.load_balancer.arn,
+            "services": services,
+        }
+
+
+def _url_path(config: ServiceConfig) -> str:
+    first = config.path_patterns[0].rstrip("*")
+    return first if first != "/" else "/"
+
+
+def env_name(secret: str) -> str:
+    """stripeApiKey -> STRIPE_API_KEY: how an application secret appears in the container."""
+    out = "".join(f"_{c}" if c.isupper() else c for c in secret)
+    return out.replace("-", "_").upper()
+
+
+def compose(
+    stack: StackContext,
+    base: Foundation,
+    *,
+    database: DatabaseBinding | None = None,
+    app_secrets: AppSecrets | None = None,
+    deployment_alarms: Mapping[str, Sequence[pulumi.Input[str]]] | None = None,
+    origin_header: OriginHeader | None = None,
+) -> ServiceTier:
+    config = stack.config
+    network = base.network
+    opts = stack.opts()
+    public_alb = config.edge.origin_mode == "publicAlb"
+
+    images_key = EncryptionKey(
+        "images",
+        EncryptionKeyArgs(
+            purpose="ECR image encryption",
+            alias=f"alias/{PROJECT}-{stack.env}-images",
+            context=stack.context,
+            tags=stack.tags,
+            protect=stack.is_production,
+        ),
+        opts,
+    )
+    cluster = Cluster(
+        "cluster",
+        ClusterArgs(
+            tags=stack.tags,
+            logs_kms_key_arn=base.logs_key.key_arn,
+            log_retention_days=config.log_retention_days,
+        ),
+        opts,
+    )
+    certificate = None
+    if config.tls.https:
+        certificate = Certificate(
+            "alb-certificate",
+            CertificateArgs(
+                domain=config.domain,
+                tags=stack.tags,
+                hosted_zone_id=config.tls.hosted_zone_id,
+                imported_arn=config.tls.certificate_arn,
+            ),
+            opts,
+        )
+    prefix_list = aws.ec2.get_managed_prefix_list_output(
+        name=CLOUDFRONT_ORIGIN_FACING, opts=pulumi.InvokeOutputOptions(provider=stack.provider)
+    )
+    elb_account = aws.elb.get_service_account_output(opts=pulumi.InvokeOutputOptions(provider=stack.provider))
+    lb_config = config.load_balancer
+    load_balancer = LoadBalancer(
+        "alb",
+        LoadBalancerArgs(
+            vpc_id=network.vpc_id,
+            subnet_ids=network.public_subnet_ids if public_alb else network.private_subnet_ids,
+            tags=stack.tags,
+            certificate_arn=certificate.arn if certificate else None,
+            internal=not public_alb,
+            deletion_protection=lb_config.deletion_protection,
+            idle_timeout_seconds=lb_config.idle_timeout_seconds,
+            access_log_days=lb_config.access_log_days,
+            ssl_policy=lb_config.ssl_policy,
+            # A public ALB admits only CloudFront's origin-facing ranges; an internal one only the VPC origin
+            # (added by the edge tier once CloudFront has created its security group).
+            ingress_prefix_list_ids=[prefix_list.id] if public_alb else [],
+            origin_header=origin_header,
+            log_delivery_account_arn=elb_account.arn,
+        ),
+        opts,
+    )
+
+    services: dict[str, ContainerService] = {}
+    database_port = int(database.port) if database is not None and isinstance(database.port, int) else 5432
+    web = sorted(name for name, svc in config.services.items() if svc.container_port is not None)
+    for name, svc in sorted(config.services.items()):
+        image = ContainerImage(
+            f"{name}-image",
+            ContainerImageArgs(
+                tags=stack.tags,
+                kms_key_arn=images_key.key_arn,
+                architecture=svc.architecture,
+                build_context=ROOT / svc.image.context if svc.image.context else None,
+                image_uri=svc.image.uri,
+                protect=stack.is_production,
+            ),
+            opts,
+        )
+        environment: dict[str, pulumi.Input[str]] = {
+            **svc.environment,
+            "APP_ENVIRONMENT": stack.env,
+            "PORT": str(svc.container_port or 8080),
+        }
+        secrets: list[SecretRef] = []
+        secret_keys: list[pulumi.Input[str]] = []
+        egress: list[EgressTarget] = []
+        if database is not None and svc.use_database:
+            egress.append(EgressTarget("db", database.security_group_id, database_port, "PostgreSQL to the database"))
+            environment |= {
+                "DB_HOST": database.address,
+                "DB_PORT": pulumi.Output.from_input(database.port).apply(str),
+                "DB_NAME": database.name,
+                "REQUIRE_DATABASE": "true",
+            }
+            secrets += [
+                SecretRef("DB_USERNAME", database.secret_arn, "username"),
+                SecretRef("DB_PASSWORD", database.secret_arn, "password"),
+            ]
+            secret_keys.append(database.secret_kms_key_arn)
+        if svc.secrets:
+            if app_secrets is None or any(s not in app_secrets.arns for s in svc.secrets):
+                known = sorted(app_secrets.arns) if app_secrets else []
+                raise ValueError(f"service {name} reads unknown secrets {svc.secrets}; known: {known}")
+            secrets += [SecretRef(env_name(s), app_secrets.arns[s]) for s in svc.secrets]
+            if app_secrets.kms_key_arn is not None:
+                secret_keys.append(app_secrets.kms_key_arn)
+
+        routing = None
+        if svc.container_port is not None:
+            routing = Routing(
+                listener_arn=load_balancer.listener_arn,
+                load_balancer_security_group_id=load_balancer.security_group_id,
+                load_balancer_arn_suffix=load_balancer.arn_suffix,
+                priority=svc.priority or (web.index(name) + 1) * 10,
+                path_patterns=svc.path_patterns,
+                host_headers=svc.host_headers,
+                origin_header=(origin_header.name, origin_header.value) if origin_header else None,
+                deregistration_delay_seconds=svc.deregistration_delay_seconds,
+                slow_start_seconds=svc.slow_start_seconds,
+            )
+        scaling = svc.autoscaling
+        services[name] = ContainerService(
+            name,
+            ContainerServiceArgs(
+                context=stack.context,
+                tags=stack.tags,
+                cluster_arn=cluster.cluster_arn,
+                cluster_name=cluster.cluster_name,
+                vpc_id=network.vpc_id,
+                subnet_ids=network.private_subnet_ids,
+                image_ref=image.image_ref,
+                repository_arn=image.repository_arn,
+                family=f"{PROJECT}-{stack.env}-{name}",
+                cpu=svc.cpu,
+                memory=svc.memory,
+                architecture=svc.architecture,
+                desired_count=svc.desired_count,
+                scaling=Scaling(
+                    min_count=svc.min_count,
+                    max_count=svc.max_count,
+                    cpu_target=scaling.cpu_target,
+                    memory_target=scaling.memory_target,
+                    requests_per_target=scaling.requests_per_target,
+                    scale_in_cooldown=scaling.scale_in_cooldown,
+                    scale_out_cooldown=scaling.scale_out_cooldown,
+                    schedules=[
+                        Schedule(s.name, s.schedule, s.min_count, s.max_count, s.timezone) for s in scaling.schedules
+                    ],
+                ),
+                logs_kms_key_arn=base.logs_key.key_arn,
+                log_retention_days=config.log_retention_days,
+                container_port=svc.container_port,
+                routing=routing,
+                health_check_path=svc.health_check_path,
+                liveness_command=SAMPLE_LIVENESS if svc.image.context == "app" else None,
+                environment=environment,
+                secrets=secrets,
+                secret_kms_key_arns=secret_keys,
+                deploy_owner=svc.deploy_owner,
+                deployment_alarm_names=(deployment_alarms or {}).get(name, ()),
+                minimum_healthy_percent=svc.min_healthy_percent,
+                maximum_percent=svc.max_percent,
+                health_check_grace_seconds=svc.health_check_grace_seconds,
+                stop_timeout_seconds=svc.stop_timeout_seconds,
+                exec_enabled=svc.exec_enabled,
+                exec_kms_key_arn=base.logs_key.key_arn,
+                exec_log_group_name=cluster.exec_log_group_name,
+                # Production's baseline (minCount tasks) always runs on on-demand Fargate.
+                on_demand_base=svc.min_count,
+                spot_weight=svc.spot_weight,
+                egress_targets=egress,
+            ),
+            opts,
+        )
+    return ServiceTier(
+        cluster=cluster,
+        load_balancer=load_balancer,
+        services=services,
+        configs=dict(config.services),
+        domain=config.domain,
+        vpc_id=network.vpc_id,
+        origin_header=origin_header,
+    )

@@ -1,0 +1,71 @@
+"""What several report formats share: summary numbers and wording."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from offline.policy_runner import PolicyMeta, PolicyRun, Result
+
+OUTCOMES = ("violation", "pass", "not-applicable", "unknown")
+OUTCOME_TEXT = {
+    "violation": "Violation",
+    "pass": "Pass",
+    "not-applicable": "Not applicable",
+    "unknown": "Not evaluated (unknown during preview)",
+}
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "unspecified": 4}
+
+
+@dataclass(frozen=True)
+class Summary:
+    mandatory_violations: int
+    advisory_violations: int
+    passes: int
+    not_applicable: int
+    unknown: int
+    policies_judging: int
+
+    @property
+    def passed(self) -> bool:
+        return self.mandatory_violations == 0
+
+
+def summarize(run: PolicyRun) -> Summary:
+    judging = {r.policy for r in run.results}
+    return Summary(
+        mandatory_violations=run.count("violation", "mandatory"),
+        advisory_violations=run.count("violation", "advisory"),
+        passes=run.count("pass"),
+        not_applicable=run.count("not-applicable"),
+        unknown=run.count("unknown"),
+        policies_judging=len(judging),
+    )
+
+
+def verdict(run: PolicyRun) -> str:
+    summary = summarize(run)
+    if summary.passed:
+        return f"PASSED: no mandatory violations ({summary.advisory_violations} advisory)"
+    return f"FAILED: {summary.mandatory_violations} mandatory violation(s), {summary.advisory_violations} advisory"
+
+
+def fsbp(meta: PolicyMeta) -> str:
+    """ "EC2.6" / "EC2.55 (unverified)" / "KMS.4 (Security Hub, not FSBP)" / "—"."""
+    reference = meta.framework.get("reference", "")
+    if not reference:
+        return "—"
+    status = next((t.split(":", 1)[1] for t in meta.tags if t.startswith("fsbp-status:")), "listed")
+    if status == "unverified":
+        return f"{reference} (unverified)"
+    if status == "not-fsbp":
+        return f"{reference} (Security Hub, not FSBP)"
+    return reference
+
+
+def ordered_policies(run: PolicyRun) -> list[PolicyMeta]:
+    return sorted(run.policies, key=lambda p: (p.control or "~", p.name))
+
+
+def sorted_results(results: list[Result]) -> list[Result]:
+    order = {o: i for i, o in enumerate(OUTCOMES)}
+    return sorted(results, key=lambda r: (order.get(r.outcome, 9), r.type, r.name, r.message))

@@ -1,0 +1,125 @@
+"""Markdown for a pull-request comment and for audit evidence: the verdict first, then every control."""
+
+from __future__ import annotations
+
+from offline.policy_runner import PolicyMeta, PolicyRun, Result
+from offline.reports.common import OUTCOME_TEXT, fsbp, ordered_policies, sorted_results, summarize, verdict
+
+
+def cell(value: str) -> str:
+    return value.replace("|", "\\|").replace("\n", "<br>") or " "
+
+
+def _anchors(meta: PolicyMeta) -> str:
+    parts = [f"FSBP {fsbp(meta)}"]
+    for prefix, name in (("securityhub", "Security Hub"), ("cdk-nag", "cdk-nag"), ("checkov", "Checkov")):
+        ids = meta.anchors(prefix)
+        if prefix == "securityhub":
+            ids = [i for i in ids if i not in meta.framework.get("reference", "")]
+        if ids:
+            parts.append(f"{name} {', '.join(ids)}")
+    if meta.anchors("awsguard"):
+        parts.append(f"awsguard {', '.join(meta.anchors('awsguard'))}")
+    return " · ".join(parts)
+
+
+def _violation_table(results: list[Result], run: PolicyRun) -> list[str]:
+    lines = ["| Control | FSBP | Severity | Policy | Resource | Finding |", "|---|---|---|---|---|---|"]
+    for result in results:
+        meta = run.policy(result.policy)
+        lines.append(
+            f"| {meta.control} | {cell(fsbp(meta))} | {meta.severity} | `{result.policy}` | "
+            f"`{cell(result.name)}` ({cell(result.type)}) | {cell(result.message)} |"
+        )
+    return lines
+
+
+def render(run: PolicyRun) -> str:
+    summary = summarize(run)
+    grouped = run.by_policy()
+    mandatory = [r for r in run.results if r.outcome == "violation" and r.enforcement == "mandatory"]
+    advisory = [r for r in run.results if r.outcome == "violation" and r.enforcement != "mandatory"]
+    lines = [
+        f"# Policy report: `{run.stack}`",
+        "",
+        f"**{verdict(run)}**",
+        "",
+        f"- Pack: `{run.pack}` version {run.version}",
+        f"- Stack: `{run.stack}` (project `{run.project}`), {run.resource_count} resources",
+        f"- Evaluated: {run.started} by {run.method}",
+        f"- Policy config: `{run.config_file}`",
+        "",
+        "## Summary",
+        "",
+        "| Outcome | Mandatory | Advisory | Total |",
+        "|---|---:|---:|---:|",
+    ]
+    for outcome in ("violation", "pass", "not-applicable", "unknown"):
+        m = run.count(outcome, "mandatory")
+        total = run.count(outcome)
+        lines.append(f"| {OUTCOME_TEXT[outcome]} | {m} | {total - m} | {total} |")
+    lines += [
+        "",
+        f"{summary.policies_judging} of {len(run.policies)} policies had resources to judge in this stack.",
+        "",
+    ]
+    if mandatory:
+        lines += ["## Mandatory violations (block the deployment)", "", *_violation_table(mandatory, run), ""]
+    if advisory:
+        lines += ["## Advisory violations", "", *_violation_table(advisory, run), ""]
+    lines += ["## Results per control", ""]
+    idle: list[PolicyMeta] = []
+    for meta in ordered_policies(run):
+        results = grouped.get(meta.name, [])
+        if not results:
+            idle.append(meta)
+            continue
+        counts = {o: sum(1 for r in results if r.outcome == o) for o in OUTCOME_TEXT}
+        tally = ", ".join(f"{n} {OUTCOME_TEXT[o].lower()}" for o, n in counts.items() if n)
+        lines += [
+            f"### {meta.control} `{meta.name}`",
+            "",
+            f"{meta.description}",
+            "",
+            f"- Severity {meta.severity}, {meta.enforcement}; {_anchors(meta)}",
+            f"- Result: {tally}",
+            f"- Remediation: {meta.remediation}",
+            f"- Reference: {meta.url}",
+        ]
+        if meta.config:
+            settings = ", ".join(f"`{k}` = `{v}`" for k, v in sorted(meta.config.items()))
+            lines.append(f"- Settings: {settings}")
+        lines += ["", "| Resource | Type | Outcome | Detail |", "|---|---|---|---|"]
+        for result in sorted_results(results):
+            lines.append(
+                f"| `{cell(result.name)}` | {cell(result.type)} | {OUTCOME_TEXT[result.outcome]} | "
+                f"{cell(result.message)} |"
+            )
+        lines.append("")
+    if idle:
+        lines += [
+            "## Policies with nothing to judge in this stack",
+            "",
+            "No resource of the types these policies judge is declared in this stack.",
+            "",
+            "| Control | Policy | FSBP | Severity | Level | Judges |",
+            "|---|---|---|---|---|---|",
+        ]
+        for meta in idle:
+            lines.append(
+                f"| {meta.control} | `{meta.name}` | {cell(fsbp(meta))} | {meta.severity} | {meta.enforcement} | "
+                f"{cell(', '.join(meta.types))} |"
+            )
+        lines.append("")
+    lines += [
+        "## How to read this report",
+        "",
+        f"- {run.note}",
+        "- Not applicable: the policy judged the resource and recorded why the control does not apply to it "
+        "(for example the AWS limitation that makes it impossible), instead of passing it silently.",
+        "- Not evaluated: a value the policy needs is only known after deployment; `pulumi up` judges it again.",
+        "- Mandatory violations fail `pulumi preview --policy-pack` and the offline command; advisory ones are "
+        "reported only.",
+        "",
+    ]
+    return "\n".join(lines)

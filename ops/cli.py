@@ -1,0 +1,176 @@
+"""`python -m ops`: post-deploy verification, restore drill and rollback for one stack.
+
+Stack outputs come from --outputs FILE (the JSON `pulumi stack output --json` prints) or, without it, from
+`pulumi stack output --json --stack <stack>`. AWS credentials and settings come from the environment, as for
+any AWS client; the region is the stack's `region` output.
+
+Exit codes: 0 success; 1 a check, the drill or the rollback failed; 2 usage or stack outputs error;
+130 interrupted (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ops import outputs as outputs_module
+from ops import report, restore_drill, rollback, verify
+from ops.aws import AWS_ERRORS, Clients, WaitTimeoutError, describe_error, format_elapsed
+from ops.ecs import ServiceNotFoundError
+from ops.outputs import OutputsError, Runner, StackOutputs
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+ClientsFactory = Callable[[str], Clients]
+
+
+def _iso_time(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO-8601 time: {value!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _non_negative(value: str) -> float:
+    number = float(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ops", description=(__doc__ or "").splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--stack", help="stack name (staging, production); required without --outputs")
+    common.add_argument("--outputs", type=Path, help="JSON file with the stack outputs (`pulumi stack output --json`)")
+
+    check = commands.add_parser("verify", parents=[common], help="check that the deployed stack is healthy")
+    check.add_argument("--json", action="store_true", help="print the checks as JSON instead of a table")
+    check.add_argument("--report", type=Path, help="also write the checks as JSON to this file")
+    check.add_argument(
+        "--wait-minutes", type=_non_negative, default=0.0, help="repeat the checks until they pass, up to this long"
+    )
+    check.add_argument("--interval-seconds", type=_non_negative, default=30.0, help="pause between repeats")
+    check.add_argument("--http-timeout", type=_non_negative, default=10.0, help="health request timeout (s)")
+
+    drill = commands.add_parser(
+        "restore-drill", parents=[common], help="restore the database into a temporary instance, measure, delete"
+    )
+    drill.add_argument("--from-snapshot", action="store_true", help="restore the newest snapshot instead of PITR")
+    drill.add_argument("--restore-time", type=_iso_time, help="point in time to restore (default: latest)")
+    reach = drill.add_mutually_exclusive_group()
+    reach.add_argument("--allow-from", help="CIDR or sg-id that may connect to the drill instance (for the TCP check)")
+    reach.add_argument("--skip-connect", action="store_true", help="check availability only, no TCP connect")
+    drill.add_argument("--instance-class", help="instance class of the drill instance (default: the source's)")
+    drill.add_argument("--timeout-minutes", type=_non_negative, help="give up the restore after this long")
+    drill.add_argument("--poll-seconds", type=_non_negative, default=30.0, help="pause between status polls")
+    drill.add_argument("--evidence", type=Path, help="evidence JSON path (default: out/restore-drill-<...>.json)")
+
+    back = commands.add_parser("rollback", parents=[common], help="roll a service back to an earlier revision")
+    back.add_argument("service", help="service name as in the `services` stack output (e.g. api)")
+    back.add_argument("--revision", type=int, help="task definition revision to roll back to (default: previous)")
+    back.add_argument("--timeout-minutes", type=_non_negative, default=20.0, help="wait this long for steady state")
+    back.add_argument("--poll-seconds", type=_non_negative, default=15.0, help="pause between status polls")
+    return parser
+
+
+def main(
+    argv: list[str] | None = None,
+    *,
+    clients_factory: ClientsFactory = Clients,
+    run_command: Runner = outputs_module.run_command,
+) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        outputs = outputs_module.load(args.stack, args.outputs, run_command)
+        clients = clients_factory(outputs.text("region"))
+        if args.command == "verify":
+            return _verify(args, outputs, clients)
+        if args.command == "restore-drill":
+            return _drill(args, outputs, clients)
+        return _rollback(args, outputs, clients)
+    except OutputsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _progress(elapsed: float, status: str) -> None:
+    print(f"  [{format_elapsed(elapsed)}] {status}", file=sys.stderr, flush=True)
+
+
+def _verify(args: argparse.Namespace, outputs: StackOutputs, clients: Clients) -> int:
+    options = verify.Options(http_timeout=args.http_timeout)
+    if args.wait_minutes > 0:
+        checks = verify.run_until_passing(
+            outputs,
+            clients,
+            options,
+            wait_seconds=args.wait_minutes * 60,
+            interval=args.interval_seconds,
+            progress=lambda elapsed, status: _progress(elapsed, f"failing: {status}"),
+        )
+    else:
+        checks = verify.run(outputs, clients, options)
+    meta = {"stack": outputs.stack, "checkedAt": datetime.now(UTC).isoformat(timespec="seconds")}
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(report.as_json(checks, **meta) + "\n")
+    print(report.as_json(checks, **meta) if args.json else report.table(checks))
+    return EXIT_FAILED if report.failed(checks) else EXIT_OK
+
+
+def _drill(args: argparse.Namespace, outputs: StackOutputs, clients: Clients) -> int:
+    options = restore_drill.Options(
+        from_snapshot=args.from_snapshot,
+        restore_time=args.restore_time,
+        allow_from=args.allow_from,
+        connect_check=not args.skip_connect,
+        instance_class=args.instance_class,
+        timeout_minutes=args.timeout_minutes,
+        poll_seconds=args.poll_seconds,
+        evidence_path=args.evidence,
+        progress=_progress,
+    )
+    drill = restore_drill.Drill(outputs, clients, options)
+    print(f"restore drill of {drill.source.identifier} ({outputs.stack}) into {drill.name}", file=sys.stderr)
+    try:
+        evidence = drill.run()
+    finally:
+        print(f"evidence written to {drill.evidence_path}", file=sys.stderr)
+    summary = {k: evidence[k] for k in ("result", "measuredRestoreMinutes", "rtoMinutes", "withinRto", "error")}
+    print(json.dumps({**summary, "cleanupDone": evidence["cleanup"]["done"]}, indent=2))
+    if evidence["error"]:
+        print(f"error: {evidence['error']}", file=sys.stderr)
+    return EXIT_OK if evidence["result"] == "pass" else EXIT_FAILED
+
+
+def _rollback(args: argparse.Namespace, outputs: StackOutputs, clients: Clients) -> int:
+    options = rollback.Options(
+        revision=args.revision,
+        timeout_minutes=args.timeout_minutes,
+        poll_seconds=args.poll_seconds,
+        progress=_progress,
+    )
+    try:
+        result = rollback.run(outputs, clients, args.service, options)
+    except (rollback.RollbackError, ServiceNotFoundError, WaitTimeoutError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except AWS_ERRORS as exc:
+        print(f"error: {describe_error(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    print(
+        f"{result.service} ({result.cluster}) rolled back from {result.previous} to {result.current}; "
+        f"steady after {format_elapsed(result.seconds)}"
+    )
+    return EXIT_OK

@@ -1,0 +1,117 @@
+"""`rollback`: point a service at its previous (or a named) task definition revision and wait until it is steady.
+
+Only ACTIVE revisions qualify: ECS refuses to update a service to an INACTIVE (deregistered) revision. The
+rollback is a change outside Pulumi: the next `pulumi up` sets the service back to the revision the program
+declares, so revert the faulty commit too (docs/runbooks/rollback.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ops.aws import AWS_ERRORS, Clients, Clock, Progress, error_code, poll
+from ops.ecs import describe_service, is_failed_rollout, steadiness, task_definition_revision
+from ops.outputs import OutputsError, StackOutputs
+
+
+class RollbackError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Options:
+    revision: int | None = None  # None: the newest ACTIVE revision below the current one
+    timeout_minutes: float = 20.0
+    poll_seconds: float = 15.0
+    clock: Clock = field(default_factory=Clock)
+    progress: Progress | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    service: str
+    cluster: str
+    previous: str  # family:revision before the rollback
+    current: str  # family:revision after it
+    seconds: float
+
+
+def service_outputs(outputs: StackOutputs, name: str) -> tuple[str, str, str]:
+    services = outputs.mapping("services")
+    if name not in services:
+        known = ", ".join(sorted(services)) or "none"
+        raise OutputsError(f"service `{name}` is not in stack output `services` of {outputs.source} (known: {known})")
+    key = f"services.{name}"
+    cluster = outputs.optional(f"{key}.clusterName") or outputs.text("clusterName")
+    return outputs.text(f"{key}.serviceName"), str(cluster), outputs.text(f"{key}.taskDefinitionFamily")
+
+
+def _active_revisions(ecs: Any, family: str) -> list[int]:
+    revisions = []
+    paginator = ecs.get_paginator("list_task_definitions")
+    for page in paginator.paginate(familyPrefix=family, status="ACTIVE"):
+        for arn in page.get("taskDefinitionArns", []):
+            found_family, revision = task_definition_revision(arn)
+            if found_family == family:  # familyPrefix also matches "api-worker" for "api"
+                revisions.append(revision)
+    return sorted(revisions)
+
+
+def choose_revision(ecs: Any, family: str, current: int, wanted: int | None) -> int:
+    if wanted is not None:
+        if wanted == current:
+            raise RollbackError(f"the service already runs {family}:{current}")
+        try:
+            definition = ecs.describe_task_definition(taskDefinition=f"{family}:{wanted}")["taskDefinition"]
+        except AWS_ERRORS as exc:
+            if error_code(exc) in ("ClientException", "InvalidParameterException"):
+                raise RollbackError(f"task definition {family}:{wanted} does not exist") from None
+            raise
+        if definition.get("status") != "ACTIVE":
+            raise RollbackError(
+                f"task definition {family}:{wanted} is {definition.get('status')}: ECS cannot roll a service back "
+                "to a deregistered revision"
+            )
+        return wanted
+    earlier = [r for r in _active_revisions(ecs, family) if r < current]
+    if not earlier:
+        raise RollbackError(
+            f"no earlier ACTIVE revision of {family} than the current {current}: nothing to roll back to "
+            "(revisions replaced by `pulumi up` are deregistered unless the task definition keeps them with "
+            "skipDestroy)"
+        )
+    return earlier[-1]
+
+
+def run(outputs: StackOutputs, clients: Clients, service: str, options: Options | None = None) -> Result:
+    options = options or Options()
+    service_name, cluster, family = service_outputs(outputs, service)
+    ecs = clients("ecs")
+    described = describe_service(ecs, cluster, service_name)
+    running_family, current = task_definition_revision(str(described["taskDefinition"]))
+    if running_family != family:
+        raise RollbackError(
+            f"{service_name} runs family {running_family}, but the stack outputs say {family} ({outputs.source})"
+        )
+    target = choose_revision(ecs, family, current, options.revision)
+    target_ref = f"{family}:{target}"
+    ecs.update_service(cluster=cluster, service=service_name, taskDefinition=target_ref)
+
+    def steady() -> tuple[bool, str]:
+        state = describe_service(ecs, cluster, service_name)
+        failure = is_failed_rollout(state)
+        if failure:
+            raise RollbackError(f"the rollback deployment of {service_name} to {target_ref} failed: {failure}")
+        result = steadiness(state, expected_task_definition=target_ref)
+        return result.steady, result.detail
+
+    seconds = poll(
+        steady,
+        what=f"rollback of {service_name} to {target_ref}",
+        timeout=options.timeout_minutes * 60,
+        interval=options.poll_seconds,
+        clock=options.clock,
+        progress=options.progress,
+    )
+    return Result(service_name, cluster, f"{family}:{current}", target_ref, seconds)

@@ -1,0 +1,15 @@
+"""Builds the policy pack; nothing else. `pulumi preview --policy-pack policies` (and the offline runner, the same
+way: `python -m pulumi.policy <engine> .` in this folder) runs this file with `policies/` on sys.path."""
+
+from pulumi_policy import EnforcementLevel, PolicyPack
+from rules import PACK_DESCRIPTION, PACK_NAME, POLICIES  # type: ignore[import-not-found]
+
+PolicyPack(
+    name=PACK_NAME,
+    policies=POLICIES,
+    enforcement_level=EnforcementLevel.ADVISORY,
+    description=PACK_DESCRIPTION,
+    display_name="app-platform AWS controls",
+    provider="aws",
+    tags=["aws", "fsbp", "app-platform"],
+)

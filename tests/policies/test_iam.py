@@ -1,0 +1,110 @@
+"""IAM rules on the recorded roles and customer managed policies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from offline.plan import Plan
+from tests.policies.support import Case, in_json, put, reference
+
+ROLE, POLICY = "aws:iam/role:Role", "aws:iam/policy:Policy"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+
+
+def add(statement: dict[str, Any]):  # type: ignore[no-untyped-def]
+    return in_json("policy", lambda doc: doc["Statement"].append({"Effect": "Allow", **statement}))
+
+
+def managed_and_attached() -> Plan:
+    plan = reference()
+    plan.one(ROLE, "network-flow-logs").inputs["managedPolicyArns"] = ["arn:aws:iam::123456789012:policy/extra"]
+    return plan
+
+
+CASES = [
+    Case("iam-no-admin-statements", POLICY, "api-execution-policy", None, "pass"),
+    Case("iam-no-admin-statements", POLICY, "api-execution-policy", add({"Action": "*", "Resource": "*"}), "violation"),
+    Case("iam-no-wildcards", POLICY, "network-flow-logs-policy", None, "pass"),
+    Case("iam-no-wildcards", POLICY, "api-execution-policy", None, "pass", contains=""),
+    Case(
+        "iam-no-wildcards",
+        POLICY,
+        "network-flow-logs-policy",
+        add({"Action": "s3:*", "Resource": "arn:aws:s3:::b"}),
+        "violation",
+    ),
+    Case(
+        "iam-no-wildcards",
+        POLICY,
+        "network-flow-logs-policy",
+        add({"Action": "s3:GetObject", "Resource": "*"}),
+        "violation",
+    ),
+    Case("iam-no-kms-decrypt-on-all-keys", POLICY, "api-execution-policy", None, "pass"),
+    Case(
+        "iam-no-kms-decrypt-on-all-keys",
+        POLICY,
+        "api-execution-policy",
+        add({"Action": "kms:Decrypt", "Resource": "*"}),
+        "violation",
+    ),
+    Case("iam-no-privilege-escalation", POLICY, "api-execution-policy", None, "pass"),
+    Case(
+        "iam-no-privilege-escalation",
+        POLICY,
+        "api-execution-policy",
+        add({"Action": "iam:PassRole", "Resource": "*"}),
+        "violation",
+    ),
+    Case("iam-no-aws-managed-policies", ATTACHMENT, "network-flow-logs-policy", None, "pass"),
+    Case(
+        "iam-no-aws-managed-policies",
+        ATTACHMENT,
+        "network-flow-logs-policy",
+        put("policyArn", "arn:aws:iam::aws:policy/AdministratorAccess"),
+        "violation",
+    ),
+    Case("iam-role-trust-specific-principals", ROLE, "api-task", None, "pass"),
+    Case(
+        "iam-role-trust-specific-principals",
+        ROLE,
+        "api-task",
+        in_json("assumeRolePolicy", lambda d: d["Statement"][0].update(Principal={"AWS": "*"}, Condition={})),
+        "violation",
+    ),
+    Case("iam-no-inline-policies", ROLE, "api-task", None, "pass"),
+    Case(
+        "iam-no-inline-policies",
+        ROLE,
+        "api-task",
+        put("inlinePolicies", [{"name": "extra", "policy": '{"Statement": []}'}]),
+        "violation",
+    ),
+    Case("iam-role-no-policy-management-conflicts", ROLE, "network-flow-logs", None, "pass"),
+    Case(
+        "iam-role-no-policy-management-conflicts",
+        ROLE,
+        "network-flow-logs",
+        None,
+        "violation",
+        build=managed_and_attached,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_rule(case: Case) -> None:
+    case.run()
+
+
+def test_inline_role_policies_are_judged_like_managed_ones() -> None:
+    admin = '{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}'
+    Case(
+        "iam-no-admin-statements",
+        ROLE,
+        "api-task",
+        put("inlinePolicies", [{"name": "x", "policy": admin}]),
+        "violation",
+    ).run()

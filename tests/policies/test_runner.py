@@ -1,0 +1,84 @@
+"""The offline runner: the pack started like the CLI starts it, spoken to over the Analyzer protocol."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from offline.cli import EXIT_OK, EXIT_POLICY, main
+from offline.plan import Plan
+from offline.policy_runner import PASS_RULE, PolicyRun, config_path, run_direct
+from policies.rules import POLICIES
+from tests.fixtures import insecure
+
+
+def keys(run: PolicyRun) -> list[tuple[str, str, str, str, str]]:
+    return sorted(r.key() for r in run.results)
+
+
+def test_pack_over_grpc_equals_direct_validation_on_the_real_stacks(
+    plan: Plan, stack_runs: dict[str, PolicyRun]
+) -> None:
+    over_grpc = stack_runs[plan.stack]
+    assert keys(over_grpc) == keys(run_direct(plan, config_path(plan.stack)))
+    assert {m.name for m in over_grpc.policies} == {p.name for p in POLICIES}
+
+
+# Temporary, strict: the only mandatory violations left are "ALB and database have alarms", which the
+# observability tier (issue 6) adds; strict=True turns this into a failure the moment they pass.
+@pytest.mark.xfail(strict=True, reason="alarms for the ALB and database land with the observability tier")
+def test_real_stacks_pass_every_mandatory_policy(plan: Plan, stack_runs: dict[str, PolicyRun]) -> None:
+    """Generic over whatever the plan holds: every resource the pack judges, no mandatory violation."""
+    run = stack_runs[plan.stack]
+    assert run.count("pass") > 0
+    violations = [f"{r.policy}: {r.type} {r.name}: {r.message}" for r in run.mandatory_violations]
+    assert violations == []
+
+
+def test_every_resource_type_of_the_real_stacks_is_known_to_the_runner(
+    plan: Plan, stack_runs: dict[str, PolicyRun]
+) -> None:
+    run = stack_runs[plan.stack]
+    assert run.resource_count == len(plan.resources)
+    judged = {r.urn for r in run.results}
+    assert plan.one("aws:ec2/vpc:Vpc").urn in judged
+
+
+def test_insecure_stack_fails_exactly_the_expected_mandatory_set(insecure_run: PolicyRun) -> None:
+    got = {(r.policy, r.name) for r in insecure_run.mandatory_violations}
+    assert got == insecure.EXPECTED_MANDATORY
+
+
+def test_insecure_stack_over_grpc_equals_direct_validation(insecure_run: PolicyRun) -> None:
+    assert keys(insecure_run) == keys(run_direct(insecure.plan(), None))
+
+
+def test_unknown_inputs_are_reported_as_not_evaluated(insecure_run: PolicyRun) -> None:
+    pending = [r for r in insecure_run.results if r.name == "pending" and r.policy == "elb-listener-tls-policy"]
+    assert [(r.outcome, r.enforcement) for r in pending] == [("unknown", "advisory")]
+    assert "sslPolicy" in pending[0].message
+
+
+def test_run_records_pack_version_stack_time_and_the_pass_rule(insecure_run: PolicyRun) -> None:
+    assert insecure_run.pack == "app-platform-aws"
+    assert insecure_run.version == "1.0.0"
+    assert insecure_run.stack == "insecure" and insecure_run.started.endswith("Z")
+    assert insecure_run.note == PASS_RULE
+    assert {"pass", "violation", "not-applicable", "unknown"} <= {r.outcome for r in insecure_run.results}
+
+
+def test_policy_command_writes_reports_and_exits_4_on_mandatory_violations(tmp_path: Path) -> None:
+    plan_file = tmp_path / "insecure.plan.json"
+    insecure.plan().write(plan_file)
+    assert main(["policy", str(plan_file), "--out", str(tmp_path)]) == EXIT_POLICY
+    for suffix in ("txt", "md", "json", "sarif", "junit.xml"):
+        assert (tmp_path / f"insecure.policy.{suffix}").is_file()
+
+
+def test_policy_command_exits_0_without_mandatory_violations(tmp_path: Path) -> None:
+    plan_file = tmp_path / "quiet.plan.json"
+    Plan("app-platform", "quiet", [insecure.plan().one("aws:ecr/repository:Repository")], {}).write(plan_file)
+    config = tmp_path / "advisory.json"
+    config.write_text('{"all": "advisory"}')
+    assert main(["policy", str(plan_file), "--config", str(config), "--out", str(tmp_path)]) == EXIT_OK

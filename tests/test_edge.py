@@ -1,0 +1,267 @@
+"""Edge: CloudFront in front of the ALB, origin locked down, TLS, caching, WAF, logs, failure page, DNS."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from infra.config import ConfigError
+from offline.plan import Plan, ResourceRecord
+from offline.project import load_stack
+from offline.render import render
+from tests.helpers import policy
+
+EDGE_REGION = "us-east-1"
+
+
+def distribution(plan: Plan) -> dict[str, Any]:
+    return dict(plan.one("aws:cloudfront/distribution:Distribution").inputs)
+
+
+def region_of(plan: Plan, urn: str) -> str:
+    record = plan.by_urn(urn)
+    provider = plan.by_urn(record.provider) if record.provider else None
+    return str(provider.inputs["region"]) if provider else "?"
+
+
+def stack_setting(stack: str, key: str) -> Any:
+    return json.loads(load_stack(stack).config[f"app-platform:{key}"])
+
+
+@pytest.fixture(scope="module")
+def public_alb_plan() -> Plan:
+    """Staging in the alternative origin mode (public ALB, prefix list, secret header), with its WAF off."""
+    edge = {"originMode": "publicAlb", "wafEnabled": False}
+    return render("staging", overrides={"app-platform:edge": json.dumps(edge)})
+
+
+def test_distribution_tls_and_protocols(plan: Plan) -> None:
+    d = distribution(plan)
+    assert d["aliases"] == [load_stack(plan.stack).config["app-platform:domain"]]
+    cert = d["viewerCertificate"]
+    assert cert["sslSupportMethod"] == "sni-only" and cert["minimumProtocolVersion"] == "TLSv1.2_2021"
+    assert cert["acmCertificateArn"].startswith(f"arn:aws:acm:{EDGE_REGION}:")
+    assert d["httpVersion"] == "http2and3" and d["isIpv6Enabled"] is True and d["enabled"] is True
+
+
+def test_edge_certificate_lives_in_us_east_1(plan: Plan) -> None:
+    cert = plan.one("aws:acm/certificate:Certificate", "edge-certificate")
+    assert region_of(plan, cert.urn) == EDGE_REGION and cert.inputs["validationMethod"] == "DNS"
+
+
+@pytest.mark.parametrize(
+    ("stack", "price", "shield"), [("staging", "PriceClass_100", False), ("production", "PriceClass_All", True)]
+)
+def test_price_class_and_origin_shield(
+    stack: str, price: str, shield: bool, staging_plan: Plan, production_plan: Plan
+) -> None:
+    plan = staging_plan if stack == "staging" else production_plan
+    d = distribution(plan)
+    assert d["priceClass"] == price
+    alb_origin = next(o for o in d["origins"] if o["originId"] == "alb")
+    if shield:
+        assert alb_origin["originShield"] == {"enabled": True, "originShieldRegion": "eu-west-1"}
+    else:
+        assert "originShield" not in alb_origin
+
+
+def test_every_behavior_redirects_to_https_and_compresses(plan: Plan) -> None:
+    d = distribution(plan)
+    behaviors = [d["defaultCacheBehavior"], *d["orderedCacheBehaviors"]]
+    assert {b["viewerProtocolPolicy"] for b in behaviors} == {"redirect-to-https"}
+    assert all(b["compress"] is True for b in behaviors)
+
+
+def test_api_is_not_cached_and_static_paths_are(plan: Plan) -> None:
+    d = distribution(plan)
+    api = d["defaultCacheBehavior"]
+    static = next(b for b in d["orderedCacheBehaviors"] if b["pathPattern"] == "/static/*")
+    assert api["cachePolicyId"] != static["cachePolicyId"]
+    assert api["targetOriginId"] == static["targetOriginId"] == "alb"
+    assert set(api["allowedMethods"]) == {"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"}
+    assert api["originRequestPolicyId"] == static["originRequestPolicyId"]  # AllViewer: Host reaches the ALB
+
+
+def test_security_headers(plan: Plan) -> None:
+    headers = plan.one("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy").inputs["securityHeadersConfig"]
+    hsts = headers["strictTransportSecurity"]
+    assert (
+        hsts["accessControlMaxAgeSec"] >= 31_536_000 and hsts["includeSubdomains"] is True and hsts["override"] is True
+    )
+    assert headers["contentTypeOptions"]["override"] is True
+    assert headers["frameOptions"]["frameOption"] in ("DENY", "SAMEORIGIN")
+    assert headers["referrerPolicy"]["referrerPolicy"] == "strict-origin-when-cross-origin"
+    d = distribution(plan)
+    assert {b["responseHeadersPolicyId"] for b in [d["defaultCacheBehavior"], *d["orderedCacheBehaviors"]]} != {None}
+
+
+def test_origin_is_https_only_tls12(plan: Plan, public_alb_plan: Plan) -> None:
+    endpoint = plan.one("aws:cloudfront/vpcOrigin:VpcOrigin").inputs["vpcOriginEndpointConfig"]
+    assert endpoint["originProtocolPolicy"] == "https-only"
+    assert endpoint["originSslProtocols"] == {"items": ["TLSv1.2"], "quantity": 1}
+    # In publicAlb mode the origins carry the secret header, so the whole property is a secret in the plan.
+    assert distribution(public_alb_plan)["origins"] == "[secret]"
+    assert "origins" in public_alb_plan.one("aws:cloudfront/distribution:Distribution").secret_paths
+
+
+# -- origin protection ------------------------------------------------------------------------------------
+def ingress_to_alb(plan: Plan) -> list[ResourceRecord]:
+    alb_sg_id = plan.one("aws:lb/loadBalancer:LoadBalancer").inputs["securityGroups"][0]
+    rules = plan.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    return [r for r in rules if r.inputs["securityGroupId"] == alb_sg_id]
+
+
+def test_vpc_origin_mode_keeps_the_alb_private(plan: Plan) -> None:
+    lb = plan.one("aws:lb/loadBalancer:LoadBalancer").inputs
+    assert lb["internal"] is True
+    assert sorted(lb["subnets"]) == sorted(plan.outputs["privateSubnetIds"])
+    origin = next(o for o in distribution(plan)["origins"] if o["originId"] == "alb")
+    assert "vpcOriginConfig" in origin and "customOriginConfig" not in origin
+    vpc_origin = plan.one("aws:cloudfront/vpcOrigin:VpcOrigin")
+    assert vpc_origin.inputs["vpcOriginEndpointConfig"]["arn"].startswith("arn:aws:elasticloadbalancing:eu-west-1:")
+    # The only way in: one rule, from the security group CloudFront creates for the VPC origin.
+    (rule,) = ingress_to_alb(plan)
+    assert rule.name == "alb-vpc-origin"
+    assert rule.inputs["fromPort"] == rule.inputs["toPort"] == 443
+    assert "cidrIpv4" not in rule.inputs and "prefixListId" not in rule.inputs
+    assert rule.inputs["referencedSecurityGroupId"].startswith("sg-")
+    # The group is looked up only after CloudFront created it along with the VPC origin.
+    assert plan.one("app-platform:cdn:Cdn").urn in rule.dependencies or vpc_origin.urn in rule.dependencies
+
+
+def test_public_alb_mode_admits_only_cloudfront_with_the_secret_header(public_alb_plan: Plan) -> None:
+    plan = public_alb_plan
+    lb = plan.one("aws:lb/loadBalancer:LoadBalancer").inputs
+    assert lb["internal"] is False
+    assert sorted(lb["subnets"]) == sorted(plan.outputs["publicSubnetIds"])
+    ingress = [r.inputs for r in ingress_to_alb(plan)]
+    assert ingress and all(r["prefixListId"] == "pl-a3a144ca" and r["fromPort"] == 443 for r in ingress)
+    assert not any("cidrIpv4" in r or "referencedSecurityGroupId" in r for r in ingress)
+    # The listener's default answer is 403; only rules that also match the secret header forward.
+    https = plan.one("aws:lb/listener:Listener", "alb-https").inputs
+    assert https["defaultActions"][0]["fixedResponse"]["statusCode"] == "403"
+    # Both sides carry the secret header value, so the plan masks them whole.
+    assert "conditions" in plan.one("aws:lb/listenerRule:ListenerRule", "api").secret_paths
+    assert "origins" in plan.one("aws:cloudfront/distribution:Distribution").secret_paths
+    secret = plan.one("aws:secretsmanager/secret:Secret", "edge-origin-originVerify")
+    assert secret.inputs["kmsKeyId"].startswith("arn:aws:kms:")
+    assert secret.inputs["namePrefix"].startswith("app-platform/staging/edge/")
+
+
+# -- WAF --------------------------------------------------------------------------------------------------
+def test_waf_on_by_default_and_switchable_in_staging(plan: Plan, public_alb_plan: Plan) -> None:
+    acl = plan.one("aws:wafv2/webAcl:WebAcl")
+    assert distribution(plan)["webAclId"].startswith(f"arn:aws:wafv2:{EDGE_REGION}:123456789012:global/webacl/")
+    assert acl.inputs["scope"] == "CLOUDFRONT" and region_of(plan, acl.urn) == EDGE_REGION
+    assert public_alb_plan.of_type("aws:wafv2/webAcl:WebAcl") == []
+    assert "webAclId" not in distribution(public_alb_plan)
+
+
+def test_production_cannot_switch_the_waf_off() -> None:
+    with pytest.raises(ConfigError, match=r"app-platform:edge\.wafEnabled = False"):
+        render("production", overrides={"app-platform:edge": json.dumps({"wafEnabled": False})})
+
+
+def test_waf_rules(production_plan: Plan) -> None:
+    acl = production_plan.one("aws:wafv2/webAcl:WebAcl").inputs
+    groups = {
+        r["statement"]["managedRuleGroupStatement"]["name"]
+        for r in acl["rules"]
+        if "managedRuleGroupStatement" in r["statement"]
+    }
+    assert {
+        "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
+        "AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesSQLiRuleSet",
+    } <= groups  # fmt: skip
+    rate = next(r for r in acl["rules"] if "rateBasedStatement" in r["statement"])
+    assert rate["statement"]["rateBasedStatement"]["limit"] == 2000
+    assert rate["statement"]["rateBasedStatement"]["aggregateKeyType"] == "IP" and rate["action"] == {"block": {}}
+    for visibility in [acl["visibilityConfig"], *(r["visibilityConfig"] for r in acl["rules"])]:
+        assert visibility["cloudwatchMetricsEnabled"] is True and visibility["sampledRequestsEnabled"] is True
+    assert len({r["priority"] for r in acl["rules"]}) == len(acl["rules"])
+
+
+def test_waf_logs_to_an_encrypted_waf_log_group(production_plan: Plan) -> None:
+    logging = production_plan.one("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration").inputs
+    group = production_plan.one("aws:cloudwatch/logGroup:LogGroup", "edge-waf-logs")
+    assert group.inputs["name"] == "aws-waf-logs-app-platform-production"
+    assert logging["logDestinationConfigs"] == [
+        f"arn:aws:logs:{EDGE_REGION}:123456789012:log-group:{group.inputs['name']}"
+    ]
+    assert group.inputs["retentionInDays"] == 90 and group.inputs["kmsKeyId"].startswith(f"arn:aws:kms:{EDGE_REGION}:")
+    assert {"singleHeader": {"name": "authorization"}} in logging["redactedFields"]
+
+
+# -- logs -------------------------------------------------------------------------------------------------
+def test_standard_logging_v2_to_cloudwatch(plan: Plan, staging_plan: Plan) -> None:
+    source = plan.one("aws:cloudwatch/logDeliverySource:LogDeliverySource")
+    assert source.inputs["logType"] == "ACCESS_LOGS"
+    assert source.inputs["resourceArn"].startswith("arn:aws:cloudfront::123456789012:distribution/")
+    assert region_of(plan, source.urn) == EDGE_REGION
+    destination = plan.one("aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination").inputs
+    group = plan.one("aws:cloudwatch/logGroup:LogGroup", "cdn-access-logs").inputs
+    assert (
+        destination["deliveryDestinationConfiguration"]["destinationResourceArn"].endswith(
+            f":log-group:{group.get('name') or ''}"
+        )
+        or ":log-group:cdn-access-logs-" in destination["deliveryDestinationConfiguration"]["destinationResourceArn"]
+    )
+    assert group["retentionInDays"] == (30 if plan is staging_plan else 90)
+    delivery = plan.one("aws:cloudwatch/logDelivery:LogDelivery").inputs
+    assert delivery["deliverySourceName"] == source.inputs["name"]
+    assert "logging" not in distribution(plan) and "loggingConfig" not in distribution(plan)  # no legacy ACL logging
+
+
+# -- failure page -----------------------------------------------------------------------------------------
+def test_outage_page_for_5xx_from_a_private_bucket(plan: Plan) -> None:
+    d = distribution(plan)
+    responses = {r["errorCode"]: r for r in d["customErrorResponses"]}
+    assert sorted(responses) == [502, 503, 504]
+    assert all(
+        r["responsePagePath"] == "/maintenance/index.html" and r["errorCachingMinTtl"] <= 30 for r in responses.values()
+    )
+    page_origin = next(o for o in d["origins"] if o["originId"] == "maintenance-page")
+    assert page_origin["originAccessControlId"] and page_origin["domainName"].startswith("cdn-page-")
+    behavior = next(b for b in d["orderedCacheBehaviors"] if b["targetOriginId"] == "maintenance-page")
+    assert behavior["pathPattern"] == "/maintenance/*"
+    oac = plan.one("aws:cloudfront/originAccessControl:OriginAccessControl").inputs
+    assert (oac["originAccessControlOriginType"], oac["signingBehavior"], oac["signingProtocol"]) == (
+        "s3",
+        "always",
+        "sigv4",
+    )
+    statements = policy(plan.one("aws:s3/bucketPolicy:BucketPolicy", "cdn-page"))["Statement"]
+    read = next(s for s in statements if s["Effect"] == "Allow")
+    assert read["Principal"] == {"Service": "cloudfront.amazonaws.com"} and read["Action"] == "s3:GetObject"
+    assert read["Condition"]["StringEquals"]["AWS:SourceArn"].startswith(
+        "arn:aws:cloudfront::123456789012:distribution/E"
+    )
+    block = plan.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "cdn-page").inputs
+    assert block["blockPublicPolicy"] is True and block["restrictPublicBuckets"] is True
+    page = plan.one("aws:s3/bucketObjectv2:BucketObjectv2").inputs
+    assert page["key"] == "maintenance/index.html" and page["contentType"].startswith("text/html")
+    assert "<title>" in page["content"]
+
+
+# -- DNS and outputs --------------------------------------------------------------------------------------
+def test_alias_records(plan: Plan) -> None:
+    zone = stack_setting(plan.stack, "tls")["hostedZoneId"]
+    domain = load_stack(plan.stack).config["app-platform:domain"]
+    records = {
+        r.inputs["type"]: r.inputs for r in plan.of_type("aws:route53/record:Record") if r.name.startswith("cdn-")
+    }
+    assert sorted(records) == ["A", "AAAA"]
+    for record in records.values():
+        assert record["zoneId"] == zone and record["name"] == domain
+        (alias,) = record["aliases"]
+        assert alias["name"].endswith(".cloudfront.net") and alias["zoneId"] == "Z2FDTNDATAQYW2"
+
+
+def test_edge_outputs(plan: Plan) -> None:
+    domain = load_stack(plan.stack).config["app-platform:domain"]
+    assert plan.outputs["publicUrl"] == f"https://{domain}"
+    assert plan.outputs["healthUrl"] == f"https://{domain}/health"
+    assert plan.outputs["distributionId"].startswith("E")
+    assert plan.outputs["distributionDomain"].endswith(".cloudfront.net")

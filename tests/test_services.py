@@ -1,0 +1,393 @@
+"""Service tier: image, cluster, task definition, service, autoscaling, load balancer, network security."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from infra.config import ConfigError
+from infra.config.model import FARGATE_SIZES
+from offline.plan import Plan, ResourceRecord
+from offline.project import load_stack
+from offline.render import render
+from tests.helpers import policy
+
+CF_PREFIX_LIST = "pl-a3a144ca"  # what the mock returns for the CloudFront origin-facing managed prefix list
+
+
+def stack_services(stack: str) -> dict[str, Any]:
+    return dict(json.loads(load_stack(stack).config["app-platform:services"]))
+
+
+@pytest.fixture(scope="module")
+def multi_plan() -> Plan:
+    """Production with a second web service and a CI-owned worker: routing, workers and ownership."""
+    services = stack_services("production")
+    services["admin"] = {
+        "image": {"uri": "public.ecr.aws/nginx/nginx:1.27"},
+        "containerPort": 8081,
+        "pathPatterns": ["/admin/*"],
+        "priority": 5,
+        "autoscaling": {
+            "schedules": [{"name": "night", "schedule": "cron(0 22 * * ? *)", "minCount": 2, "maxCount": 4}]
+        },
+    }
+    services["worker"] = {"image": {"uri": "public.ecr.aws/docker/library/busybox:1.37"}, "deployOwner": "ci"}
+    return render("production", overrides={"app-platform:services": json.dumps(services)})
+
+
+def container(plan: Plan, name: str) -> dict[str, Any]:
+    task = plan.one("aws:ecs/taskDefinition:TaskDefinition", name)
+    containers = json.loads(task.inputs["containerDefinitions"])
+    assert len(containers) == 1
+    return dict(containers[0])
+
+
+def env(plan: Plan, name: str) -> dict[str, str]:
+    return {e["name"]: e["value"] for e in container(plan, name)["environment"]}
+
+
+# -- image ------------------------------------------------------------------------------------------------
+def test_ecr_repository_is_scanned_immutable_and_encrypted(plan: Plan) -> None:
+    repo = plan.one("aws:ecr/repository:Repository").inputs
+    assert repo["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert repo["imageTagMutability"] == "IMMUTABLE"
+    (encryption,) = repo["encryptionConfigurations"]
+    assert encryption["encryptionType"] == "KMS"
+    images_key = plan.one("aws:kms/key:Key", "images")
+    assert images_key.urn in plan.one("aws:ecr/repository:Repository").dependencies
+    assert repo["forceDelete"] is False
+
+
+def test_ecr_lifecycle_expires_untagged_and_keeps_the_last_images(plan: Plan) -> None:
+    rules = json.loads(plan.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])["rules"]
+    untagged = next(r for r in rules if r["selection"]["tagStatus"] == "untagged")
+    assert untagged["selection"]["countType"] == "sinceImagePushed" and untagged["action"]["type"] == "expire"
+    keep = next(r for r in rules if r["selection"]["countType"] == "imageCountMoreThan")
+    assert keep["selection"]["countNumber"] >= 10
+
+
+def test_image_is_built_for_the_task_architecture_and_deployed_by_digest(plan: Plan) -> None:
+    image = plan.one("docker:index/image:Image").inputs
+    assert image["build"]["platform"] == "linux/arm64"
+    assert image["build"]["context"].endswith("/app")
+    assert image["build"]["dockerfile"].endswith("/app/Dockerfile")
+    tag = image["imageName"].rsplit(":", 1)[1]
+    assert len(tag) == 16 and tag != "latest"
+    assert "@sha256:" in container(plan, "api")["image"]
+
+
+def test_given_image_uri_skips_ecr(multi_plan: Plan) -> None:
+    assert container(multi_plan, "admin")["image"] == "public.ecr.aws/nginx/nginx:1.27"
+    assert len(multi_plan.of_type("aws:ecr/repository:Repository")) == 1  # only api builds
+    grants = policy(multi_plan.one("aws:iam/policy:Policy", "admin-execution-policy"))["Statement"]
+    assert not any("ecr:" in str(g["Action"]) for g in grants)
+
+
+def test_deploy_ownership_switch(multi_plan: Plan) -> None:
+    api_service = multi_plan.one("aws:ecs/service:Service", "api")
+    worker_service = multi_plan.one("aws:ecs/service:Service", "worker")
+    assert api_service.ignore_changes == []
+    assert sorted(worker_service.ignore_changes) == ["desiredCount", "taskDefinition"]
+    assert multi_plan.one("aws:ecs/taskDefinition:TaskDefinition", "worker").ignore_changes == ["containerDefinitions"]
+    assert multi_plan.one("aws:ecs/taskDefinition:TaskDefinition", "api").ignore_changes == []
+
+
+# -- cluster ----------------------------------------------------------------------------------------------
+def test_cluster_insights_and_audited_exec(plan: Plan) -> None:
+    cluster = plan.one("aws:ecs/cluster:Cluster").inputs
+    assert {"name": "containerInsights", "value": "enhanced"} in cluster["settings"]
+    exec_config = cluster["configuration"]["executeCommandConfiguration"]
+    assert exec_config["logging"] == "OVERRIDE"
+    assert exec_config["logConfiguration"]["cloudWatchEncryptionEnabled"] is True
+    assert exec_config["kmsKeyId"].startswith("arn:aws:kms:")
+
+
+def test_capacity_providers_spot_in_staging_only(staging_plan: Plan, production_plan: Plan) -> None:
+    for plan in (staging_plan, production_plan):
+        providers = plan.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").inputs
+        assert sorted(providers["capacityProviders"]) == ["FARGATE", "FARGATE_SPOT"]
+
+    def strategy(plan: Plan) -> dict[str, dict[str, int]]:
+        service = plan.one("aws:ecs/service:Service", "api").inputs
+        return {s["capacityProvider"]: s for s in service["capacityProviderStrategies"]}
+
+    staging, production = strategy(staging_plan), strategy(production_plan)
+    assert staging["FARGATE_SPOT"]["weight"] > 0
+    assert "FARGATE_SPOT" not in production
+    # Production's baseline is on-demand: the base covers every task of minCount.
+    prod_min = production_plan.one("aws:appautoscaling/target:Target", "api").inputs["minCapacity"]
+    assert production["FARGATE"]["base"] == prod_min >= 2
+
+
+# -- task definition --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("stack", "cpu", "memory"), [("staging", 256, 512), ("production", 1024, 2048)])
+def test_task_size_and_platform(stack: str, cpu: int, memory: int, staging_plan: Plan, production_plan: Plan) -> None:
+    plan = staging_plan if stack == "staging" else production_plan
+    task = plan.one("aws:ecs/taskDefinition:TaskDefinition", "api").inputs
+    assert (int(task["cpu"]), int(task["memory"])) == (cpu, memory)
+    assert memory in FARGATE_SIZES[cpu]
+    assert task["runtimePlatform"] == {"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"}
+    assert task["networkMode"] == "awsvpc" and task["requiresCompatibilities"] == ["FARGATE"]
+    assert task["family"] == f"app-platform-{stack}-api"
+    assert task["skipDestroy"] is True  # earlier revisions stay registered for rollbacks
+
+
+def test_container_hardening(plan: Plan) -> None:
+    c = container(plan, "api")
+    assert c["user"] not in ("", "0", "root") and int(c["user"]) >= 1000
+    assert c["readonlyRootFilesystem"] is True and c["privileged"] is False
+    assert {"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False} in c["mountPoints"]
+    task = plan.one("aws:ecs/taskDefinition:TaskDefinition", "api").inputs
+    assert {"name": "tmp"} in task["volumes"]
+    assert c["healthCheck"]["command"][0] == "CMD" and c["healthCheck"]["retries"] >= 2
+    assert 2 <= c["stopTimeout"] <= 120
+    assert c["portMappings"] == [{"containerPort": 8080, "protocol": "tcp", "name": "http"}]
+
+
+def test_logs_go_to_the_service_log_group_encrypted(plan: Plan, staging_plan: Plan) -> None:
+    options = container(plan, "api")["logConfiguration"]
+    group = plan.one("aws:cloudwatch/logGroup:LogGroup", "api-logs")
+    assert options["logDriver"] == "awslogs"
+    assert options["options"]["awslogs-group"].startswith("api-logs-")
+    assert options["options"]["awslogs-region"] == "eu-west-1"
+    assert group.inputs["kmsKeyId"].startswith("arn:aws:kms:")
+    assert group.inputs["retentionInDays"] == (30 if plan is staging_plan else 90)
+
+
+def test_plain_environment_has_no_secrets(plan: Plan) -> None:
+    environment = env(plan, "api")
+    assert environment["APP_ENVIRONMENT"] == plan.stack and environment["PORT"] == "8080"
+    assert not any(word in k for k in environment for word in ("PASSWORD", "SECRET", "TOKEN", "AWS_ACCESS"))
+
+
+def test_separate_execution_and_task_roles(plan: Plan) -> None:
+    task = plan.one("aws:ecs/taskDefinition:TaskDefinition", "api").inputs
+    assert task["executionRoleArn"] != task["taskRoleArn"]
+    for role in ("api-execution", "api-task"):
+        trust = policy(plan.one("aws:iam/role:Role", role), "assumeRolePolicy")["Statement"][0]
+        assert trust["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+        assert trust["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
+
+
+# Actions AWS offers no resource-level permissions for: the only places "*" is allowed as a resource.
+NO_RESOURCE_LEVEL = {
+    "ecr:GetAuthorizationToken", "logs:DescribeLogGroups", "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
+}  # fmt: skip
+
+
+def test_iam_policies_are_least_privilege(multi_plan: Plan) -> None:
+    for record in multi_plan.of_type("aws:iam/policy:Policy"):
+        for statement in policy(record)["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            assert not any(a == "*" or a.endswith(":*") for a in actions), (record.name, actions)
+            if "*" in resources:
+                assert set(actions) <= NO_RESOURCE_LEVEL, (record.name, actions)
+
+
+def test_execution_role_pulls_only_its_own_image(plan: Plan) -> None:
+    grants = policy(plan.one("aws:iam/policy:Policy", "api-execution-policy"))["Statement"]
+    pull = next(g for g in grants if "ecr:BatchGetImage" in g["Action"])
+    assert pull["Resource"].startswith("arn:aws:ecr:eu-west-1:123456789012:repository/api-image")
+    logs = next(g for g in grants if "logs:PutLogEvents" in g["Action"])
+    assert logs["Resource"].startswith("arn:aws:logs:eu-west-1:123456789012:log-group:api-logs-")
+
+
+def test_exec_switch_per_environment(staging_plan: Plan, production_plan: Plan) -> None:
+    assert staging_plan.one("aws:ecs/service:Service", "api").inputs["enableExecuteCommand"] is True
+    assert production_plan.one("aws:ecs/service:Service", "api").inputs["enableExecuteCommand"] is False
+    staging_task = policy(staging_plan.one("aws:iam/policy:Policy", "api-task-policy"))["Statement"]
+    assert any("ssmmessages:OpenDataChannel" in s["Action"] for s in staging_task)
+    # Production's task role gets nothing it does not need: without exec there is nothing to grant.
+    assert not [p for p in production_plan.of_type("aws:iam/policy:Policy") if p.name == "api-task-policy"]
+
+
+# -- service ----------------------------------------------------------------------------------------------
+def test_service_runs_private_without_public_ip(plan: Plan) -> None:
+    service = plan.one("aws:ecs/service:Service", "api").inputs
+    network = service["networkConfiguration"]
+    assert network["assignPublicIp"] is False
+    assert sorted(network["subnets"]) == sorted(plan.outputs["privateSubnetIds"])
+    api_sg_id = plan.one("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "api-https-out-0").inputs
+    assert network["securityGroups"] == [api_sg_id["securityGroupId"]]
+    assert service["platformVersion"] == "LATEST"
+
+
+@pytest.mark.parametrize(("stack", "floor"), [("staging", 50), ("production", 100)])
+def test_safe_deployments(stack: str, floor: int, staging_plan: Plan, production_plan: Plan) -> None:
+    plan = staging_plan if stack == "staging" else production_plan
+    service = plan.one("aws:ecs/service:Service", "api").inputs
+    assert service["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert service["deploymentMinimumHealthyPercent"] == floor
+    assert service["deploymentMaximumPercent"] == 200
+    assert service["healthCheckGracePeriodSeconds"] == 60
+    assert service["availabilityZoneRebalancing"] == "ENABLED"
+    assert service["propagateTags"] == "SERVICE" and service["enableEcsManagedTags"] is True
+
+
+# -- autoscaling ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("stack", "bounds"), [("staging", (1, 3)), ("production", (2, 10))])
+def test_autoscaling_bounds(stack: str, bounds: tuple[int, int], staging_plan: Plan, production_plan: Plan) -> None:
+    plan = staging_plan if stack == "staging" else production_plan
+    target = plan.one("aws:appautoscaling/target:Target", "api").inputs
+    assert (target["minCapacity"], target["maxCapacity"]) == bounds
+    assert target["scalableDimension"] == "ecs:service:DesiredCount" and target["serviceNamespace"] == "ecs"
+    assert target["resourceId"].startswith("service/cluster-")
+
+
+def test_target_tracking_policies(plan: Plan) -> None:
+    policies = {
+        p.name: p.inputs["targetTrackingScalingPolicyConfiguration"]
+        for p in plan.of_type("aws:appautoscaling/policy:Policy")
+    }
+    cpu = policies["api-cpu"]
+    assert cpu["predefinedMetricSpecification"]["predefinedMetricType"] == "ECSServiceAverageCPUUtilization"
+    assert cpu["targetValue"] == 70
+    assert (
+        policies["api-memory"]["predefinedMetricSpecification"]["predefinedMetricType"]
+        == "ECSServiceAverageMemoryUtilization"
+    )
+    requests = policies["api-requests"]["predefinedMetricSpecification"]
+    assert requests["predefinedMetricType"] == "ALBRequestCountPerTarget"
+    label = requests["resourceLabel"]
+    target_group_arn = plan.one("aws:ecs/service:Service", "api").inputs["loadBalancers"][0]["targetGroupArn"]
+    assert label.startswith("app/alb-") and label.endswith("/" + target_group_arn.split(":", 5)[5])
+    assert all(p["scaleInCooldown"] == 300 and p["scaleOutCooldown"] == 60 for p in policies.values())
+
+
+def test_scheduled_actions(multi_plan: Plan) -> None:
+    action = multi_plan.one("aws:appautoscaling/scheduledAction:ScheduledAction", "admin-night").inputs
+    assert action["schedule"] == "cron(0 22 * * ? *)"
+    assert action["scalableTargetAction"] == {"minCapacity": 2, "maxCapacity": 4}
+
+
+# -- load balancer ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("stack", "protected"), [("staging", False), ("production", True)])
+def test_alb_attributes(stack: str, protected: bool, staging_plan: Plan, production_plan: Plan) -> None:
+    plan = staging_plan if stack == "staging" else production_plan
+    lb = plan.one("aws:lb/loadBalancer:LoadBalancer").inputs
+    assert lb["loadBalancerType"] == "application"
+    assert len(lb["subnets"]) >= 2
+    assert lb["dropInvalidHeaderFields"] is True
+    assert lb["desyncMitigationMode"] in ("defensive", "strictest")
+    assert lb["enableDeletionProtection"] is protected
+    assert lb["idleTimeout"] == 60
+    assert lb["accessLogs"]["enabled"] is True and lb["accessLogs"]["prefix"] == "alb"
+
+
+def test_access_log_bucket_is_private_tls_only_sse_s3(plan: Plan) -> None:
+    bucket_name = plan.one("aws:lb/loadBalancer:LoadBalancer").inputs["accessLogs"]["bucket"]
+    block = plan.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "alb-logs").inputs
+    assert all(
+        block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    )
+    assert block["bucket"] == bucket_name
+    sse = plan.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "alb-logs")
+    assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+    statements = policy(plan.one("aws:s3/bucketPolicy:BucketPolicy", "alb-logs"))["Statement"]
+    deny = next(s for s in statements if s["Effect"] == "Deny")
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} and deny["Principal"] == "*"
+    delivery = [s for s in statements if s["Effect"] == "Allow"]
+    assert {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"} in [s["Principal"] for s in delivery]
+    assert all(s["Action"] == "s3:PutObject" and s["Resource"].endswith("/alb/AWSLogs/*") for s in delivery)
+    lifecycle = plan.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "alb-logs").inputs
+    rule = lifecycle["rules"][0]
+    assert rule["status"] == "Enabled" and rule["expiration"]["days"] >= 1
+    assert rule["abortIncompleteMultipartUpload"]["daysAfterInitiation"] == 7
+    ownership = plan.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "alb-logs").inputs
+    assert ownership["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+
+
+def test_https_listener_with_modern_tls_and_http_redirect(plan: Plan) -> None:
+    listeners = {r.name: r.inputs for r in plan.of_type("aws:lb/listener:Listener")}
+    https, http = listeners["alb-https"], listeners["alb-http"]
+    assert https["protocol"] == "HTTPS" and https["port"] == 443
+    assert https["sslPolicy"].startswith("ELBSecurityPolicy-TLS13-1-")
+    assert https["certificateArn"].startswith("arn:aws:acm:eu-west-1:")
+    assert http["port"] == 80
+    assert http["defaultActions"] == [
+        {"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}
+    ]
+
+
+def test_certificate_is_dns_validated_in_the_zone(plan: Plan) -> None:
+    domain = load_stack(plan.stack).config["app-platform:domain"]
+    cert = plan.one("aws:acm/certificate:Certificate", "alb-certificate").inputs
+    assert cert["domainName"] == domain and cert["validationMethod"] == "DNS"
+    zone = json.loads(load_stack(plan.stack).config["app-platform:tls"])["hostedZoneId"]
+    assert {r.inputs["zoneId"] for r in plan.of_type("aws:route53/record:Record") if "validation" in r.name} == {zone}
+
+
+def test_target_group_and_health_check(plan: Plan) -> None:
+    tg = plan.one("aws:lb/targetGroup:TargetGroup", "api").inputs
+    assert tg["targetType"] == "ip" and tg["port"] == 8080
+    assert tg["healthCheck"]["path"] == "/health" and tg["healthCheck"]["matcher"] == "200"
+    assert tg["deregistrationDelay"] == 30
+
+
+def test_multiple_services_route_by_path_and_workers_get_no_load_balancer(multi_plan: Plan) -> None:
+    rules = {r.name: r.inputs for r in multi_plan.of_type("aws:lb/listenerRule:ListenerRule")}
+    assert sorted(rules) == ["admin", "api"]
+    assert rules["admin"]["priority"] == 5
+    assert rules["admin"]["conditions"] == [{"pathPattern": {"values": ["/admin/*"]}}]
+    assert rules["api"]["conditions"] == [{"pathPattern": {"values": ["/*"]}}]
+    assert rules["admin"]["priority"] < rules["api"]["priority"]  # the specific path wins
+    worker = multi_plan.one("aws:ecs/service:Service", "worker").inputs
+    assert worker.get("loadBalancers", []) == [] and "healthCheckGracePeriodSeconds" not in worker
+    assert "portMappings" not in container(multi_plan, "worker")
+    assert not [t for t in multi_plan.of_type("aws:lb/targetGroup:TargetGroup") if t.name == "worker"]
+    names = [p.name for p in multi_plan.of_type("aws:appautoscaling/policy:Policy") if p.name.startswith("worker")]
+    assert sorted(names) == ["worker-cpu", "worker-memory"]
+
+
+# -- network security -------------------------------------------------------------------------------------
+def rules_of(plan: Plan, type_: str, sg_name: str) -> list[ResourceRecord]:
+    sg = plan.one("aws:ec2/securityGroup:SecurityGroup", sg_name)
+    return [r for r in plan.of_type(type_) if sg.urn in r.dependencies and r.inputs.get("securityGroupId")]
+
+
+def test_service_accepts_only_the_alb_on_its_port(plan: Plan) -> None:
+    alb_sg = plan.one("aws:ec2/securityGroup:SecurityGroup", "alb")
+    ingress = [
+        r for r in plan.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") if r.name == "api-from-alb"
+    ]
+    (rule,) = ingress
+    assert (rule.inputs["fromPort"], rule.inputs["toPort"], rule.inputs["ipProtocol"]) == (8080, 8080, "tcp")
+    assert alb_sg.urn in rule.dependencies and "cidrIpv4" not in rule.inputs
+    all_ingress_to_api = [
+        r for r in plan.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.name.startswith("api-")
+    ]  # fmt: skip
+    assert all_ingress_to_api == ingress
+
+
+def test_egress_is_limited(plan: Plan) -> None:
+    egress = {r.name: r.inputs for r in plan.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")}
+    https = egress["api-https-out-0"]
+    assert (https["fromPort"], https["toPort"]) == (443, 443)
+    alb_out = egress["alb-to-tasks" if "alb-to-tasks" in egress else "api-alb-to-tasks"]
+    assert (alb_out["fromPort"], alb_out["toPort"]) == (8080, 8080) and "cidrIpv4" not in alb_out
+    assert all(rule.get("ipProtocol") != "-1" for rule in egress.values())
+    assert all(rule.get("description") for rule in egress.values())
+
+
+# -- composition ------------------------------------------------------------------------------------------
+def test_outputs_per_service(multi_plan: Plan) -> None:
+    services = multi_plan.outputs["services"]
+    assert sorted(services) == ["admin", "api", "worker"]
+    assert services["api"]["url"] == "https://app.example.com/"
+    assert services["admin"]["url"] == "https://app.example.com/admin/"
+    assert "url" not in services["worker"] and "targetGroupArn" not in services["worker"]
+    assert services["api"]["taskRoleArn"].startswith("arn:aws:iam::123456789012:role/api-task")
+    assert services["api"]["clusterName"] == multi_plan.outputs["clusterName"]
+
+
+def test_unknown_secret_name_is_a_config_error() -> None:
+    services = stack_services("staging")
+    services["api"]["secrets"] = ["doesNotExist"]
+    with pytest.raises((ConfigError, ValueError), match="doesNotExist"):
+        render("staging", overrides={"app-platform:services": json.dumps(services)})

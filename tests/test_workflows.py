@@ -1,0 +1,332 @@
+"""The GitHub Actions workflows: they parse, and their triggers, jobs, permissions, concurrency and the commands
+they run are what delivery needs (issue 8). Commands that call our own CLIs are parsed with those CLIs."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shlex
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from offline.project import ROOT
+from ops.cli import build_parser
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+STACKS = ("staging", "production")
+# Inputs of pulumi/actions v7 that we use, as its action.yml names them (camelCase policyPacks is the real name).
+PULUMI_ACTION_INPUTS = {
+    "command", "stack-name", "work-dir", "cloud-url", "comment-on-pr", "comment-on-summary", "edit-pr-comment",
+    "diff", "policyPacks", "policyPackConfigs", "refresh", "expect-no-changes", "upsert", "message",
+}  # fmt: skip
+# How `python -m offline preview <stack> --out out` names its policy reports (offline/policy_runner.py
+# write_reports; the README lists them too).
+POLICY_REPORT = "{stack}.policy.{ext}"
+PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@v\d+$")  # owner/repo[/path]@vN: a major version tag
+
+
+def load(name: str) -> dict[str, Any]:
+    document = yaml.safe_load((WORKFLOWS / name).read_text())
+    assert isinstance(document, dict), name
+    # PyYAML reads the bare key `on` as the boolean True (YAML 1.1); GitHub reads it as "on".
+    document["on"] = document.pop(True, document.get("on"))
+    return document
+
+
+def all_workflows() -> dict[str, dict[str, Any]]:
+    return {path.name: load(path.name) for path in sorted(WORKFLOWS.glob("*.yml"))}
+
+
+def jobs(workflow: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return dict(workflow["jobs"])
+
+
+def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(job.get("steps", []))
+
+
+def uses(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
+    return [s for s in steps(job) if str(s.get("uses", "")).split("@")[0] == action]
+
+
+def scripts(job: dict[str, Any]) -> str:
+    return "\n".join(str(s["run"]) for s in steps(job) if "run" in s)
+
+
+def command_lines(script: str) -> Iterator[str]:
+    """Shell lines with backslash continuations joined and runs of blanks collapsed."""
+    yield from (" ".join(line.split()) for line in script.replace("\\\n", " ").splitlines() if line.strip())
+
+
+def ops_invocations(job: dict[str, Any]) -> list[list[str]]:
+    """Every `dev.py ops ...` command of a job, with shell variables replaced by sample values, as argv."""
+    found = []
+    for line in command_lines(scripts(job)):
+        if "dev.py ops " not in line:
+            continue
+        text = line.split("dev.py ops ", 1)[1]
+        text = text.replace('"${reach[@]}"', "--skip-connect").replace("$STACK", "staging")
+        found.append(shlex.split(text))
+    return found
+
+
+def aws_jobs(workflows: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str, dict[str, Any], bool]]:
+    """(workflow, job id, job, configures AWS credentials) for every job; a reusable-workflow call counts as
+    configuring them when the called workflow does."""
+    for name, workflow in workflows.items():
+        for job_id, job in jobs(workflow).items():
+            if "uses" in job:
+                called = load(Path(job["uses"]).name)
+                configures = any(uses(j, "aws-actions/configure-aws-credentials") for j in jobs(called).values())
+            else:
+                configures = bool(uses(job, "aws-actions/configure-aws-credentials"))
+            yield name, job_id, job, configures
+
+
+# -- every workflow ---------------------------------------------------------------------------------
+
+
+def test_the_workflows_exist_and_parse() -> None:
+    workflows = all_workflows()
+    assert set(workflows) == {"pull-request.yml", "deploy.yml", "deploy-stack.yml", "scheduled.yml"}
+    for name, workflow in workflows.items():
+        assert workflow["name"] and workflow["on"] and jobs(workflow), name
+
+
+def test_permissions_are_empty_at_the_top_and_least_per_job() -> None:
+    for name, workflow in all_workflows().items():
+        assert workflow["permissions"] == {}, f"{name}: top-level permissions must be empty"
+        for job_id, job in jobs(workflow).items():
+            granted = job.get("permissions")
+            assert isinstance(granted, dict), f"{name}:{job_id} must declare its permissions"
+            assert set(granted.values()) <= {"read", "write"}
+            writes = {scope for scope, level in granted.items() if level == "write"}
+            needed = set()
+            if uses(job, "marocchino/sticky-pull-request-comment") or any(
+                str(s.get("with", {}).get("comment-on-pr")).lower() == "true" for s in uses(job, "pulumi/actions")
+            ):
+                needed.add("pull-requests")
+            if uses(job, "github/codeql-action/upload-sarif"):
+                needed.add("security-events")
+            writes.discard("id-token")  # checked against AWS use below
+            assert writes == needed, f"{name}:{job_id} writes {writes}, needs {needed}"
+
+
+def test_id_token_write_exactly_on_the_jobs_that_assume_an_aws_role() -> None:
+    seen = 0
+    for name, job_id, job, configures in aws_jobs(all_workflows()):
+        has_token = job.get("permissions", {}).get("id-token") == "write"
+        assert has_token == configures, f"{name}:{job_id}: id-token write {has_token}, AWS {configures}"
+        seen += configures
+    assert seen >= 5
+
+
+def test_aws_roles_come_from_variables_by_oidc() -> None:
+    for workflow in all_workflows().values():
+        for job in jobs(workflow).values():
+            for step in uses(job, "aws-actions/configure-aws-credentials"):
+                assert step["uses"].endswith("@v6")
+                settings = step["with"]
+                assert re.fullmatch(
+                    r"\$\{\{ (vars\.AWS_[A-Z_]+_ROLE_ARN|matrix\.role) \}\}", settings["role-to-assume"]
+                )
+                assert settings["aws-region"] == "${{ vars.AWS_REGION }}"
+                assert not {"aws-access-key-id", "aws-secret-access-key"} & set(settings)
+
+
+def test_actions_are_pinned_to_a_major_version() -> None:
+    for name, workflow in all_workflows().items():
+        for job in jobs(workflow).values():
+            if "uses" in job:
+                assert job["uses"].startswith("./.github/workflows/"), name
+            for step in steps(job):
+                if "uses" in step:
+                    assert PINNED.match(step["uses"]), f"{name}: {step['uses']}"
+                if str(step.get("uses", "")).startswith("actions/setup-python@"):
+                    assert step["uses"] == "actions/setup-python@v5" and step["with"]["python-version"] == "3.11"
+                if str(step.get("uses", "")).startswith("actions/checkout@"):
+                    assert step["uses"] == "actions/checkout@v4"
+
+
+def test_pulumi_action_inputs_are_real_and_always_use_the_policy_pack_for_changes() -> None:
+    for name, workflow in all_workflows().items():
+        for job in jobs(workflow).values():
+            for step in uses(job, "pulumi/actions"):
+                assert step["uses"] == "pulumi/actions@v7"
+                settings = step.get("with", {})
+                assert set(settings) <= PULUMI_ACTION_INPUTS, (
+                    f"{name}: unknown inputs {set(settings) - PULUMI_ACTION_INPUTS}"
+                )
+                if settings.get("command") == "up" or str(settings.get("comment-on-pr")).lower() == "true":
+                    assert settings["policyPacks"] == "policies", name
+
+
+def test_every_dev_py_job_exists() -> None:
+    for workflow in all_workflows().values():
+        for job in jobs(workflow).values():
+            for line in command_lines(scripts(job)):
+                for match in re.finditer(r"dev\.py ([\w.]+)", line):
+                    job_name = match.group(1)
+                    assert job_name in ("test", "preview") or importlib.util.find_spec(job_name), line
+
+
+def test_every_timeout_is_bounded() -> None:
+    for name, workflow in all_workflows().items():
+        for job_id, job in jobs(workflow).items():
+            if "uses" not in job:
+                assert 0 < job["timeout-minutes"] <= 300, f"{name}:{job_id}"
+
+
+# -- pull requests -----------------------------------------------------------------------------------
+
+
+def test_pull_requests_run_the_ci_test_command() -> None:
+    workflow = load("pull-request.yml")
+    assert workflow["on"] == {"pull_request": {"branches": ["main"]}}
+    assert workflow["concurrency"]["cancel-in-progress"] is True
+    assert "github.event.pull_request.number" in workflow["concurrency"]["group"]
+    checks = jobs(workflow)["checks"]
+    assert "python3.11 dev.py test" in scripts(checks) and "ruff format --check" in scripts(checks)
+
+
+def test_pull_requests_diff_offline_plans_against_the_base_branch() -> None:
+    job = jobs(load("pull-request.yml"))["offline-plan"]
+    checkouts = uses(job, "actions/checkout")
+    base = [c for c in checkouts if c.get("with", {}).get("ref") == "${{ github.event.pull_request.base.sha }}"]
+    head = [c for c in checkouts if "ref" not in c.get("with", {})]
+    assert len(base) == len(head) == 1 and base[0]["with"]["path"] != head[0]["with"]["path"]
+    by_directory: dict[str, list[str]] = {}
+    for step in steps(job):
+        if "run" in step:
+            by_directory.setdefault(step.get("working-directory", "."), []).extend(command_lines(str(step["run"])))
+    for directory in (head[0]["with"]["path"], base[0]["with"]["path"]):
+        rendered = "\n".join(by_directory[directory])
+        assert "for stack in staging production; do" in rendered and 'dev.py preview "$stack" --out' in rendered
+    diff = 'dev.py offline diff "out/base/$stack.plan.json" "out/$stack.plan.json" --markdown "out/diff-$stack.md"'
+    assert any(diff in line for line in by_directory[head[0]["with"]["path"]])
+
+
+def test_pull_requests_get_one_sticky_comment_with_diff_and_policy_report() -> None:
+    job = jobs(load("pull-request.yml"))["offline-plan"]
+    (comment,) = uses(job, "marocchino/sticky-pull-request-comment")
+    assert comment["uses"].endswith("@v3") and comment["with"]["header"]  # the header makes it update in place
+    assert "always()" in comment["if"]
+    comment_file = comment["with"]["path"].split("/", 1)[1]
+    assembling = next(str(s["run"]) for s in steps(job) if f"> {comment_file}" in str(s.get("run", "")))
+    assert "out/diff-$stack.md" in assembling
+    assert f"out/{POLICY_REPORT.format(stack='$stack', ext='md')}" in assembling
+
+
+def test_pull_requests_upload_each_stacks_policy_sarif() -> None:
+    job = jobs(load("pull-request.yml"))["offline-plan"]
+    uploads = uses(job, "github/codeql-action/upload-sarif")
+    assert sorted(u["with"]["sarif_file"].rsplit("/", 1)[1] for u in uploads) == sorted(
+        POLICY_REPORT.format(stack=stack, ext="sarif") for stack in STACKS
+    )
+    assert len({u["with"]["category"] for u in uploads}) == len(STACKS)  # one analysis per stack, not overwritten
+
+
+def test_pull_requests_preview_with_pulumi_where_credentials_are_configured() -> None:
+    workflow = load("pull-request.yml")
+    job = jobs(workflow)["pulumi-preview"]
+    assert "needs.preview-targets.outputs.matrix != '[]'" in job["if"]
+    picker = str(jobs(workflow)["preview-targets"]["steps"][0]["env"])
+    assert all(f"vars.AWS_PREVIEW_ROLE_ARN_{stack.upper()}" in picker for stack in STACKS)
+    preview = [s for s in uses(job, "pulumi/actions") if s.get("with", {}).get("command")]
+    assert [s["with"] for s in preview] == [
+        {
+            "command": "preview",
+            "stack-name": "${{ matrix.stack }}",
+            "cloud-url": "${{ vars.PULUMI_BACKEND_URL }}",
+            "diff": True,
+            "policyPacks": "policies",
+            "comment-on-pr": True,
+            "edit-pr-comment": True,
+        }
+    ]
+    assert "matrix.stack" in job["concurrency"]["group"]
+
+
+# -- main --------------------------------------------------------------------------------------------
+
+
+def test_main_deploys_staging_then_production_after_the_tests() -> None:
+    workflow = load("deploy.yml")
+    assert workflow["on"]["push"] == {"branches": ["main"]}
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    deploy = jobs(workflow)
+    assert "python3.11 dev.py test" in scripts(deploy["checks"])
+    assert deploy["staging"]["needs"] == "checks" and deploy["production"]["needs"] == "staging"
+    for stack in STACKS:
+        assert deploy[stack]["uses"] == "./.github/workflows/deploy-stack.yml"
+        assert deploy[stack]["with"] == {"stack": stack}
+
+
+def test_each_stack_deploys_in_its_environment_then_verifies_with_a_read_only_role() -> None:
+    workflow = load("deploy-stack.yml")
+    assert workflow["on"]["workflow_call"]["inputs"]["stack"]["required"] is True
+    (job,) = jobs(workflow).values()
+    assert job["environment"]["name"] == "${{ inputs.stack }}"  # `production` carries the required reviewers
+    assert job["concurrency"] == {"group": "pulumi-${{ inputs.stack }}", "cancel-in-progress": False}
+    order = []
+    for step in steps(job):
+        action = str(step.get("uses", "")).split("@")[0]
+        if action == "aws-actions/configure-aws-credentials":
+            order.append(step["with"]["role-to-assume"])
+        elif action == "pulumi/actions" and step.get("with", {}).get("command"):
+            assert step["with"]["policyPacks"] == "policies" and step["with"]["stack-name"] == "${{ inputs.stack }}"
+            order.append(f"pulumi {step['with']['command']}")
+        elif "dev.py ops verify" in str(step.get("run", "")):
+            order.append("ops verify")
+    assert order == ["${{ vars.AWS_DEPLOY_ROLE_ARN }}", "pulumi up", "${{ vars.AWS_VERIFY_ROLE_ARN }}", "ops verify"]
+    (verify,) = ops_invocations(job)
+    args = build_parser().parse_args(verify)
+    assert args.command == "verify" and args.stack == "staging" and args.outputs and args.report
+    assert 'pulumi stack output --json --stack "$STACK"' in scripts(job)
+
+
+# -- scheduled ---------------------------------------------------------------------------------------
+
+
+def test_drift_runs_daily_and_the_restore_drill_monthly() -> None:
+    workflow = load("scheduled.yml")
+    crons = [entry["cron"] for entry in workflow["on"]["schedule"]]
+    daily = [c for c in crons if c.split()[2:] == ["*", "*", "*"]]
+    monthly = [c for c in crons if c.split()[2] != "*" and c.split()[3:] == ["*", "*"]]
+    assert len(daily) == len(monthly) == 1
+    assert set(workflow["on"]["workflow_dispatch"]["inputs"]["task"]["options"]) == {"drift", "restore-drill"}
+    work = jobs(workflow)
+    assert f"github.event.schedule == '{daily[0]}'" in work["drift"]["if"]
+    assert f"github.event.schedule == '{monthly[0]}'" in work["restore-drill"]["if"]
+
+
+def test_drift_expects_no_changes_after_a_refresh_and_never_overlaps_a_deploy() -> None:
+    job = jobs(load("scheduled.yml"))["drift"]
+    (preview,) = [s for s in uses(job, "pulumi/actions") if s.get("with", {}).get("command")]
+    assert preview["with"]["command"] == "preview"
+    assert preview["with"]["expect-no-changes"] is True and preview["with"]["refresh"] is True
+    (deploy,) = jobs(load("deploy-stack.yml")).values()
+    assert job["concurrency"]["group"].split("${{")[0] == deploy["concurrency"]["group"].split("${{")[0]
+    assert job["concurrency"]["cancel-in-progress"] is False
+
+
+def test_the_restore_drill_keeps_its_evidence_even_when_it_fails() -> None:
+    job = jobs(load("scheduled.yml"))["restore-drill"]
+    (drill,) = ops_invocations(job)
+    args = build_parser().parse_args(drill)
+    assert args.command == "restore-drill" and args.evidence and args.skip_connect
+    assert "--allow-from" in scripts(job)
+    (upload,) = uses(job, "actions/upload-artifact")
+    assert upload["if"] == "always()" and str(args.evidence).replace("staging", "*") == upload["with"]["path"]
+    assert job["concurrency"]["cancel-in-progress"] is False  # a cancelled drill would skip its cleanup
+
+
+@pytest.mark.parametrize("name", ["deploy-stack.yml", "scheduled.yml"])
+def test_ops_commands_in_workflows_parse_with_the_ops_cli(name: str) -> None:
+    for job in jobs(load(name)).values():
+        for argv in ops_invocations(job):
+            build_parser().parse_args(argv)  # SystemExit on an unknown option
