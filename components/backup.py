@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 
-from components import iam
+from components import aws, iam
 from components.base import AwsContext, PlatformComponent
 from components.encryption_key import EncryptionKey, EncryptionKeyArgs
 

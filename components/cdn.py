@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pulumi
-import pulumi_aws as aws
 
+from components import aws
 from components.base import AwsContext, PlatformComponent
 from components.encryption_key import EncryptionKey, EncryptionKeyArgs, ServiceGrant
 from components.logs import encrypted_log_group

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 
+from components import aws
 from components.base import PlatformComponent
 from components.logs import encrypted_log_group
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pulumi
-import pulumi_aws as aws
 import pulumi_docker as docker
 
+from components import aws
 from components.base import PlatformComponent
 
 PLATFORMS = {"ARM64": "linux/arm64", "X86_64": "linux/amd64"}

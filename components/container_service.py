@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pulumi
-import pulumi_aws as aws
 
-from components import iam
+from components import aws, iam
 from components.base import AwsContext, PlatformComponent
 from components.logs import encrypted_log_group
+from components.security_groups import Peer, tcp_rule
 
 CONTAINER_USER = "10001"
 # ECS Exec talks to SSM Session Manager; these actions support no resource-level permissions.
@@ -192,29 +192,27 @@ class ContainerService(PlatformComponent):
             opts=self.child(),
         )
         for index, cidr in enumerate(args.egress_https_cidrs):
-            aws.vpc.SecurityGroupEgressRule(
+            tcp_rule(
                 f"{name}-https-out-{index}",
+                "egress",
                 security_group_id=sg.id,
+                port=443,
+                peer=Peer(cidr=cidr),
                 description="HTTPS to AWS APIs and external services (via NAT or VPC endpoints)",
-                ip_protocol="tcp",
-                from_port=443,
-                to_port=443,
-                cidr_ipv4=cidr,
                 tags=self.tags_for("https-out"),
-                opts=self.child(),
+                parent=self,
             )
 
         for target in args.egress_targets:
-            aws.vpc.SecurityGroupEgressRule(
+            tcp_rule(
                 f"{name}-to-{target.name}",
+                "egress",
                 security_group_id=sg.id,
+                port=target.port,
+                peer=Peer(security_group_id=target.security_group_id),
                 description=target.description,
-                ip_protocol="tcp",
-                from_port=target.port,
-                to_port=target.port,
-                referenced_security_group_id=target.security_group_id,
                 tags=self.tags_for(f"to-{target.name}"),
-                opts=self.child(),
+                parent=self,
             )
 
         self.target_group_arn = None
@@ -389,27 +387,25 @@ class ContainerService(PlatformComponent):
     def _routing(
         self, name: str, args: ContainerServiceArgs, routing: Routing, port: int, sg: aws.ec2.SecurityGroup
     ) -> tuple[aws.lb.TargetGroup, aws.lb.ListenerRule]:
-        aws.vpc.SecurityGroupIngressRule(
+        tcp_rule(
             f"{name}-from-alb",
+            "ingress",
             security_group_id=sg.id,
+            port=port,
+            peer=Peer(security_group_id=routing.load_balancer_security_group_id),
             description=f"Container port {port} from the load balancer only",
-            ip_protocol="tcp",
-            from_port=port,
-            to_port=port,
-            referenced_security_group_id=routing.load_balancer_security_group_id,
             tags=self.tags_for("from-alb"),
-            opts=self.child(),
+            parent=self,
         )
-        aws.vpc.SecurityGroupEgressRule(
+        tcp_rule(
             f"{name}-alb-to-tasks",
+            "egress",
             security_group_id=routing.load_balancer_security_group_id,
+            port=port,
+            peer=Peer(security_group_id=sg.id),
             description=f"Load balancer to {name} tasks on port {port}",
-            ip_protocol="tcp",
-            from_port=port,
-            to_port=port,
-            referenced_security_group_id=sg.id,
             tags=self.tags_for("alb-to-tasks"),
-            opts=self.child(),
+            parent=self,
         )
         target_group = aws.lb.TargetGroup(
             name,

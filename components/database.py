@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 
-from components import iam
+from components import aws, iam
 from components.base import AwsContext, PlatformComponent
 from components.encryption_key import EncryptionKey, EncryptionKeyArgs
 from components.logs import encrypted_log_group
+from components.security_groups import Peer, tcp_rule
 
 # A CA that supports automatic server-certificate rotation (rds-ca-2019 expired in 2024).
 DEFAULT_CA = "rds-ca-rsa2048-g1"
@@ -57,7 +57,8 @@ class DatabaseArgs:
     performance_insights_retention_days: int
     vpc_id: pulumi.Input[str]
     subnet_ids: Sequence[pulumi.Input[str]]
-    client_security_group_ids: Sequence[pulumi.Input[str]]
+    # Client name -> its security group: the only groups admitted on the database port.
+    clients: Mapping[str, pulumi.Input[str]]
     logs_kms_key_arn: pulumi.Input[str]
     log_retention_days: int
     tags: Mapping[str, str]
@@ -138,8 +139,7 @@ class Database(PlatformComponent):
             opts=self.child(),
         )
         self.security_group_id = sg.id
-        self._clients = 0
-        self.admit(args.client_security_group_ids)
+        self.admit(args.clients)
 
         params = aws.rds.ParameterGroup(
             name,
@@ -232,23 +232,21 @@ class Database(PlatformComponent):
             }
         )
 
-    def admit(self, client_security_group_ids: Sequence[pulumi.Input[str]]) -> None:
-        """One described ingress rule per client security group, on the database port only. Callable after
-        construction, for clients (the service tier) created after the database."""
-        for client in client_security_group_ids:
-            index = self._clients
-            aws.vpc.SecurityGroupIngressRule(
-                f"{self._name}-client-{index}",
+    def admit(self, clients: Mapping[str, pulumi.Input[str]]) -> None:
+        """One described ingress rule per named client security group, on the database port only. Callable
+        after construction, for clients (the service tier) created after the database. Rules are named after
+        their client, so adding or removing one service never touches another's rule."""
+        for client, security_group_id in sorted(clients.items()):
+            tcp_rule(
+                f"{self._name}-from-{client}",
+                "ingress",
                 security_group_id=self.security_group_id,
-                referenced_security_group_id=client,
-                ip_protocol="tcp",
-                from_port=self.port,
-                to_port=self.port,
-                description=f"PostgreSQL {self.port} from a service security group",
-                tags=self.tags_for(f"client-{index}"),
-                opts=self.child(),
+                port=self.port,
+                peer=Peer(security_group_id=security_group_id),
+                description=f"PostgreSQL {self.port} from the {client} service",
+                tags=self.tags_for(f"from-{client}"),
+                parent=self,
             )
-            self._clients += 1
 
     def _monitoring_role(self, name: str, ctx: AwsContext) -> aws.iam.Role:
         """What the AWS-managed AmazonRDSEnhancedMonitoringRole grants, as a customer-managed policy."""

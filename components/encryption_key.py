@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 
-from components import iam
+from components import aws, iam
 from components.base import AwsContext, PlatformComponent
 
 # What a service needs to encrypt and decrypt data keys on our behalf; never kms:* for a service.
@@ -29,6 +28,8 @@ class ServiceGrant:
     service: str
     actions: Sequence[str] = DATA_KEY_ACTIONS
     conditions: Mapping[str, Any] | None = None
+    # Statement id; by default derived from the service's first label (give one when two services share it).
+    sid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ class EncryptionKey(PlatformComponent):
         ]
         for grant in args.service_grants:
             statement: dict[str, Any] = {
-                "Sid": "Service" + "".join(part.capitalize() for part in grant.service.split(".")[0].split("-")),
+                "Sid": grant.sid
+                or "Service" + "".join(part.capitalize() for part in grant.service.split(".")[0].split("-")),
                 "Effect": "Allow",
                 "Principal": {"Service": grant.service},
                 "Action": list(grant.actions),

@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
+
+from components import aws
 
 Statement = Mapping[str, Any]
 

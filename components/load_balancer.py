@@ -6,10 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
-import pulumi_aws as aws
 
+from components import aws
 from components.base import PlatformComponent
 from components.secure_bucket import SecureBucket, SecureBucketArgs
+from components.security_groups import Peer, tcp_rule
 
 # TLS 1.3 and 1.2 with forward-secret AEAD ciphers only; the SDK default is a 2016 policy with TLS 1.0.
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
@@ -94,28 +95,26 @@ class LoadBalancer(PlatformComponent):
         )
         port = 443 if self.https else 80
         for index, prefix_list in enumerate(args.ingress_prefix_list_ids):
-            aws.vpc.SecurityGroupIngressRule(
+            tcp_rule(
                 f"{name}-https-pl-{index}",
+                "ingress",
                 security_group_id=sg.id,
+                port=port,
+                peer=Peer(prefix_list_id=prefix_list),
                 description=f"Port {port} from CloudFront origin-facing servers (managed prefix list)",
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                prefix_list_id=prefix_list,
                 tags=self.tags_for("https-edge"),
-                opts=self.child(),
+                parent=self,
             )
         for index, cidr in enumerate(args.ingress_cidrs):
-            aws.vpc.SecurityGroupIngressRule(
+            tcp_rule(
                 f"{name}-https-cidr-{index}",
+                "ingress",
                 security_group_id=sg.id,
+                port=port,
+                peer=Peer(cidr=cidr),
                 description=f"Port {port} from {cidr}",
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                cidr_ipv4=cidr,
                 tags=self.tags_for("https-cidr"),
-                opts=self.child(),
+                parent=self,
             )
 
         lb = aws.lb.LoadBalancer(
@@ -190,14 +189,13 @@ class LoadBalancer(PlatformComponent):
 
     def allow_from_security_group(self, name: str, security_group_id: pulumi.Input[str], description: str) -> None:
         """Admit another security group (e.g. CloudFront's VPC-origin group, known only after it exists)."""
-        aws.vpc.SecurityGroupIngressRule(
+        tcp_rule(
             f"{self._name}-{name}",
+            "ingress",
             security_group_id=self._security_group.id,
+            port=self._port,
+            peer=Peer(security_group_id=security_group_id),
             description=description,
-            ip_protocol="tcp",
-            from_port=self._port,
-            to_port=self._port,
-            referenced_security_group_id=security_group_id,
             tags=self.tags_for(name),
-            opts=self.child(),
+            parent=self,
         )

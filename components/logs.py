@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pulumi
-import pulumi_aws as aws
+
+from components import aws
 
 # The values CloudWatch Logs accepts for retentionInDays (PutRetentionPolicy).
 ALLOWED_RETENTION_DAYS: tuple[int, ...] = (

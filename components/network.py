@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pulumi
-import pulumi_aws as aws
 
-from components import iam
+from components import aws, iam
 from components.base import AwsContext, PlatformComponent
 from components.logs import encrypted_log_group
+from components.security_groups import Peer, tcp_rule
 from components.subnets import SubnetPrefixes, plan_subnets
 
 NatMode = Literal["single", "per_az"]
@@ -227,16 +227,15 @@ class Network(PlatformComponent):
             tags=self.tags_for("endpoints"),
             opts=self.child(),
         )
-        aws.vpc.SecurityGroupIngressRule(
+        tcp_rule(
             f"{name}-endpoints-https",
+            "ingress",
             security_group_id=sg.id,
+            port=443,
+            peer=Peer(cidr=args.cidr_block),
             description="HTTPS from the VPC to AWS service endpoints",
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            cidr_ipv4=args.cidr_block,
             tags=self.tags_for("endpoints-https"),
-            opts=self.child(),
+            parent=self,
         )
         for service in args.interface_endpoint_services:
             aws.ec2.VpcEndpoint(

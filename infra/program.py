@@ -6,7 +6,7 @@ import pulumi
 
 from infra.config import StackConfig, load_from_pulumi
 from infra.stack import StackContext
-from infra.tiers import data, edge, foundation, services
+from infra.tiers import data, edge, foundation, observability, services
 from infra.tiers.services import AppSecrets as AppSecretsBinding
 
 
@@ -18,20 +18,24 @@ def main() -> None:
 def build(config: StackConfig) -> None:
     stack = StackContext.create(config)
     base = foundation.compose(stack)
-    # The service tier's security groups go here once it lands; until then nothing may reach the database.
-    data_tier = data.compose(stack, base, client_security_group_ids=[])
+    data_tier = data.compose(stack, base)
+    # Alarm names are a pure function of the config: the services get their rollback alarms by name now, and
+    # the observability tier creates alarms with exactly these names once the services exist.
+    rollback_alarms = observability.deployment_alarm_names(config)
     service_tier = services.compose(
         stack,
         base,
         database=data_tier.binding(),
         app_secrets=AppSecretsBinding(arns=data_tier.app_secret_arns, kms_key_arn=data_tier.secrets_key_arn),
         origin_header=edge.origin_header(stack, data_tier.secrets_key_arn),
+        deployment_alarms=rollback_alarms,
     )
     data_tier.admit(service_tier.clients_of_database())
     edge_tier = edge.compose(stack, service_tier)
+    observability_tier = observability.compose(stack, data_tier, service_tier, edge_tier, rollback_alarms)
 
     pulumi.export("environment", stack.env)
     pulumi.export("region", config.region)
-    for tier in (base, data_tier, service_tier, edge_tier):
+    for tier in (base, data_tier, service_tier, edge_tier, observability_tier):
         for name, value in tier.exports().items():
             pulumi.export(name, value)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pulumi
-import pulumi_aws as aws
 
+from components import aws
 from components.base import AwsContext
 from infra.config import StackConfig
 from infra.tags import base_tags

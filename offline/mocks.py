@@ -46,7 +46,7 @@ class Resource:
 
     def physical(self, max_length: int = 64) -> str:
         """Pulumi auto-naming: logical name plus a random-looking suffix, unless the program set a name."""
-        for key in ("name", "bucket", "identifier", "family"):
+        for key in ("name", "alarmName", "dashboardName", "bucket", "identifier", "family"):
             value = self.inputs.get(key)
             if isinstance(value, str) and value:
                 return value
@@ -107,6 +107,12 @@ def _logs(r: Resource) -> tuple[str, dict[str, Any]]:
         return name, {"alarmName": name, "arn": r.arn("cloudwatch", f"alarm:{name}")}
     if r.kind == "Dashboard":
         return name, {"dashboardArn": r.arn("cloudwatch", f"dashboard/{name}", region="", account=ACCOUNT_ID)}
+    if r.kind == "EventRule":
+        return name, {"name": name, "arn": r.arn("events", f"rule/{name}")}
+    if r.kind == "EventTarget":
+        return f"{r.inputs.get('rule')}-{r.hexid(8)}", {"targetId": r.hexid(8)}
+    if r.kind == "LogMetricFilter":
+        return name, {"name": name}
     return name, {"name": name, "arn": r.arn("logs", f"{kebab(r.kind)}:{name}")}
 
 
@@ -209,6 +215,18 @@ def _simple_arn(service: str, pattern: str) -> Builder:
         return arn, {"arn": arn, "name": name}
 
     return build
+
+
+def _sns(r: Resource) -> tuple[str, dict[str, Any]]:
+    if r.kind == "Topic":
+        name = r.physical(256)
+        arn = r.arn("sns", name)
+        return arn, {"arn": arn, "name": name, "owner": ACCOUNT_ID}
+    if r.kind == "TopicSubscription":
+        h = r.hexid(32)
+        arn = f"{r.inputs.get('topic')}:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+        return arn, {"arn": arn, "ownerId": ACCOUNT_ID, "pendingConfirmation": r.inputs.get("protocol") == "email"}
+    return str(r.inputs.get("arn") or r.physical()), {}
 
 
 def _ecs(r: Resource) -> tuple[str, dict[str, Any]]:
@@ -319,7 +337,7 @@ BUILDERS: dict[str, Builder] = {
     "ec2": _ec2, "vpc": _ec2, "kms": _kms, "cloudwatch": _logs, "iam": _iam, "lb": _elb, "alb": _elb,
     "rds": _rds, "secretsmanager": _secretsmanager, "s3": _s3, "ecs": _ecs, "ecr": _ecr, "acm": _acm,
     "cloudfront": _cloudfront, "wafv2": _wafv2, "route53": _route53, "backup": _backup,
-    "sns": _simple_arn("sns", "{name}"), "appautoscaling": _generic,
+    "sns": _sns, "appautoscaling": _generic,
 }  # fmt: skip
 
 

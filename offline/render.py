@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import runpy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +12,7 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime import settings
 from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from offline.mocks import AwsMocks
 from offline.monitor import RecordingMonitor, _clean
@@ -49,7 +51,24 @@ def render_settings(stack: StackSettings) -> Plan:
         outputs = _sync_await(_resolve_outputs(getattr(root, "outputs", {})))
     finally:
         settings.ROOT.set(None)
-    return Plan(project=stack.project, stack=stack.stack, resources=monitor.records, outputs=outputs)
+    # Registration order depends on thread timing; sorted by URN, the same program renders the same plan.
+    records = sorted(monitor.records, key=lambda record: record.urn)
+    return Plan(project=stack.project, stack=stack.stack, resources=records, outputs=outputs)
+
+
+class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
+    """Runs the SDK's monitor calls on the calling thread. The mock monitor answers instantly, so handing
+    each call to a worker thread only costs time (about a quarter of a render) and makes order random."""
+
+    def submit(  # type: ignore[override]
+        self, fn: Callable[..., object], /, *args: object, **kwargs: object
+    ) -> concurrent.futures.Future[object]:
+        future: concurrent.futures.Future[object] = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed to the awaiting coroutine, as a worker thread would
+            future.set_exception(exc)
+        return future
 
 
 def _reset(stack: StackSettings) -> None:
@@ -57,6 +76,9 @@ def _reset(stack: StackSettings) -> None:
     settings.reset_options(project=stack.project, stack=stack.stack, preview=True)
     settings.SETTINGS.rpc_manager.clear()
     settings.SETTINGS.outputs.clear()
+    loop = _ensure_event_loop()  # type: ignore[no-untyped-call]
+    if not isinstance(loop._default_executor, _InlineExecutor):
+        loop.set_default_executor(_InlineExecutor(max_workers=1))
     runtime_config.set_all_config(dict(stack.config), sorted(stack.secret_keys))
 
 

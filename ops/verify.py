@@ -15,7 +15,7 @@ import functools
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
@@ -25,6 +25,8 @@ from ops.ecs import ServiceNotFoundError, describe_service, steadiness
 from ops.outputs import OutputsError, StackOutputs
 from ops.report import Check, Status, failed
 
+# CloudFront, WAF (CLOUDFRONT scope) and Route 53 health checks publish metrics only in us-east-1.
+EDGE_REGION = "us-east-1"
 ALARM_BATCH = 100  # DescribeAlarms accepts at most 100 names
 
 
@@ -90,7 +92,10 @@ def run(outputs: StackOutputs, clients: Clients, options: Options | None = None)
         if service.target_group_arn:
             check = functools.partial(check_targets, clients("elbv2"), service, service.target_group_arn)
             checks += _guarded(f"targets:{service.name}", _listed(check))
-    checks += _guarded("alarms", lambda: [check_alarms(clients("cloudwatch"), targets.alarm_names)])
+    # Edge and uptime alarms live in us-east-1 (where CloudFront, WAF and Route 53 publish their metrics).
+    regions = dict.fromkeys([clients.region, EDGE_REGION])
+    alarm_clients = [clients("cloudwatch", region) for region in regions]
+    checks += _guarded("alarms", lambda: [check_alarms(alarm_clients, targets.alarm_names)])
     checks += _guarded("database", lambda: check_database(clients("rds"), targets, options.clock))
     distribution = targets.distribution_id
     checks += _guarded("distribution", lambda: [check_distribution(clients("cloudfront"), distribution)])
@@ -213,16 +218,18 @@ def check_targets(elbv2: Any, service: Service, arn: str) -> Check:
 # -- alarms ------------------------------------------------------------------------------------------
 
 
-def check_alarms(cloudwatch: Any, names: tuple[str, ...]) -> Check:
+def check_alarms(cloudwatch_clients: Sequence[Any], names: tuple[str, ...]) -> Check:
+    """The stack's alarms, looked up in every region it puts alarms in (its own and us-east-1)."""
     if not names:
         return Check.fail("alarms", "the stack exports no alarm names (`alarmNames` is empty)")
     states: dict[str, str] = {}
-    paginator = cloudwatch.get_paginator("describe_alarms")
-    for start in range(0, len(names), ALARM_BATCH):
-        batch = list(names[start : start + ALARM_BATCH])
-        for page in paginator.paginate(AlarmNames=batch, AlarmTypes=["MetricAlarm", "CompositeAlarm"]):
-            for alarm in [*page.get("MetricAlarms", []), *page.get("CompositeAlarms", [])]:
-                states[alarm["AlarmName"]] = alarm.get("StateValue", "?")
+    for cloudwatch in cloudwatch_clients:
+        paginator = cloudwatch.get_paginator("describe_alarms")
+        for start in range(0, len(names), ALARM_BATCH):
+            batch = list(names[start : start + ALARM_BATCH])
+            for page in paginator.paginate(AlarmNames=batch, AlarmTypes=["MetricAlarm", "CompositeAlarm"]):
+                for alarm in [*page.get("MetricAlarms", []), *page.get("CompositeAlarms", [])]:
+                    states[alarm["AlarmName"]] = alarm.get("StateValue", "?")
     firing = sorted(n for n in names if states.get(n) == "ALARM")
     missing = sorted(n for n in names if n not in states)
     problems = []

@@ -208,7 +208,7 @@ def test_security_group_has_no_inline_rules_and_admits_only_security_groups(plan
 
 # -- a dedicated render of the data tier with service clients ------------------------------------------------
 
-CLIENTS = ["sg-0service00000001", "sg-0worker000000002"]
+CLIENTS = {"api": "sg-0service00000001", "worker": "sg-0worker000000002"}
 
 
 def render_program(stack: str, build: Callable[[StackConfig], dict[str, Any]]) -> tuple[Plan, dict[str, Any]]:
@@ -242,7 +242,7 @@ def tier_render() -> tuple[Plan, dict[str, Any]]:
 
     def build(config: StackConfig) -> dict[str, Any]:
         stack = StackContext.create(config)
-        tier = data.compose(stack, foundation.compose(stack), client_security_group_ids=CLIENTS)
+        tier = data.compose(stack, foundation.compose(stack), clients=CLIENTS)
         return {
             "host": tier.host,
             "port": tier.port,
@@ -260,7 +260,7 @@ def test_database_admits_exactly_the_given_clients_on_its_port(tier_render: tupl
     plan, outputs = tier_render
     rules = plan.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
     db_rules = [r for r in rules if r.inputs["securityGroupId"] == outputs["security_group_id"]]
-    assert sorted(r.inputs["referencedSecurityGroupId"] for r in db_rules) == sorted(CLIENTS)
+    assert sorted(r.inputs["referencedSecurityGroupId"] for r in db_rules) == sorted(CLIENTS.values())
     for rule in db_rules:
         assert (rule.inputs["fromPort"], rule.inputs["toPort"], rule.inputs["ipProtocol"]) == (
             outputs["port"],

@@ -119,7 +119,6 @@ def test_an_aliased_rename_is_not_a_deletion(staging_plan: Plan) -> None:
     assert not diff_plans(staging_plan, head).destructive
 
 
-@pytest.mark.xfail(strict=True, reason="exit 4 until the observability tier adds the ALB and database alarms")
 def test_cli_preview_prints_tree_and_writes_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["preview", "staging", "--out", str(tmp_path)]) == cli.EXIT_OK
     out = capsys.readouterr().out

@@ -389,5 +389,18 @@ def test_outputs_per_service(multi_plan: Plan) -> None:
 def test_unknown_secret_name_is_a_config_error() -> None:
     services = stack_services("staging")
     services["api"]["secrets"] = ["doesNotExist"]
-    with pytest.raises((ConfigError, ValueError), match="doesNotExist"):
+    with pytest.raises(ConfigError, match=r"app-platform:services\.api\.secrets .*doesNotExist.*sessionSigningKey"):
         render("staging", overrides={"app-platform:services": json.dumps(services)})
+
+
+def test_declared_secrets_reach_the_container_and_only_their_arns_are_readable() -> None:
+    services = stack_services("staging")
+    services["api"]["secrets"] = ["sessionSigningKey"]
+    plan = render("staging", overrides={"app-platform:services": json.dumps(services)})
+    refs = {s["name"]: s["valueFrom"] for s in container(plan, "api")["secrets"]}
+    secret_arn = refs["SESSION_SIGNING_KEY"]
+    assert secret_arn.startswith("arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-platform/staging/")
+    grants = policy(plan.one("aws:iam/policy:Policy", "api-execution-policy"))["Statement"]
+    read = next(g for g in grants if g["Action"] == "secretsmanager:GetSecretValue")
+    db_secret = refs["DB_PASSWORD"].removesuffix(":password::")
+    assert sorted(read["Resource"]) == sorted({secret_arn, db_secret})

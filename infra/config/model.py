@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
+from components.database_alarms import INSTANCE_MEMORY_GIB
 from components.logs import ALLOWED_RETENTION_DAYS
 from infra.config.errors import FieldError
 from infra.config.sections.base import Section, looks_secret
@@ -18,6 +19,7 @@ from infra.config.sections.edge import EdgeConfig
 from infra.config.sections.load_balancer import LoadBalancerConfig
 from infra.config.sections.network import NetworkConfig
 from infra.config.sections.notifications import NotificationsConfig
+from infra.config.sections.observability import ObservabilityConfig
 from infra.config.sections.services import FARGATE_SIZES, ImageConfig, ServiceConfig
 from infra.config.sections.tls import TlsConfig
 
@@ -30,6 +32,7 @@ __all__ = [
     "LoadBalancerConfig",
     "NetworkConfig",
     "NotificationsConfig",
+    "ObservabilityConfig",
     "ServiceConfig",
     "StackConfig",
     "TlsConfig",
@@ -56,6 +59,7 @@ class StackConfig(Section):
     edge: EdgeConfig = Field(description="CloudFront in front of the load balancer.")
     database: DatabaseConfig = Field(description="The PostgreSQL instance.")
     notifications: NotificationsConfig = Field(description="Who hears about alarms.")
+    observability: ObservabilityConfig = Field(description="Alarm thresholds, the uptime check, runbook links.")
     secrets: dict[str, SecretStr] = Field(
         default={}, description="Application credentials; set each with `pulumi config set --secret --path`."
     )
@@ -95,6 +99,25 @@ class StackConfig(Section):
                 raise FieldError(f"secrets.{name}", "a letter, then letters and digits, at most 64 characters")
         if self.database.dr_region == self.region:
             raise FieldError("database.drRegion", f"must differ from aws:region ({self.region}) to survive its loss")
+        known = sorted({*self.app_secrets, *self.secrets})
+        for service_name, service in self.services.items():
+            unknown = [name for name in service.secrets if name not in known]
+            if unknown:
+                raise FieldError(
+                    f"services.{service_name}.secrets",
+                    f"{unknown} are not application secrets; known: {known} (add them to appSecrets or secrets)",
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _alarmable_database(self) -> StackConfig:
+        # The connection and freeable-memory alarms derive from the class's memory: no guessing.
+        if self.database.instance_class not in INSTANCE_MEMORY_GIB:
+            raise FieldError(
+                "database.instanceClass",
+                f"{self.database.instance_class} has no known memory size for the alarms; use one of "
+                f"{', '.join(sorted(INSTANCE_MEMORY_GIB))} (or add it to components/database_alarms.py)",
+            )
         return self
 
     @property

@@ -69,6 +69,8 @@ PRESETS: dict[str, dict[str, Any]] = {
             "awsBackupWeeklyRetentionDays": 28,
         },
         "notifications": {},
+        # Little traffic: a smaller blocked-request spike stands out; the uptime check calls every 30 s.
+        "observability": {"wafBlockedPer5Minutes": 200, "healthCheckIntervalSeconds": 30},
         "services": {},
     },
     "production": {
@@ -96,6 +98,8 @@ PRESETS: dict[str, dict[str, Any]] = {
             "awsBackup": True,
         },
         "notifications": {},
+        # Blocked requests are judged against real traffic; the uptime check calls every 10 s (fast detection).
+        "observability": {"wafBlockedPer5Minutes": 1000, "healthCheckIntervalSeconds": 10},
         "services": {},
     },
 }

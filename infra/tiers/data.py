@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -67,9 +67,9 @@ class DataTier:
             security_group_id=self.security_group_id,
         )
 
-    def admit(self, client_security_group_ids: Sequence[pulumi.Input[str]]) -> None:
-        """Let these security groups (the service tier's) reach the database port; nothing else can."""
-        self.database.admit(client_security_group_ids)
+    def admit(self, clients: Mapping[str, pulumi.Input[str]]) -> None:
+        """Let these security groups (the service tier's, by service name) reach the database port only."""
+        self.database.admit(clients)
 
     def exports(self) -> dict[str, pulumi.Input[object]]:
         database: dict[str, pulumi.Input[object]] = {
@@ -104,10 +104,8 @@ def objectives_for(config: StackConfig) -> RecoveryObjectives:
     )
 
 
-def compose(
-    stack: StackContext, base: Foundation, client_security_group_ids: Sequence[pulumi.Input[str]] = ()
-) -> DataTier:
-    """`client_security_group_ids`: the service tier's security groups, the only ones admitted to the database."""
+def compose(stack: StackContext, base: Foundation, clients: Mapping[str, pulumi.Input[str]] | None = None) -> DataTier:
+    """`clients`: security groups by name, the only ones admitted to the database (more via `admit`)."""
     config = stack.config
     settings = config.database
     protect = stack.is_production
@@ -130,7 +128,7 @@ def compose(
             performance_insights_retention_days=settings.performance_insights_retention_days,
             vpc_id=base.network.vpc_id,
             subnet_ids=base.network.isolated_subnet_ids,
-            client_security_group_ids=list(client_security_group_ids),
+            clients=dict(clients or {}),
             logs_kms_key_arn=base.logs_key.key_arn,
             log_retention_days=config.log_retention_days,
             tags=stack.tags,

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 
+from components import aws
 from components.app_secrets import AppSecrets, AppSecretsArgs, AppSecretSpec
 from components.cdn import Cdn, CdnArgs, ManagedPolicies
 from components.certificate import Certificate, CertificateArgs

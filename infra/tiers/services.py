@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pulumi
-import pulumi_aws as aws
 
+from components import aws
 from components.certificate import Certificate, CertificateArgs
 from components.cluster import Cluster, ClusterArgs
 from components.container_image import ContainerImage, ContainerImageArgs
@@ -70,9 +70,9 @@ class ServiceTier:
     origin_header: OriginHeader | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
-    def clients_of_database(self) -> list[pulumi.Output[str]]:
-        """Security groups of the services that use the database: the only ones it admits."""
-        return [svc.security_group_id for name, svc in sorted(self.services.items()) if self.configs[name].use_database]
+    def clients_of_database(self) -> dict[str, pulumi.Output[str]]:
+        """Security groups of the services that use the database, by service: the only ones it admits."""
+        return {name: svc.security_group_id for name, svc in self.services.items() if self.configs[name].use_database}
 
     def exports(self) -> dict[str, pulumi.Input[object]]:
         services: dict[str, object] = {}

@@ -141,6 +141,24 @@ def test_an_exported_alarm_that_does_not_exist_fails(moto_stack: MotoStack, stea
     assert checks["alarms"].detail == "1 not found: app-staging-ghost"
 
 
+def test_alarms_in_us_east_1_are_found_and_judged(moto_stack: MotoStack, steady_ecs: Callable[..., None]) -> None:
+    """Edge and uptime alarms live in us-east-1, next to the metrics CloudFront and Route 53 publish."""
+    steady_ecs()
+    edge = moto_stack.clients("cloudwatch", "us-east-1")
+    name = "app-staging-service-down"
+    edge.put_metric_alarm(
+        AlarmName=name, Namespace="AWS/Route53", MetricName="HealthCheckStatus", Statistic="Minimum",
+        Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="LessThanThreshold",
+    )  # fmt: skip
+    outputs = moto_stack.with_outputs(alarmNames=[*ALARMS, name])
+    try:
+        assert by_name(verify.run(outputs, moto_stack.clients, OPTIONS))["alarms"].status is Status.PASS
+        edge.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="test")
+        assert by_name(verify.run(outputs, moto_stack.clients, OPTIONS))["alarms"].detail == f"1 in ALARM: {name}"
+    finally:
+        edge.delete_alarms(AlarmNames=[name])
+
+
 def test_a_database_beyond_its_rpo_fails(moto_stack: MotoStack, steady_ecs: Callable[..., None]) -> None:
     steady_ecs()
     rpo = moto_stack.outputs["database"]["rpoMinutes"]

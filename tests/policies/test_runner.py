@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from offline.cli import EXIT_OK, EXIT_POLICY, main
 from offline.plan import Plan
 from offline.policy_runner import PASS_RULE, PolicyRun, config_path, run_direct
@@ -25,9 +23,6 @@ def test_pack_over_grpc_equals_direct_validation_on_the_real_stacks(
     assert {m.name for m in over_grpc.policies} == {p.name for p in POLICIES}
 
 
-# Temporary, strict: the only mandatory violations left are "ALB and database have alarms", which the
-# observability tier (issue 6) adds; strict=True turns this into a failure the moment they pass.
-@pytest.mark.xfail(strict=True, reason="alarms for the ALB and database land with the observability tier")
 def test_real_stacks_pass_every_mandatory_policy(plan: Plan, stack_runs: dict[str, PolicyRun]) -> None:
     """Generic over whatever the plan holds: every resource the pack judges, no mandatory violation."""
     run = stack_runs[plan.stack]

@@ -1,0 +1,97 @@
+"""Alarms on the Application Load Balancer (5xx rate and count) and on each web service's target group
+(latency p95/p99, unhealthy hosts). Dimensions are `arnSuffix` values, never ARNs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+
+from components import metrics
+from components.alarms import AlarmSet, AlarmSpec, Notify, alarm_name, panel
+from components.metrics import Panel
+
+ANCHORS = ("alb-5xx-rate", "alb-5xx-count")
+TARGET_ANCHORS = ("target-latency-p95", "target-latency-p99", "unhealthy-hosts")
+
+
+@dataclass(frozen=True)
+class LoadBalancerThresholds:
+    error_rate_percent: float
+    errors_per_minute: int
+    latency_p95_seconds: float
+    latency_p99_seconds: float
+
+
+@dataclass(frozen=True)
+class TargetGroup:
+    arn_suffix: pulumi.Input[str]
+    # The composite alarm that pages for this service's unhealthy hosts.
+    paged_by: str | None = None
+
+
+@dataclass(frozen=True)
+class LoadBalancerAlarmsArgs:
+    notify: Notify
+    name_prefix: str
+    tags: Mapping[str, str]
+    load_balancer_arn_suffix: pulumi.Input[str]
+    target_groups: Mapping[str, TargetGroup]
+    thresholds: LoadBalancerThresholds
+    errors_paged_by: str | None = None
+
+
+class LoadBalancerAlarms(AlarmSet):
+    panels: list[Panel]
+    service_panels: dict[str, list[Panel]]
+
+    def __init__(self, name: str, args: LoadBalancerAlarmsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("monitoring", name, args.tags, opts)
+        lb, t = args.load_balancer_arn_suffix, args.thresholds
+        # ELB-generated 5xx have no TargetGroup dimension: the error signals are the load balancer's.
+        # Missing data: the ALB publishes nothing without traffic or errors, and no traffic is not an error.
+        rate = AlarmSpec(
+            "alb-5xx-rate", alarm_name(args.name_prefix, "alb-5xx-rate"), "warning",
+            f"more than {t.error_rate_percent:g}% of requests got a 5xx (ELB or target) in 3 of the last 5 minutes.",
+            metrics.alb_5xx_rate(lb), "GreaterThanThreshold", t.error_rate_percent, 5, 3,
+            "notBreaching", "no requests means no rate, not a failing service",
+        )  # fmt: skip
+        count = AlarmSpec(
+            "alb-5xx-count", alarm_name(args.name_prefix, "alb-5xx-count"), "critical",
+            f"more than {t.errors_per_minute} 5xx answers (ELB or target) per minute in 2 of the last 3 minutes.",
+            metrics.alb_5xx_count(lb), "GreaterThanThreshold", float(t.errors_per_minute), 3, 2,
+            "notBreaching", "the ALB publishes no 5xx datapoint when there are no errors",
+            paged_by=args.errors_paged_by,
+        )  # fmt: skip
+        specs = [rate, count]
+        self.panels = [panel("5xx rate (%)", [rate]), panel("5xx per minute", [count])]
+        self.service_panels = {}
+        for service, group in sorted(args.target_groups.items()):
+            tg = group.arn_suffix
+            p95 = AlarmSpec(
+                "target-latency-p95", alarm_name(args.name_prefix, "target-latency-p95", service), "warning",
+                f"{service}: target response time p95 above {t.latency_p95_seconds:g}s in 4 of the last 5 minutes.",
+                metrics.target_latency(lb, tg, "p95"), "GreaterThanThreshold", t.latency_p95_seconds, 5, 4,
+                "notBreaching", "without requests there is no latency to judge",
+            )  # fmt: skip
+            p99 = AlarmSpec(
+                "target-latency-p99", alarm_name(args.name_prefix, "target-latency-p99", service), "warning",
+                f"{service}: target response time p99 above {t.latency_p99_seconds:g}s in 4 of the last 5 minutes.",
+                metrics.target_latency(lb, tg, "p99"), "GreaterThanThreshold", t.latency_p99_seconds, 5, 4,
+                "notBreaching", "without requests there is no latency to judge",
+            )  # fmt: skip
+            unhealthy = AlarmSpec(
+                "unhealthy-hosts", alarm_name(args.name_prefix, "unhealthy-hosts", service), "critical",
+                f"{service}: targets failing the load balancer health check for 5 minutes.",
+                metrics.target_unhealthy(lb, tg), "GreaterThanThreshold", 0.0, 5, 5,
+                "notBreaching", "a gap in the count is not an unhealthy target; the uptime check covers silence",
+                paged_by=group.paged_by,
+            )  # fmt: skip
+            specs += [p95, p99, unhealthy]
+            self.service_panels[service] = [
+                panel("Target latency", [p95, p99]),
+                Panel("Targets", [metrics.target_healthy(lb, tg), unhealthy.signal], [("critical 0", 0.0)]),
+            ]
+        self._create(specs, args.notify)
+        self._finish()
