@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -31,6 +32,15 @@ from tests.policies import (
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT.parent / "shared" / "policy-controls.md"  # shared/ sits beside the repository (CI too)
+
+
+def catalogue_text() -> str:
+    """The control catalogue. CI always has it beside the clone; elsewhere a missing copy skips, not fails."""
+    if not CATALOGUE.is_file():
+        if os.environ.get("CI"):
+            raise FileNotFoundError(f"CI must provide the control catalogue at {CATALOGUE}")
+        pytest.skip(f"control catalogue not found at {CATALOGUE} (shared/ is not beside this clone)")
+    return CATALOGUE.read_text()
 GROUPS = [
     test_backup,
     test_cloudfront,
@@ -97,7 +107,7 @@ def expand(row: str) -> str:
 
 def test_fsbp_ids_and_anchors_match_the_catalogue() -> None:
     """Each policy's FSBP reference and cdk-nag/Checkov tags are the ones its catalogue row lists."""
-    text = CATALOGUE.read_text()
+    text = catalogue_text()
     rows = {m.group(1): expand(m.group(0)) for m in re.finditer(r"^\| (C\d{3}) \|.*$", text, re.M)}
     for policy in POLICIES:
         tags = policy.tags or []
@@ -112,7 +122,7 @@ def test_fsbp_ids_and_anchors_match_the_catalogue() -> None:
 
 
 def test_every_decidable_catalogue_row_has_a_policy() -> None:
-    rows = set(re.findall(r"^\| (C\d{3}) \|", CATALOGUE.read_text(), re.M))
+    rows = set(re.findall(r"^\| (C\d{3}) \|", catalogue_text(), re.M))
     covered = {t.split(":", 1)[1] for p in POLICIES for t in p.tags or [] if t.startswith("control:")}
     assert rows - covered == set(OUT_OF_SCOPE)
 
