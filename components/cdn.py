@@ -12,7 +12,7 @@ import pulumi
 from components import aws
 from components.base import AwsContext, PlatformComponent
 from components.encryption_key import EncryptionKey, EncryptionKeyArgs, ServiceGrant
-from components.logs import encrypted_log_group
+from components.logs import LogSettings, encrypted_log_group
 from components.secure_bucket import SecureBucket, SecureBucketArgs
 
 ALB_ORIGIN = "alb"
@@ -44,8 +44,7 @@ class CdnArgs:
     policies: ManagedPolicies
     price_class: str
     stack_region: str
-    logs_kms_key_arn: pulumi.Input[str]
-    log_retention_days: int
+    logs: LogSettings
     maintenance_page: Path
     # Where the page bucket and its key live (us-east-1, with the rest of the edge).
     context: AwsContext
@@ -300,8 +299,7 @@ class Cdn(PlatformComponent):
         """Standard logging v2 (vended logs to CloudWatch Logs): no S3 ACLs needed, unlike legacy logging."""
         group = encrypted_log_group(
             f"{name}-access-logs",
-            retention_days=args.log_retention_days,
-            kms_key_arn=args.logs_kms_key_arn,
+            logs=args.logs,
             tags=self.tags_for("access-logs"),
             parent=self,
         )

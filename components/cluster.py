@@ -10,14 +10,13 @@ import pulumi
 
 from components import aws
 from components.base import PlatformComponent
-from components.logs import encrypted_log_group
+from components.logs import LogSettings, encrypted_log_group
 
 
 @dataclass(frozen=True)
 class ClusterArgs:
     tags: Mapping[str, str]
-    logs_kms_key_arn: pulumi.Input[str]
-    log_retention_days: int
+    logs: LogSettings
     # Share of new tasks above the base that may run on FARGATE_SPOT (0 = on-demand only).
     spot_weight: int = 0
     # Tasks per service always on on-demand FARGATE, whatever the Spot weight.
@@ -33,8 +32,7 @@ class Cluster(PlatformComponent):
         super().__init__("ecs", name, args.tags, opts)
         exec_logs = encrypted_log_group(
             f"{name}-exec",
-            retention_days=args.log_retention_days,
-            kms_key_arn=args.logs_kms_key_arn,
+            logs=args.logs,
             tags=self.tags_for("exec"),
             parent=self,
         )
@@ -44,7 +42,7 @@ class Cluster(PlatformComponent):
             configuration={
                 # ECS Exec sessions are logged (encrypted) so every command run in a task is auditable.
                 "execute_command_configuration": {
-                    "kms_key_id": args.logs_kms_key_arn,
+                    "kms_key_id": args.logs.kms_key_arn,
                     "logging": "OVERRIDE",
                     "log_configuration": {
                         "cloud_watch_encryption_enabled": True,

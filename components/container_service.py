@@ -10,7 +10,7 @@ import pulumi
 
 from components import aws, iam
 from components.base import AwsContext, PlatformComponent
-from components.logs import encrypted_log_group
+from components.logs import LogSettings, encrypted_log_group
 from components.security_groups import Peer, tcp_rule
 
 CONTAINER_USER = "10001"
@@ -92,8 +92,7 @@ class ContainerServiceArgs:
     memory: int
     desired_count: int
     scaling: Scaling
-    logs_kms_key_arn: pulumi.Input[str]
-    log_retention_days: int
+    logs: LogSettings
     architecture: Literal["ARM64", "X86_64"] = "ARM64"
     repository_arn: pulumi.Input[str] | None = None
     container_port: int | None = None
@@ -139,8 +138,7 @@ class ContainerService(PlatformComponent):
         ctx = args.context
         log_group = encrypted_log_group(
             f"{name}-logs",
-            retention_days=args.log_retention_days,
-            kms_key_arn=args.logs_kms_key_arn,
+            logs=args.logs,
             tags=self.tags_for("logs"),
             parent=self,
         )

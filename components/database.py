@@ -11,7 +11,7 @@ import pulumi
 from components import aws, iam
 from components.base import AwsContext, PlatformComponent
 from components.encryption_key import EncryptionKey, EncryptionKeyArgs
-from components.logs import encrypted_log_group
+from components.logs import LogSettings, encrypted_log_group
 from components.security_groups import Peer, tcp_rule
 
 # A CA that supports automatic server-certificate rotation (rds-ca-2019 expired in 2024).
@@ -59,8 +59,7 @@ class DatabaseArgs:
     subnet_ids: Sequence[pulumi.Input[str]]
     # Client name -> its security group: the only groups admitted on the database port.
     clients: Mapping[str, pulumi.Input[str]]
-    logs_kms_key_arn: pulumi.Input[str]
-    log_retention_days: int
+    logs: LogSettings
     tags: Mapping[str, str]
     port: int = 5433
     database_name: str = "app"
@@ -161,8 +160,7 @@ class Database(PlatformComponent):
             log_type: encrypted_log_group(
                 f"{name}-{log_type}",
                 log_group_name=f"/aws/rds/instance/{args.identifier}/{log_type}",
-                retention_days=args.log_retention_days,
-                kms_key_arn=args.logs_kms_key_arn,
+                logs=args.logs,
                 tags=self.tags_for(log_type),
                 parent=self,
             )

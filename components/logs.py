@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pulumi
 
@@ -15,24 +16,35 @@ ALLOWED_RETENTION_DAYS: tuple[int, ...] = (
 )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class LogSettings:
+    """Where a component's logs go: every group encrypted with this key, kept this long, and (production)
+    protected, since audit trails are data too."""
+
+    kms_key_arn: pulumi.Input[str]
+    retention_days: int
+    protect: bool = False
+
+    def __post_init__(self) -> None:
+        if self.retention_days not in ALLOWED_RETENTION_DAYS:
+            raise ValueError(f"retention {self.retention_days} days is not one CloudWatch Logs accepts")
+
+
 def encrypted_log_group(
     name: str,
     *,
-    retention_days: int,
-    kms_key_arn: pulumi.Input[str],
+    logs: LogSettings,
     tags: Mapping[str, str],
     parent: pulumi.Resource,
     log_group_name: str | None = None,
 ) -> aws.cloudwatch.LogGroup:
     """A log group that cannot be created unencrypted or kept forever by accident."""
-    if retention_days not in ALLOWED_RETENTION_DAYS:
-        raise ValueError(f"retention {retention_days} days is not one CloudWatch Logs accepts")
     return aws.cloudwatch.LogGroup(
         name,
         name=log_group_name,
-        retention_in_days=retention_days,
-        kms_key_id=kms_key_arn,
+        retention_in_days=logs.retention_days,
+        kms_key_id=logs.kms_key_arn,
         log_group_class="STANDARD",
         tags=dict(tags),
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, protect=logs.protect),
     )

@@ -10,7 +10,7 @@ import pulumi
 
 from components import aws, iam
 from components.base import AwsContext, PlatformComponent
-from components.logs import encrypted_log_group
+from components.logs import LogSettings, encrypted_log_group
 from components.security_groups import Peer, tcp_rule
 from components.subnets import SubnetPrefixes, plan_subnets
 
@@ -26,8 +26,7 @@ class NetworkArgs:
     cidr_block: str
     availability_zones: Sequence[str]
     nat_mode: NatMode
-    flow_log_retention_days: int
-    logs_kms_key_arn: pulumi.Input[str]
+    logs: LogSettings
     tags: Mapping[str, str]
     subnet_prefixes: SubnetPrefixes = field(default_factory=SubnetPrefixes)
     interface_endpoints: bool = False
@@ -182,8 +181,7 @@ class Network(PlatformComponent):
         """All traffic (ALL is a superset of FSBP's REJECT) to an encrypted log group, one-minute windows."""
         group = encrypted_log_group(
             f"{name}-flow-logs",
-            retention_days=args.flow_log_retention_days,
-            kms_key_arn=args.logs_kms_key_arn,
+            logs=args.logs,
             tags=self.tags_for("flow-logs"),
             parent=self,
         )

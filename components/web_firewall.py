@@ -10,7 +10,7 @@ import pulumi
 
 from components import aws
 from components.base import PlatformComponent
-from components.logs import encrypted_log_group
+from components.logs import LogSettings, encrypted_log_group
 
 # (rule group, priority): baseline protections every internet-facing API should have.
 MANAGED_RULE_GROUPS: tuple[tuple[str, int], ...] = (
@@ -25,8 +25,7 @@ MANAGED_RULE_GROUPS: tuple[tuple[str, int], ...] = (
 class WebFirewallArgs:
     tags: Mapping[str, str]
     rate_limit_per_ip: int
-    logs_kms_key_arn: pulumi.Input[str]
-    log_retention_days: int
+    logs: LogSettings
     # Must start with aws-waf-logs- (WAF's rule); unique per stack because it is a fixed name.
     log_group_name: str
     managed_rule_groups: Sequence[tuple[str, int]] = field(default_factory=lambda: MANAGED_RULE_GROUPS)
@@ -86,8 +85,7 @@ class WebFirewall(PlatformComponent):
         group = encrypted_log_group(
             f"{name}-logs",
             log_group_name=args.log_group_name,
-            retention_days=args.log_retention_days,
-            kms_key_arn=args.logs_kms_key_arn,
+            logs=args.logs,
             tags=self.tags_for("logs"),
             parent=self,
         )

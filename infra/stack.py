@@ -8,6 +8,7 @@ import pulumi
 
 from components import aws
 from components.base import AwsContext
+from components.logs import LogSettings
 from infra.config import StackConfig
 from infra.tags import base_tags
 
@@ -48,6 +49,10 @@ class StackContext:
         if region not in self._regional:
             self._regional[region] = aws.Provider(f"aws-{region}", region=region, default_tags={"tags": self.tags})
         return self._regional[region]
+
+    def log_settings(self, kms_key_arn: pulumi.Input[str]) -> LogSettings:
+        """Every log group of the stack: this key, the stack's retention, protected in production."""
+        return LogSettings(kms_key_arn, self.config.log_retention_days, protect=self.is_production)
 
     def context_for(self, region: str | None) -> AwsContext:
         return AwsContext(account_id=self.context.account_id, region=region or self.config.region)

@@ -136,8 +136,7 @@ def compose(
         "cluster",
         ClusterArgs(
             tags=stack.tags,
-            logs_kms_key_arn=base.logs_key.key_arn,
-            log_retention_days=config.log_retention_days,
+            logs=stack.log_settings(base.logs_key.key_arn),
         ),
         opts,
     )
@@ -175,6 +174,7 @@ def compose(
             ingress_prefix_list_ids=[prefix_list.id] if public_alb else [],
             origin_header=origin_header,
             log_delivery_account_arn=elb_account.arn,
+            protect_logs=stack.is_production,
         ),
         opts,
     )
@@ -266,8 +266,7 @@ def compose(
                         Schedule(s.name, s.schedule, s.min_count, s.max_count, s.timezone) for s in scaling.schedules
                     ],
                 ),
-                logs_kms_key_arn=base.logs_key.key_arn,
-                log_retention_days=config.log_retention_days,
+                logs=stack.log_settings(base.logs_key.key_arn),
                 container_port=svc.container_port,
                 routing=routing,
                 health_check_path=svc.health_check_path,

@@ -41,6 +41,8 @@ def catalogue_text() -> str:
             raise FileNotFoundError(f"CI must provide the control catalogue at {CATALOGUE}")
         pytest.skip(f"control catalogue not found at {CATALOGUE} (shared/ is not beside this clone)")
     return CATALOGUE.read_text()
+
+
 GROUPS = [
     test_backup,
     test_cloudfront,
