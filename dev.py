@@ -58,7 +58,8 @@ def test(extra: list[str]) -> int:
     checks = [
         ("-m", "ruff", "check", *targets),
         ("-m", "mypy", *[t for t in TYPE_TARGETS if (ROOT / t).exists()]),
-        ("-m", "pytest", *extra),
+        # One worker per core; whole files per worker, so module fixtures (extra renders, moto stacks) run once.
+        ("-m", "pytest", "--numprocesses=auto", "--dist=loadfile", *extra),
     ]
     for check in checks:
         code = run(*check)
