@@ -5,17 +5,17 @@ from __future__ import annotations
 import pytest
 
 from offline.plan import Plan
-from offline.render import render
+from tests.helpers import rendered
 
 
 @pytest.fixture(scope="session")
 def staging_plan() -> Plan:
-    return render("staging")
+    return rendered("staging")
 
 
 @pytest.fixture(scope="session")
 def production_plan() -> Plan:
-    return render("production")
+    return rendered("production")
 
 
 @pytest.fixture(scope="session", params=["staging", "production"])

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
 from offline.plan import Plan, ResourceRecord
 from offline.project import load_stack
+from offline.render import render
+
+
+@functools.cache
+def rendered(stack: str) -> Plan:
+    """The real stack, rendered once per test process and shared (never mutate it: deep-copy first)."""
+    return render(stack)
 
 
 def policy(record: ResourceRecord, key: str = "policy") -> dict[str, Any]:

@@ -1,14 +1,13 @@
 """Judging hand-made or mutated resources with one policy, in-process (the same code the pack runs).
 
-`reference()` is a recorded production plan (tests/fixtures/reference_production.json, written by
-`python -m offline preview production`): its inputs are what the engine really received, so mutating them gives
-realistic passing and failing cases without rendering a stack per test.
+`reference()` is a copy of the production plan the session already rendered: its inputs are what the engine
+really received from today's program, so mutating them gives realistic passing and failing cases without
+rendering a stack per test, and they never drift from the code.
 """
 
 from __future__ import annotations
 
 import copy
-import functools
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -16,19 +15,15 @@ from typing import Any
 from offline.plan import Plan, ResourceRecord
 from offline.policy_runner import Result, run_direct
 from policies.rules import POLICIES
+from tests.helpers import rendered
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 BY_NAME = {p.name: p for p in POLICIES}
 
 
-@functools.cache
-def _reference() -> Plan:
-    return Plan.read(FIXTURES / "reference_production.json")
-
-
 def reference() -> Plan:
-    """A fresh deep copy of the recorded plan: mutate freely."""
-    return copy.deepcopy(_reference())
+    """A fresh deep copy of the production plan: mutate freely."""
+    return copy.deepcopy(rendered("production"))
 
 
 def judge(policy: str, plan: Plan, config: dict[str, Any] | None = None) -> list[Result]:

@@ -32,6 +32,12 @@ def subscribed() -> Plan:
     return plan
 
 
+def unsubscribed() -> Plan:
+    plan = reference()
+    plan.resources = [r for r in plan.resources if r.type != "aws:rds/eventSubscription:EventSubscription"]
+    return plan
+
+
 def set_param(name: str, value: str):  # type: ignore[no-untyped-def]
     def change(inputs: dict[str, list[dict[str, str]]]) -> None:
         for parameter in inputs["parameters"]:
@@ -82,7 +88,8 @@ CASES = [
     Case("rds-in-backup-plan", DB, None, None, "pass"),
     Case("rds-in-backup-plan", DB, None, None, "violation", build=lambda: without("aws:backup/selection:Selection")),
     Case("rds-event-subscriptions", DB, None, None, "pass", build=subscribed),
-    Case("rds-event-subscriptions", DB, None, None, "violation"),
+    Case("rds-event-subscriptions", DB, None, None, "pass"),  # the observability tier's subscriptions
+    Case("rds-event-subscriptions", DB, None, None, "violation", build=unsubscribed),
     Case("rds-backup-replication-cmk", REPLICATION, None, None, "pass"),
     Case("rds-backup-replication-cmk", REPLICATION, None, drop("kmsKeyId"), "violation"),
 ]

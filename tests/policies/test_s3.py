@@ -30,6 +30,11 @@ def kms_page() -> Plan:
     return edited(SSE, "cdn-page", put("rules.0.applyServerSideEncryptionByDefault", KMS))
 
 
+def sse_s3_page() -> Plan:
+    """The page bucket on SSE-S3: only an ALB access-log bucket may do that."""
+    return edited(SSE, "cdn-page", put("rules.0.applyServerSideEncryptionByDefault", {"sseAlgorithm": "AES256"}))
+
+
 def without(type_: str, name: str) -> Plan:
     plan = reference()
     plan.resources = [r for r in plan.resources if not (r.type == type_ and r.name == name)]
@@ -130,7 +135,8 @@ CASES = [
     Case("s3-default-encryption-kms", SSE, "alb-logs", None, "not-applicable", contains="ALB access logs"),
     Case("s3-sse-s3-only-for-alb-access-logs", BUCKET, "alb-logs", None, "pass"),
     Case("s3-sse-s3-only-for-alb-access-logs", BUCKET, "cdn-page", None, "pass", build=kms_page),
-    Case("s3-sse-s3-only-for-alb-access-logs", BUCKET, "cdn-page", None, "violation"),
+    Case("s3-sse-s3-only-for-alb-access-logs", BUCKET, "cdn-page", None, "pass"),  # KMS, as built
+    Case("s3-sse-s3-only-for-alb-access-logs", BUCKET, "cdn-page", None, "violation", build=sse_s3_page),
     Case(
         "s3-sse-s3-only-for-alb-access-logs",
         BUCKET,
