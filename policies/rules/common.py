@@ -122,17 +122,7 @@ def resource_policy(  # noqa: PLR0917 - reads like the table row it encodes
         check(args, lambda message: report_violation(message, None), settings)
 
     return ResourceValidationPolicy(
-        name=name,
-        description=description,
-        validate=validate,
-        enforcement_level=enforcement(control, promoted),
-        config_schema=schema,
-        display_name=f"{control.id} {control.check}",
-        severity=control.severity,
-        framework=control.framework(),
-        tags=control.tags(types),
-        remediation_steps=remediation,
-        url=url or control.url() or f"{HUB_DOCS}/fsbp-standard.html",
+        validate=validate, **_metadata(name, description, control, types, remediation, schema, promoted, url)
     )
 
 
@@ -156,18 +146,33 @@ def stack_policy(  # noqa: PLR0917 - reads like the table row it encodes
         check(StackView(args), report_violation, settings)
 
     return StackValidationPolicy(
-        name=name,
-        description=description,
-        validate=validate,
-        enforcement_level=enforcement(control, promoted),
-        config_schema=schema,
-        display_name=f"{control.id} {control.check}",
-        severity=control.severity,
-        framework=control.framework(),
-        tags=control.tags(subjects),
-        remediation_steps=remediation,
-        url=url or control.url() or f"{HUB_DOCS}/fsbp-standard.html",
+        validate=validate, **_metadata(name, description, control, subjects, remediation, schema, promoted, url)
     )
+
+
+def _metadata(  # noqa: PLR0917 - one place for what every policy tells auditors
+    name: str,
+    description: str,
+    control: Control,
+    types: Sequence[str],
+    remediation: str,
+    schema: PolicyConfigSchema | None,
+    promoted: bool,
+    url: str | None,
+) -> dict[str, Any]:
+    """The auditor-facing metadata every policy carries, resource and stack policies alike."""
+    return {
+        "name": name,
+        "description": description,
+        "enforcement_level": enforcement(control, promoted),
+        "config_schema": schema,
+        "display_name": f"{control.id} {control.check}",
+        "severity": control.severity,
+        "framework": control.framework(),
+        "tags": control.tags(types),
+        "remediation_steps": remediation,
+        "url": url or control.url() or f"{HUB_DOCS}/fsbp-standard.html",
+    }
 
 
 # -- config schema helpers ---------------------------------------------------------------------------------
