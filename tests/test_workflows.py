@@ -163,6 +163,9 @@ def test_pulumi_action_inputs_are_real_and_always_use_the_policy_pack_for_change
                 )
                 if settings.get("command") == "up" or str(settings.get("comment-on-pr")).lower() == "true":
                     assert settings["policyPacks"] == "policies", name
+                    # Without the stack's config the pack runs its production posture on staging too.
+                    stack = settings["stack-name"].removeprefix("${{ ").removesuffix(" }}")
+                    assert settings["policyPackConfigs"] == f"policies/config/${{{{ {stack} }}}}.json", name
 
 
 def test_every_dev_py_job_exists() -> None:
@@ -244,6 +247,7 @@ def test_pull_requests_preview_with_pulumi_where_credentials_are_configured() ->
             "cloud-url": "${{ vars.PULUMI_BACKEND_URL }}",
             "diff": True,
             "policyPacks": "policies",
+            "policyPackConfigs": "policies/config/${{ matrix.stack }}.json",
             "comment-on-pr": True,
             "edit-pr-comment": True,
         }
