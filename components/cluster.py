@@ -56,14 +56,16 @@ class Cluster(PlatformComponent):
         strategies: list[Any] = [{"capacity_provider": "FARGATE", "base": args.on_demand_base, "weight": 1}]
         if args.spot_weight > 0:
             strategies.append({"capacity_provider": "FARGATE_SPOT", "base": 0, "weight": args.spot_weight})
-        aws.ecs.ClusterCapacityProviders(
+        providers = aws.ecs.ClusterCapacityProviders(
             name,
             cluster_name=cluster.name,
             capacity_providers=["FARGATE", "FARGATE_SPOT"],
             default_capacity_provider_strategies=strategies,
             opts=self.child(),
         )
-        self.cluster_name = cluster.name
-        self.cluster_arn = cluster.arn
+        # Services name capacity providers in their strategy, which ECS rejects until the providers are
+        # associated with the cluster: hand out the cluster's identity only once they are.
+        self.cluster_name = pulumi.Output.all(cluster.name, providers.id).apply(lambda values: str(values[0]))
+        self.cluster_arn = pulumi.Output.all(cluster.arn, providers.id).apply(lambda values: str(values[0]))
         self.exec_log_group_name = exec_logs.name
         self.register_outputs({"cluster_name": self.cluster_name, "cluster_arn": self.cluster_arn})

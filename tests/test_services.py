@@ -404,3 +404,10 @@ def test_declared_secrets_reach_the_container_and_only_their_arns_are_readable()
     read = next(g for g in grants if g["Action"] == "secretsmanager:GetSecretValue")
     db_secret = refs["DB_PASSWORD"].removesuffix(":password::")
     assert sorted(read["Resource"]) == sorted({secret_arn, db_secret})
+
+
+def test_services_wait_for_the_cluster_capacity_providers(plan: Plan) -> None:
+    """ECS rejects a capacity-provider strategy naming providers not yet associated with the cluster."""
+    providers = plan.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+    for service in plan.of_type("aws:ecs/service:Service"):
+        assert providers.urn in service.dependencies, service.name
