@@ -128,7 +128,7 @@ def test_vpc_origin_mode_keeps_the_alb_private(plan: Plan) -> None:
     assert "cidrIpv4" not in rule.inputs and "prefixListId" not in rule.inputs
     assert rule.inputs["referencedSecurityGroupId"].startswith("sg-")
     # The group is looked up only after CloudFront created it along with the VPC origin.
-    assert plan.one("app-platform:cdn:Cdn").urn in rule.dependencies or vpc_origin.urn in rule.dependencies
+    assert vpc_origin.urn in rule.dependencies
 
 
 def test_public_alb_mode_admits_only_cloudfront_with_the_secret_header(public_alb_plan: Plan) -> None:
