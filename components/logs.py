@@ -36,7 +36,7 @@ def encrypted_log_group(
     logs: LogSettings,
     tags: Mapping[str, str],
     parent: pulumi.Resource,
-    log_group_name: str | None = None,
+    log_group_name: pulumi.Input[str] | None = None,
 ) -> aws.cloudwatch.LogGroup:
     """A log group that cannot be created unencrypted or kept forever by accident."""
     return aws.cloudwatch.LogGroup(

@@ -12,6 +12,7 @@ import pulumi
 from components import aws, iam
 from components.base import AwsContext, PlatformComponent
 from components.encryption_key import EncryptionKey, EncryptionKeyArgs, ServiceGrant
+from components.logs import LogSettings, encrypted_log_group
 
 SEVERITIES: tuple[str, ...] = ("critical", "warning")
 # What a publishing service needs on the key of an encrypted topic (SNS docs, "compatibility between event
@@ -42,6 +43,8 @@ class NotificationsArgs:
     event_rule_names: Sequence[str] = field(default_factory=tuple)
     # RDS event subscriptions of this account and region may publish to the critical topic.
     rds_events: bool = False
+    # Delivery-status logs (FSBP SNS.2) go to log groups created here, encrypted and retained like every other.
+    delivery_logs: LogSettings | None = None
     protect: bool = False
 
 
@@ -79,12 +82,17 @@ class Notifications(PlatformComponent):
         )
         self.key_arn = key.key_arn
         self.topic_arns = {}
+        feedback = self._delivery_logging(name, args) if args.delivery_logs is not None else None
         for severity in SEVERITIES:
             topic = aws.sns.Topic(
                 f"{name}-{severity}",
                 name=f"{args.name_prefix}-{severity}",
                 display_name=f"{args.name_prefix} {severity} alarms",
                 kms_master_key_id=key.key_arn,
+                # Failed (and a sample of successful) deliveries to HTTPS subscribers, such as the pager.
+                http_failure_feedback_role_arn=feedback,
+                http_success_feedback_role_arn=feedback,
+                http_success_feedback_sample_rate=100 if feedback is not None else None,
                 tags=self.tags_for(severity),
                 opts=self.child(),
             )
@@ -108,6 +116,48 @@ class Notifications(PlatformComponent):
                 )
             self.topic_arns[severity] = topic.arn
         self.register_outputs({"topic_arns": self.topic_arns})
+
+    def _delivery_logging(self, name: str, args: NotificationsArgs) -> pulumi.Output[str]:
+        """The log groups SNS writes delivery status to (`sns/<region>/<account>/<topic>[/Failure]`), made
+        here first so they are encrypted and retained, and a role that may write only to them."""
+        ctx, logs = args.context, args.delivery_logs
+        assert logs is not None
+        groups: list[pulumi.Output[str]] = []
+        for severity in SEVERITIES:
+            base = pulumi.Output.concat("sns/", ctx.region, "/", ctx.account_id, f"/{args.name_prefix}-{severity}")
+            for outcome, group_name in (("success", base), ("failure", pulumi.Output.concat(base, "/Failure"))):
+                group = encrypted_log_group(
+                    f"{name}-{severity}-delivery-{outcome}",
+                    logs=logs,
+                    log_group_name=group_name,
+                    tags=self.tags_for(f"{severity}-delivery-{outcome}"),
+                    parent=self,
+                )
+                groups.append(group.arn)
+        role = iam.role_with_policy(
+            f"{name}-delivery-status",
+            service="sns.amazonaws.com",
+            account_id=ctx.account_id,
+            description=f"SNS writes the delivery status of {args.name_prefix} alarm topics ({ctx.region})",
+            statements=[
+                {
+                    # SNS may try to create its groups; they exist already, so this only names them.
+                    "Sid": "OwnLogGroups",
+                    "Effect": "Allow",
+                    "Action": "logs:CreateLogGroup",
+                    "Resource": groups,
+                },
+                {
+                    "Sid": "WriteDeliveryStatus",
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": [arn.apply(lambda a: f"{a}:*") for arn in groups],
+                },
+            ],
+            tags=self.tags_for("delivery-status"),
+            parent=self,
+        )
+        return role.arn
 
     @staticmethod
     def _policy(

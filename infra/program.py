@@ -32,7 +32,14 @@ def build(config: StackConfig) -> None:
     )
     data_tier.admit(service_tier.clients_of_database())
     edge_tier = edge.compose(stack, service_tier)
-    observability_tier = observability.compose(stack, data_tier, service_tier, edge_tier, rollback_alarms)
+    observability_tier = observability.compose(
+        stack,
+        base,
+        data_tier=data_tier,
+        service_tier=service_tier,
+        edge_tier=edge_tier,
+        deployment_alarms=rollback_alarms,
+    )
 
     pulumi.export("environment", stack.env)
     pulumi.export("region", config.region)

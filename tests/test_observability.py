@@ -472,3 +472,28 @@ def test_the_runbook_base_url_must_be_https_without_trailing_slash(url: str) -> 
     with pytest.raises(ConfigError) as info:
         load_config(raw, secrets)
     assert "app-platform:observability.runbookBaseUrl" in str(info.value)
+
+
+def test_topics_log_https_delivery_status_to_their_own_encrypted_groups(plan: Plan) -> None:
+    """FSBP SNS.2: failed deliveries to the pager are visible, in groups we created (KMS, retention)."""
+    roles = {r.name: r for r in plan.of_type("aws:iam/role:Role") if r.name.endswith("-delivery-status")}
+    for topic in plan.of_type("aws:sns/topic:Topic"):
+        inputs = topic.inputs
+        role_arn = inputs["httpFailureFeedbackRoleArn"]
+        assert role_arn == inputs["httpSuccessFeedbackRoleArn"] and inputs["httpSuccessFeedbackSampleRate"] == 100
+        role = next(r for name, r in roles.items() if role_arn.split(":role/")[1].startswith(name))
+        trust = policy(role, "assumeRolePolicy")["Statement"][0]
+        assert trust["Principal"] == {"Service": "sns.amazonaws.com"}
+        region = topic.inputs["kmsMasterKeyId"].split(":")[3]
+        expected = f"sns/{region}/123456789012/{inputs['name']}"
+        groups = {g.inputs["name"]: g for g in plan.of_type("aws:cloudwatch/logGroup:LogGroup") if "name" in g.inputs}
+        for name in (expected, f"{expected}/Failure"):
+            assert groups[name].inputs["kmsKeyId"].startswith(f"arn:aws:kms:{region}:")
+        grants = policy(plan.one("aws:iam/policy:Policy", f"{role.name}-policy"))["Statement"]
+        written = next(g for g in grants if "logs:PutLogEvents" in g["Action"])["Resource"]
+        assert f"arn:aws:logs:{region}:123456789012:log-group:{expected}:*" in written
+        assert all(
+            ":log-group:sns/" in arn
+            for g in grants
+            for arn in (g["Resource"] if isinstance(g["Resource"], list) else [g["Resource"]])
+        )

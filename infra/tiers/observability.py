@@ -34,6 +34,7 @@ from infra.config import PROJECT, StackConfig
 from infra.stack import StackContext
 from infra.tiers.data import DataTier
 from infra.tiers.edge import EdgeTier
+from infra.tiers.foundation import Foundation
 from infra.tiers.services import ServiceTier
 
 HEALTH_PATH = "/health"
@@ -94,7 +95,9 @@ def deployment_alarm_names(config: StackConfig) -> dict[str, list[str]]:
     return names
 
 
-def _notifications(stack: StackContext, region: str, backup_rule: str | None) -> Notifications:
+def _notifications(
+    stack: StackContext, region: str, backup_rule: str | None, logs_key_arn: pulumi.Input[str]
+) -> Notifications:
     config = stack.config
     notify = config.notifications
     suffix = "" if region == config.region else f"-{region}"
@@ -111,6 +114,7 @@ def _notifications(stack: StackContext, region: str, backup_rule: str | None) ->
             },
             event_rule_names=[backup_rule] if backup_rule else [],
             rds_events=backup_rule is not None,
+            delivery_logs=stack.log_settings(logs_key_arn),
             protect=stack.is_production,
         ),
         stack.opts(region=region),
@@ -119,6 +123,8 @@ def _notifications(stack: StackContext, region: str, backup_rule: str | None) ->
 
 def compose(
     stack: StackContext,
+    base: Foundation,
+    *,
     data_tier: DataTier,
     service_tier: ServiceTier,
     edge_tier: EdgeTier,
@@ -129,10 +135,10 @@ def compose(
     prefix = name_prefix(config)
     backup_rule = alarm_name(prefix, "backup-job-failed")
 
-    home = _notifications(stack, config.region, backup_rule)
+    home = _notifications(stack, config.region, backup_rule, base.logs_key.key_arn)
     topics = {config.region: home}
     if config.region != EDGE_REGION:
-        topics[EDGE_REGION] = _notifications(stack, EDGE_REGION, None)
+        topics[EDGE_REGION] = _notifications(stack, EDGE_REGION, None, edge_tier.logs_key.key_arn)
     notify = {
         region: Notify(dict(n.topic_arns), settings.runbook_base_url) for region, n in topics.items()
     }  # fmt: skip
