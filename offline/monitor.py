@@ -48,6 +48,11 @@ class RecordingMonitor(mocks.MockMonitor):
                     retain_on_delete=bool(request.retainOnDelete),
                     aliases=[_alias_text(a) for a in request.aliases],
                     secret_paths=secret_paths,
+                    property_dependencies={
+                        key: sorted(set(deps.urns))
+                        for key, deps in sorted(request.propertyDependencies.items())
+                        if deps.urns
+                    },
                 )
             )
         with _thread_loop():

@@ -31,6 +31,8 @@ class ResourceRecord:
     retain_on_delete: bool = False
     aliases: list[str] = field(default_factory=list)
     secret_paths: list[str] = field(default_factory=list)
+    # Top-level input -> URNs its value came from (what the engine hands policies as propertyDependencies).
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass

@@ -4,7 +4,7 @@ The pack is started as the CLI starts it, `python -m pulumi.policy <engine-addre
 the port of its Analyzer gRPC server. The runner then speaks the Analyzer protocol like the engine:
 GetAnalyzerInfo, Configure (the stack's policy config reconciled as the CLI does: `all`, per-policy enforcement
 levels, schema defaults, schema validation), ConfigureStack, Analyze for every resource of the plan and
-AnalyzeStack with all of them (parent and dependencies as recorded; the plan has no property dependencies).
+AnalyzeStack with all of them (parent, dependencies and property dependencies as recorded).
 The engine address is never dialled: the pack only calls the engine to log, and its runtime settings carry no
 engine, so the runner passes a placeholder instead of serving a fake Engine.
 
@@ -415,6 +415,10 @@ def run_pack(plan: Plan, config_file: Path | None = None, *, pack_dir: Path = PA
                             provider=provider_of(r),
                             parent=r.parent or "",
                             dependencies=r.dependencies,
+                            propertyDependencies={
+                                key: analyzer_pb2.AnalyzerPropertyDependencies(urns=urns)
+                                for key, urns in r.property_dependencies.items()
+                            },
                         )
                         for r in plan.resources
                     ]
@@ -585,6 +589,9 @@ def run_direct(
         node = nodes[record.urn]
         node.parent = nodes.get(record.parent or "")
         node.dependencies = [nodes[d] for d in record.dependencies if d in nodes]
+        node.property_dependencies = {
+            key: [nodes[u] for u in urns if u in nodes] for key, urns in record.property_dependencies.items()
+        }
     for policy in pack:
         level, config = reconciled[policy.name]
         if level == "disabled" or isinstance(policy, ResourceValidationPolicy):

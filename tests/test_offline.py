@@ -41,6 +41,11 @@ def test_records_carry_parent_dependencies_and_provider(staging_plan: Plan) -> N
     assert vpc.urn in subnet.dependencies
     assert staging_plan.outputs["vpcId"] == vpc.inputs.get("id", staging_plan.outputs["vpcId"])
     assert str(staging_plan.outputs["vpcId"]).startswith("vpc-")
+    # Property dependencies say which input a dependency came through (policies join on them).
+    service = staging_plan.one("aws:ecs/service:Service", "api")
+    task_definition = staging_plan.one("aws:ecs/taskDefinition:TaskDefinition", "api")
+    assert service.property_dependencies["taskDefinition"] == [task_definition.urn]
+    assert task_definition.urn not in service.property_dependencies["networkConfiguration"]
 
 
 def test_tree_groups_resources_by_component(staging_plan: Plan) -> None:
