@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from offline.plan import Plan
-from tests.helpers import rendered
+from tests.helpers import multi_service_plan, rendered
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +21,9 @@ def production_plan() -> Plan:
 @pytest.fixture(scope="session", params=["staging", "production"])
 def plan(request: pytest.FixtureRequest, staging_plan: Plan, production_plan: Plan) -> Plan:
     return staging_plan if request.param == "staging" else production_plan
+
+
+@pytest.fixture(scope="session")
+def multi_plan() -> Plan:
+    """Production plus a second web service and a CI-owned worker (see tests.helpers.multi_service_plan)."""
+    return multi_service_plan()

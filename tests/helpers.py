@@ -42,3 +42,37 @@ def stack_config(stack: str, **sections: Any) -> tuple[dict[str, str], set[str]]
 def in_component(plan: Plan, component_type: str, type_: str) -> list[ResourceRecord]:
     parents = {r.urn for r in plan.resources if r.type == component_type}
     return [r for r in plan.resources if r.type == type_ and r.parent in parents]
+
+
+def stack_services(stack: str) -> dict[str, Any]:
+    """The `services` map as the stack file sets it (before presets)."""
+    return dict(json.loads(load_stack(stack).config["app-platform:services"]))
+
+
+@functools.cache
+def multi_service_plan() -> Plan:
+    """Production with a second web service and a CI-owned worker: routing, workers and ownership."""
+    services = stack_services("production")
+    services["admin"] = {
+        "image": {"uri": "public.ecr.aws/nginx/nginx:1.27"},
+        "containerPort": 8081,
+        "pathPatterns": ["/admin/*"],
+        "priority": 5,
+        "autoscaling": {
+            "schedules": [{"name": "night", "schedule": "cron(0 22 * * ? *)", "minCount": 2, "maxCount": 4}]
+        },
+    }
+    services["worker"] = {"image": {"uri": "public.ecr.aws/docker/library/busybox:1.37"}, "deployOwner": "ci"}
+    return render("production", overrides={"app-platform:services": json.dumps(services)})
+
+
+def container(plan: Plan, name: str) -> dict[str, Any]:
+    """The single container definition of a service's task definition, parsed."""
+    task = plan.one("aws:ecs/taskDefinition:TaskDefinition", name)
+    containers = json.loads(task.inputs["containerDefinitions"])
+    assert len(containers) == 1
+    return dict(containers[0])
+
+
+def env(plan: Plan, name: str) -> dict[str, str]:
+    return {e["name"]: e["value"] for e in container(plan, name)["environment"]}

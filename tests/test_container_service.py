@@ -1,125 +1,16 @@
-"""Service tier: image, cluster, task definition, service, autoscaling, load balancer, network security."""
+"""ContainerService: task definition, roles, service, autoscaling, routing, security groups and outputs."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
 from infra.config import ConfigError
 from infra.config.model import FARGATE_SIZES
 from offline.plan import Plan, ResourceRecord
-from offline.project import load_stack
 from offline.render import render
-from tests.helpers import policy
-
-CF_PREFIX_LIST = "pl-a3a144ca"  # what the mock returns for the CloudFront origin-facing managed prefix list
-
-
-def stack_services(stack: str) -> dict[str, Any]:
-    return dict(json.loads(load_stack(stack).config["app-platform:services"]))
-
-
-@pytest.fixture(scope="module")
-def multi_plan() -> Plan:
-    """Production with a second web service and a CI-owned worker: routing, workers and ownership."""
-    services = stack_services("production")
-    services["admin"] = {
-        "image": {"uri": "public.ecr.aws/nginx/nginx:1.27"},
-        "containerPort": 8081,
-        "pathPatterns": ["/admin/*"],
-        "priority": 5,
-        "autoscaling": {
-            "schedules": [{"name": "night", "schedule": "cron(0 22 * * ? *)", "minCount": 2, "maxCount": 4}]
-        },
-    }
-    services["worker"] = {"image": {"uri": "public.ecr.aws/docker/library/busybox:1.37"}, "deployOwner": "ci"}
-    return render("production", overrides={"app-platform:services": json.dumps(services)})
-
-
-def container(plan: Plan, name: str) -> dict[str, Any]:
-    task = plan.one("aws:ecs/taskDefinition:TaskDefinition", name)
-    containers = json.loads(task.inputs["containerDefinitions"])
-    assert len(containers) == 1
-    return dict(containers[0])
-
-
-def env(plan: Plan, name: str) -> dict[str, str]:
-    return {e["name"]: e["value"] for e in container(plan, name)["environment"]}
-
-
-# -- image ------------------------------------------------------------------------------------------------
-def test_ecr_repository_is_scanned_immutable_and_encrypted(plan: Plan) -> None:
-    repo = plan.one("aws:ecr/repository:Repository").inputs
-    assert repo["imageScanningConfiguration"] == {"scanOnPush": True}
-    assert repo["imageTagMutability"] == "IMMUTABLE"
-    (encryption,) = repo["encryptionConfigurations"]
-    assert encryption["encryptionType"] == "KMS"
-    images_key = plan.one("aws:kms/key:Key", "images")
-    assert images_key.urn in plan.one("aws:ecr/repository:Repository").dependencies
-    assert repo["forceDelete"] is False
-
-
-def test_ecr_lifecycle_expires_untagged_and_keeps_the_last_images(plan: Plan) -> None:
-    rules = json.loads(plan.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])["rules"]
-    untagged = next(r for r in rules if r["selection"]["tagStatus"] == "untagged")
-    assert untagged["selection"]["countType"] == "sinceImagePushed" and untagged["action"]["type"] == "expire"
-    keep = next(r for r in rules if r["selection"]["countType"] == "imageCountMoreThan")
-    assert keep["selection"]["countNumber"] >= 10
-
-
-def test_image_is_built_for_the_task_architecture_and_deployed_by_digest(plan: Plan) -> None:
-    image = plan.one("docker:index/image:Image").inputs
-    assert image["build"]["platform"] == "linux/arm64"
-    assert image["build"]["context"].endswith("/app")
-    assert image["build"]["dockerfile"].endswith("/app/Dockerfile")
-    tag = image["imageName"].rsplit(":", 1)[1]
-    assert len(tag) == 16 and tag != "latest"
-    assert "@sha256:" in container(plan, "api")["image"]
-
-
-def test_given_image_uri_skips_ecr(multi_plan: Plan) -> None:
-    assert container(multi_plan, "admin")["image"] == "public.ecr.aws/nginx/nginx:1.27"
-    assert len(multi_plan.of_type("aws:ecr/repository:Repository")) == 1  # only api builds
-    grants = policy(multi_plan.one("aws:iam/policy:Policy", "admin-execution-policy"))["Statement"]
-    assert not any("ecr:" in str(g["Action"]) for g in grants)
-
-
-def test_deploy_ownership_switch(multi_plan: Plan) -> None:
-    api_service = multi_plan.one("aws:ecs/service:Service", "api")
-    worker_service = multi_plan.one("aws:ecs/service:Service", "worker")
-    assert api_service.ignore_changes == []
-    assert sorted(worker_service.ignore_changes) == ["desiredCount", "taskDefinition"]
-    assert multi_plan.one("aws:ecs/taskDefinition:TaskDefinition", "worker").ignore_changes == ["containerDefinitions"]
-    assert multi_plan.one("aws:ecs/taskDefinition:TaskDefinition", "api").ignore_changes == []
-
-
-# -- cluster ----------------------------------------------------------------------------------------------
-def test_cluster_insights_and_audited_exec(plan: Plan) -> None:
-    cluster = plan.one("aws:ecs/cluster:Cluster").inputs
-    assert {"name": "containerInsights", "value": "enhanced"} in cluster["settings"]
-    exec_config = cluster["configuration"]["executeCommandConfiguration"]
-    assert exec_config["logging"] == "OVERRIDE"
-    assert exec_config["logConfiguration"]["cloudWatchEncryptionEnabled"] is True
-    assert exec_config["kmsKeyId"].startswith("arn:aws:kms:")
-
-
-def test_capacity_providers_spot_in_staging_only(staging_plan: Plan, production_plan: Plan) -> None:
-    for plan in (staging_plan, production_plan):
-        providers = plan.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").inputs
-        assert sorted(providers["capacityProviders"]) == ["FARGATE", "FARGATE_SPOT"]
-
-    def strategy(plan: Plan) -> dict[str, dict[str, int]]:
-        service = plan.one("aws:ecs/service:Service", "api").inputs
-        return {s["capacityProvider"]: s for s in service["capacityProviderStrategies"]}
-
-    staging, production = strategy(staging_plan), strategy(production_plan)
-    assert staging["FARGATE_SPOT"]["weight"] > 0
-    assert "FARGATE_SPOT" not in production
-    # Production's baseline is on-demand: the base covers every task of minCount.
-    prod_min = production_plan.one("aws:appautoscaling/target:Target", "api").inputs["minCapacity"]
-    assert production["FARGATE"]["base"] == prod_min >= 2
+from tests.helpers import container, env, policy, stack_services
 
 
 # -- task definition --------------------------------------------------------------------------------------
@@ -265,63 +156,7 @@ def test_scheduled_actions(multi_plan: Plan) -> None:
     assert action["scalableTargetAction"] == {"minCapacity": 2, "maxCapacity": 4}
 
 
-# -- load balancer ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("stack", "protected"), [("staging", False), ("production", True)])
-def test_alb_attributes(stack: str, protected: bool, staging_plan: Plan, production_plan: Plan) -> None:
-    plan = staging_plan if stack == "staging" else production_plan
-    lb = plan.one("aws:lb/loadBalancer:LoadBalancer").inputs
-    assert lb["loadBalancerType"] == "application"
-    assert len(lb["subnets"]) >= 2
-    assert lb["dropInvalidHeaderFields"] is True
-    assert lb["desyncMitigationMode"] in ("defensive", "strictest")
-    assert lb["enableDeletionProtection"] is protected
-    assert lb["idleTimeout"] == 60
-    assert lb["accessLogs"]["enabled"] is True and lb["accessLogs"]["prefix"] == "alb"
-
-
-def test_access_log_bucket_is_private_tls_only_sse_s3(plan: Plan) -> None:
-    bucket_name = plan.one("aws:lb/loadBalancer:LoadBalancer").inputs["accessLogs"]["bucket"]
-    block = plan.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "alb-logs").inputs
-    assert all(
-        block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
-    )
-    assert block["bucket"] == bucket_name
-    sse = plan.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "alb-logs")
-    assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
-    statements = policy(plan.one("aws:s3/bucketPolicy:BucketPolicy", "alb-logs"))["Statement"]
-    deny = next(s for s in statements if s["Effect"] == "Deny")
-    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} and deny["Principal"] == "*"
-    delivery = [s for s in statements if s["Effect"] == "Allow"]
-    assert {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"} in [s["Principal"] for s in delivery]
-    assert all(s["Action"] == "s3:PutObject" and s["Resource"].endswith("/alb/AWSLogs/*") for s in delivery)
-    lifecycle = plan.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "alb-logs").inputs
-    rule = lifecycle["rules"][0]
-    assert rule["status"] == "Enabled" and rule["expiration"]["days"] >= 1
-    assert rule["abortIncompleteMultipartUpload"]["daysAfterInitiation"] == 7
-    ownership = plan.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "alb-logs").inputs
-    assert ownership["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
-
-
-def test_https_listener_with_modern_tls_and_http_redirect(plan: Plan) -> None:
-    listeners = {r.name: r.inputs for r in plan.of_type("aws:lb/listener:Listener")}
-    https, http = listeners["alb-https"], listeners["alb-http"]
-    assert https["protocol"] == "HTTPS" and https["port"] == 443
-    assert https["sslPolicy"].startswith("ELBSecurityPolicy-TLS13-1-")
-    assert https["certificateArn"].startswith("arn:aws:acm:eu-west-1:")
-    assert http["port"] == 80
-    assert http["defaultActions"] == [
-        {"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}
-    ]
-
-
-def test_certificate_is_dns_validated_in_the_zone(plan: Plan) -> None:
-    domain = load_stack(plan.stack).config["app-platform:domain"]
-    cert = plan.one("aws:acm/certificate:Certificate", "alb-certificate").inputs
-    assert cert["domainName"] == domain and cert["validationMethod"] == "DNS"
-    zone = json.loads(load_stack(plan.stack).config["app-platform:tls"])["hostedZoneId"]
-    assert {r.inputs["zoneId"] for r in plan.of_type("aws:route53/record:Record") if "validation" in r.name} == {zone}
-
-
+# -- routing (target group and listener rule, created per service) ----------------------------------------
 def test_target_group_and_health_check(plan: Plan) -> None:
     tg = plan.one("aws:lb/targetGroup:TargetGroup", "api").inputs
     assert tg["targetType"] == "ip" and tg["port"] == 8080
@@ -404,10 +239,3 @@ def test_declared_secrets_reach_the_container_and_only_their_arns_are_readable()
     read = next(g for g in grants if g["Action"] == "secretsmanager:GetSecretValue")
     db_secret = refs["DB_PASSWORD"].removesuffix(":password::")
     assert sorted(read["Resource"]) == sorted({secret_arn, db_secret})
-
-
-def test_services_wait_for_the_cluster_capacity_providers(plan: Plan) -> None:
-    """ECS rejects a capacity-provider strategy naming providers not yet associated with the cluster."""
-    providers = plan.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
-    for service in plan.of_type("aws:ecs/service:Service"):
-        assert providers.urn in service.dependencies, service.name
