@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from offline.plan import Plan
-from tests.helpers import multi_service_plan, rendered
+from tests.helpers import multi_service_plan, public_alb_plan, rendered
 
 
 @pytest.fixture(scope="session")
@@ -27,3 +27,9 @@ def plan(request: pytest.FixtureRequest, staging_plan: Plan, production_plan: Pl
 def multi_plan() -> Plan:
     """Production plus a second web service and a CI-owned worker (see tests.helpers.multi_service_plan)."""
     return multi_service_plan()
+
+
+@pytest.fixture(scope="session", name="public_alb_plan")
+def public_alb_plan_fixture() -> Plan:
+    """Staging with the public-ALB origin mode and its WAF off (see tests.helpers.public_alb_plan)."""
+    return public_alb_plan()

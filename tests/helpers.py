@@ -76,3 +76,28 @@ def container(plan: Plan, name: str) -> dict[str, Any]:
 
 def env(plan: Plan, name: str) -> dict[str, str]:
     return {e["name"]: e["value"] for e in container(plan, name)["environment"]}
+
+
+EDGE_REGION = "us-east-1"
+
+
+def distribution(plan: Plan) -> dict[str, Any]:
+    return dict(plan.one("aws:cloudfront/distribution:Distribution").inputs)
+
+
+def region_of(plan: Plan, urn: str) -> str:
+    """The region of the provider a resource was created through."""
+    record = plan.by_urn(urn)
+    provider = plan.by_urn(record.provider) if record.provider else None
+    return str(provider.inputs["region"]) if provider else "?"
+
+
+def stack_setting(stack: str, key: str) -> Any:
+    return json.loads(load_stack(stack).config[f"app-platform:{key}"])
+
+
+@functools.cache
+def public_alb_plan() -> Plan:
+    """Staging in the alternative origin mode (public ALB, prefix list, secret header), with its WAF off."""
+    edge = {"originMode": "publicAlb", "wafEnabled": False}
+    return render("staging", overrides={"app-platform:edge": json.dumps(edge)})

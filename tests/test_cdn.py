@@ -1,40 +1,12 @@
-"""Edge: CloudFront in front of the ALB, origin locked down, TLS, caching, WAF, logs, failure page, DNS."""
+"""Cdn: CloudFront in front of the ALB, origin locked down, TLS, caching, headers, logs, failure page, DNS."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
 
-from infra.config import ConfigError
 from offline.plan import Plan, ResourceRecord
 from offline.project import load_stack
-from offline.render import render
-from tests.helpers import policy
-
-EDGE_REGION = "us-east-1"
-
-
-def distribution(plan: Plan) -> dict[str, Any]:
-    return dict(plan.one("aws:cloudfront/distribution:Distribution").inputs)
-
-
-def region_of(plan: Plan, urn: str) -> str:
-    record = plan.by_urn(urn)
-    provider = plan.by_urn(record.provider) if record.provider else None
-    return str(provider.inputs["region"]) if provider else "?"
-
-
-def stack_setting(stack: str, key: str) -> Any:
-    return json.loads(load_stack(stack).config[f"app-platform:{key}"])
-
-
-@pytest.fixture(scope="module")
-def public_alb_plan() -> Plan:
-    """Staging in the alternative origin mode (public ALB, prefix list, secret header), with its WAF off."""
-    edge = {"originMode": "publicAlb", "wafEnabled": False}
-    return render("staging", overrides={"app-platform:edge": json.dumps(edge)})
+from tests.helpers import EDGE_REGION, distribution, policy, region_of, stack_setting
 
 
 def test_distribution_tls_and_protocols(plan: Plan) -> None:
@@ -148,50 +120,6 @@ def test_public_alb_mode_admits_only_cloudfront_with_the_secret_header(public_al
     secret = plan.one("aws:secretsmanager/secret:Secret", "edge-origin-originVerify")
     assert secret.inputs["kmsKeyId"].startswith("arn:aws:kms:")
     assert secret.inputs["namePrefix"].startswith("app-platform/staging/edge/")
-
-
-# -- WAF --------------------------------------------------------------------------------------------------
-def test_waf_on_by_default_and_switchable_in_staging(plan: Plan, public_alb_plan: Plan) -> None:
-    acl = plan.one("aws:wafv2/webAcl:WebAcl")
-    assert distribution(plan)["webAclId"].startswith(f"arn:aws:wafv2:{EDGE_REGION}:123456789012:global/webacl/")
-    assert acl.inputs["scope"] == "CLOUDFRONT" and region_of(plan, acl.urn) == EDGE_REGION
-    assert public_alb_plan.of_type("aws:wafv2/webAcl:WebAcl") == []
-    assert "webAclId" not in distribution(public_alb_plan)
-
-
-def test_production_cannot_switch_the_waf_off() -> None:
-    with pytest.raises(ConfigError, match=r"app-platform:edge\.wafEnabled = False"):
-        render("production", overrides={"app-platform:edge": json.dumps({"wafEnabled": False})})
-
-
-def test_waf_rules(production_plan: Plan) -> None:
-    acl = production_plan.one("aws:wafv2/webAcl:WebAcl").inputs
-    groups = {
-        r["statement"]["managedRuleGroupStatement"]["name"]
-        for r in acl["rules"]
-        if "managedRuleGroupStatement" in r["statement"]
-    }
-    assert {
-        "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
-        "AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesSQLiRuleSet",
-    } <= groups  # fmt: skip
-    rate = next(r for r in acl["rules"] if "rateBasedStatement" in r["statement"])
-    assert rate["statement"]["rateBasedStatement"]["limit"] == 2000
-    assert rate["statement"]["rateBasedStatement"]["aggregateKeyType"] == "IP" and rate["action"] == {"block": {}}
-    for visibility in [acl["visibilityConfig"], *(r["visibilityConfig"] for r in acl["rules"])]:
-        assert visibility["cloudwatchMetricsEnabled"] is True and visibility["sampledRequestsEnabled"] is True
-    assert len({r["priority"] for r in acl["rules"]}) == len(acl["rules"])
-
-
-def test_waf_logs_to_an_encrypted_waf_log_group(production_plan: Plan) -> None:
-    logging = production_plan.one("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration").inputs
-    group = production_plan.one("aws:cloudwatch/logGroup:LogGroup", "edge-waf-logs")
-    assert group.inputs["name"] == "aws-waf-logs-app-platform-production"
-    assert logging["logDestinationConfigs"] == [
-        f"arn:aws:logs:{EDGE_REGION}:123456789012:log-group:{group.inputs['name']}"
-    ]
-    assert group.inputs["retentionInDays"] == 90 and group.inputs["kmsKeyId"].startswith(f"arn:aws:kms:{EDGE_REGION}:")
-    assert {"singleHeader": {"name": "authorization"}} in logging["redactedFields"]
 
 
 # -- logs -------------------------------------------------------------------------------------------------
