@@ -18,6 +18,9 @@ class CertificateArgs:
     alternative_names: Sequence[str] = field(default_factory=tuple)
     hosted_zone_id: str | None = None
     imported_arn: str | None = None
+    # ACM's validation record for a domain is the same in every region of an account: when another
+    # Certificate (another region, same names) already manages it, this one only waits for issuance.
+    manage_validation_records: bool = True
 
 
 class Certificate(PlatformComponent):
@@ -44,7 +47,7 @@ class Certificate(PlatformComponent):
             # A replacement certificate must exist before listeners switch to it.
             opts=self.child(delete_before_replace=False),
         )
-        names = [args.domain, *args.alternative_names]
+        names = [args.domain, *args.alternative_names] if args.manage_validation_records else []
         records = [
             aws.route53.Record(
                 f"{name}-validation-{index}",
@@ -61,7 +64,7 @@ class Certificate(PlatformComponent):
         validation = aws.acm.CertificateValidation(
             name,
             certificate_arn=cert.arn,
-            validation_record_fqdns=[record.fqdn for record in records],
+            validation_record_fqdns=[record.fqdn for record in records] or None,
             opts=self.child(),
         )
         self.arn = validation.certificate_arn

@@ -193,3 +193,13 @@ def test_edge_outputs(plan: Plan) -> None:
     assert plan.outputs["healthUrl"] == f"https://{domain}/health"
     assert plan.outputs["distributionId"].startswith("E")
     assert plan.outputs["distributionDomain"].endswith(".cloudfront.net")
+
+
+def test_dns_records_are_unique_and_validation_is_shared(plan: Plan) -> None:
+    """ACM publishes one validation CNAME per domain and account, whatever the region: the regional (ALB) and
+    us-east-1 (CloudFront) certificates must not both manage it, or deleting one would break the other."""
+    keys = [(r.inputs["zoneId"], r.inputs["name"], r.inputs["type"]) for r in plan.of_type("aws:route53/record:Record")]
+    assert len(keys) == len(set(keys))
+    validations = {v.name: v.inputs for v in plan.of_type("aws:acm/certificateValidation:CertificateValidation")}
+    assert validations["alb-certificate"]["validationRecordFqdns"]
+    assert "validationRecordFqdns" not in validations["edge-certificate"]

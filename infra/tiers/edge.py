@@ -92,6 +92,8 @@ def compose(stack: StackContext, services: ServiceTier) -> EdgeTier:
             tags=stack.tags,
             hosted_zone_id=config.tls.hosted_zone_id,
             imported_arn=edge.certificate_arn,
+            # The load balancer's DNS-validated certificate already publishes the (shared) validation record.
+            manage_validation_records=not (config.tls.https and config.tls.certificate_arn is None),
         ),
         opts,
     )
