@@ -84,7 +84,7 @@ class Cdn(PlatformComponent):
             vpc_origin = aws.cloudfront.VpcOrigin(
                 name,
                 vpc_origin_endpoint_config={
-                    "name": f"{name}-alb",
+                    "name": _unique_name(args.domain, "alb"),
                     "arn": args.load_balancer_arn,
                     "http_port": 80,
                     "https_port": 443,
@@ -286,7 +286,7 @@ class Cdn(PlatformComponent):
         )
         oac = aws.cloudfront.OriginAccessControl(
             name,
-            name=f"{name}-page",
+            name=_unique_name(args.domain, "page"),
             description="CloudFront reads the maintenance page bucket",
             origin_access_control_origin_type="s3",
             signing_behavior="always",
@@ -326,3 +326,9 @@ class Cdn(PlatformComponent):
             tags=self.tags_for("access-logs"),
             opts=self.child(),
         )
+
+
+def _unique_name(domain: str, suffix: str) -> str:
+    """CloudFront names (VPC origins, origin access controls) are unique per account, not per stack: derive
+    them from the stack's domain so staging and production can share an account."""
+    return f"{domain.replace('.', '-')}-{suffix}"[-64:]

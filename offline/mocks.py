@@ -35,6 +35,9 @@ class Resource:
     name: str
     inputs: dict[str, Any]
     region: str
+    # Physical names and ids differ per stack, as Pulumi's random auto-naming makes them; derived from the
+    # stack so renders stay deterministic.
+    stack: str = ""
 
     @property
     def module(self) -> str:
@@ -52,10 +55,10 @@ class Resource:
                 return value
         prefix = self.inputs.get("namePrefix")
         base = prefix if isinstance(prefix, str) else f"{self.name}-"
-        return (base + digest(self.type, self.name, length=7))[:max_length]
+        return (base + digest(self.stack, self.type, self.name, length=7))[:max_length]
 
     def hexid(self, length: int = 17) -> str:
-        return digest(self.type, self.name, length=length)
+        return digest(self.stack, self.type, self.name, length=length)
 
     def arn(self, service: str, resource: str, region: str | None = None, account: str = ACCOUNT_ID) -> str:
         return f"arn:aws:{service}:{self.region if region is None else region}:{account}:{resource}"
@@ -362,7 +365,9 @@ class AwsMocks(pulumi.runtime.Mocks):
             return f"{args.name}-provider-id", inputs
         if not args.custom:
             return None, {}
-        resource = Resource(args.typ, args.name, inputs, self._region_by_urn(args.provider or ""))
+        resource = Resource(
+            args.typ, args.name, inputs, self._region_by_urn(args.provider or ""), pulumi.get_stack()
+        )
         if args.typ.startswith("aws:"):
             builder = BUILDERS.get(resource.module, _generic)
         else:

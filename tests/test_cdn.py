@@ -203,3 +203,14 @@ def test_dns_records_are_unique_and_validation_is_shared(plan: Plan) -> None:
     validations = {v.name: v.inputs for v in plan.of_type("aws:acm/certificateValidation:CertificateValidation")}
     assert validations["alb-certificate"]["validationRecordFqdns"]
     assert "validationRecordFqdns" not in validations["edge-certificate"]
+
+
+def test_account_wide_cloudfront_names_differ_between_stacks(staging_plan: Plan, production_plan: Plan) -> None:
+    """Origin access controls and VPC origins are named per account: two stacks must not collide."""
+
+    def names(plan: Plan) -> set[str]:
+        oac = plan.one("aws:cloudfront/originAccessControl:OriginAccessControl").inputs["name"]
+        vpc_origin = plan.one("aws:cloudfront/vpcOrigin:VpcOrigin").inputs["vpcOriginEndpointConfig"]["name"]
+        return {oac, vpc_origin}
+
+    assert not names(staging_plan) & names(production_plan)
