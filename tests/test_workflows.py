@@ -286,7 +286,13 @@ def test_each_stack_deploys_in_its_environment_then_verifies_with_a_read_only_ro
             order.append(f"pulumi {step['with']['command']}")
         elif "dev.py ops verify" in str(step.get("run", "")):
             order.append("ops verify")
-    assert order == ["${{ vars.AWS_DEPLOY_ROLE_ARN }}", "pulumi up", "${{ vars.AWS_VERIFY_ROLE_ARN }}", "ops verify"]
+        elif action == "docker/setup-qemu-action":
+            # The program builds linux/arm64 task images; a GitHub x86 runner needs QEMU for that.
+            assert "arm64" in step["with"]["platforms"]
+            order.append("qemu")
+    assert order == [
+        "${{ vars.AWS_DEPLOY_ROLE_ARN }}", "qemu", "pulumi up", "${{ vars.AWS_VERIFY_ROLE_ARN }}", "ops verify",
+    ]  # fmt: skip
     (verify,) = ops_invocations(job)
     args = build_parser().parse_args(verify)
     assert args.command == "verify" and args.stack == "staging" and args.outputs and args.report
