@@ -211,15 +211,6 @@ def _s3(r: Resource) -> tuple[str, dict[str, Any]]:
     return str(r.inputs.get("bucket") or r.physical()), {}
 
 
-def _simple_arn(service: str, pattern: str) -> Builder:
-    def build(r: Resource) -> tuple[str, dict[str, Any]]:
-        name = r.physical(256)
-        arn = r.arn(service, pattern.format(name=name, id=r.hexid()))
-        return arn, {"arn": arn, "name": name}
-
-    return build
-
-
 def _sns(r: Resource) -> tuple[str, dict[str, Any]]:
     if r.kind == "Topic":
         name = r.physical(256)
@@ -365,9 +356,7 @@ class AwsMocks(pulumi.runtime.Mocks):
             return f"{args.name}-provider-id", inputs
         if not args.custom:
             return None, {}
-        resource = Resource(
-            args.typ, args.name, inputs, self._region_by_urn(args.provider or ""), pulumi.get_stack()
-        )
+        resource = Resource(args.typ, args.name, inputs, self._region_by_urn(args.provider or ""), pulumi.get_stack())
         if args.typ.startswith("aws:"):
             builder = BUILDERS.get(resource.module, _generic)
         else:

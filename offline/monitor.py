@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 from pulumi.output import Unknown
 from pulumi.runtime import mocks, rpc
-from pulumi.runtime.sync_await import _sync_await
 
 from offline.mocks import AwsMocks
 from offline.plan import SECRET, UNKNOWN, ResourceRecord
@@ -55,27 +50,7 @@ class RecordingMonitor(mocks.MockMonitor):
                     },
                 )
             )
-        with _thread_loop():
-            return super().RegisterResource(request)  # type: ignore[no-untyped-call]
-
-    def Invoke(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
-        with _thread_loop():
-            return super().Invoke(request)  # type: ignore[no-untyped-call]
-
-
-@contextlib.contextmanager
-def _thread_loop() -> Iterator[None]:
-    """The mock monitor runs in executor threads and leaves an event loop behind in each; closed here so the
-    interpreter does not trip over half-collected loops at exit."""
-    try:
-        yield
-    finally:
-        if threading.current_thread() is not threading.main_thread():
-            with contextlib.suppress(RuntimeError):
-                loop = asyncio.get_event_loop()
-                if not loop.is_running():
-                    loop.close()
-                    asyncio.set_event_loop(None)
+        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
 
 def _alias_text(alias: Any) -> str:
@@ -99,6 +74,3 @@ def _clean(value: Any, path: str, secret_paths: list[str]) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
-
-
-__all__ = ["RecordingMonitor", "_sync_await"]

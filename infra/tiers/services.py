@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pulumi
@@ -68,7 +68,6 @@ class ServiceTier:
     domain: str
     vpc_id: pulumi.Output[str]
     origin_header: OriginHeader | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
     def clients_of_database(self) -> dict[str, pulumi.Output[str]]:
         """Security groups of the services that use the database, by service: the only ones it admits."""
