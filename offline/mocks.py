@@ -49,7 +49,9 @@ class Resource:
 
     def physical(self, max_length: int = 64) -> str:
         """Pulumi auto-naming: logical name plus a random-looking suffix, unless the program set a name."""
-        for key in ("name", "alarmName", "dashboardName", "bucket", "identifier", "family"):
+        # Not `family`: only an ECS task definition is named by its family (_ecs reads it); a DB parameter
+        # group's family (postgres16) is its engine, and its name is auto-named like any other.
+        for key in ("name", "alarmName", "dashboardName", "bucket", "identifier"):
             value = self.inputs.get(key)
             if isinstance(value, str) and value:
                 return value

@@ -17,6 +17,7 @@ import pytest
 from infra.config import ConfigError, StackConfig, load_config
 from offline.plan import Plan, ResourceRecord
 from offline.project import ROOT
+from offline.render import render
 from tests.helpers import policy, stack_config
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -415,7 +416,8 @@ def test_backup_failures_and_rds_events_reach_the_critical_topic(plan: Plan) -> 
     subscriptions = {
         r.inputs["sourceType"]: r.inputs for r in plan.of_type("aws:rds/eventSubscription:EventSubscription")
     }
-    assert set(subscriptions) == {"db-instance", "db-parameter-group", "db-security-group"}
+    # No db-security-group subscription: DB security groups were EC2-Classic only (retired 2022).
+    assert set(subscriptions) == {"db-instance", "db-parameter-group"}
     assert all(s["snsTopic"] == critical and s["enabled"] for s in subscriptions.values())
     instance = subscriptions["db-instance"]
     assert instance["sourceIds"] == [plan.one("aws:rds/instance:Instance").inputs["identifier"]]
@@ -432,6 +434,49 @@ def test_backup_failures_and_rds_events_reach_the_critical_topic(plan: Plan) -> 
     (subscription,) = [r for r in plan.of_type("aws:rds/eventSubscription:EventSubscription")
                        if r.inputs["sourceType"] == "db-parameter-group"]  # fmt: skip
     assert parameter_group.urn in subscription.dependencies and len(subscription.inputs["sourceIds"]) == 1
+
+
+def test_the_parameter_group_subscription_names_the_group_not_its_family(plan: Plan) -> None:
+    """A parameter group is auto-named (`db-` plus seven hex digits, like every Pulumi auto-name); its family
+    (postgres16) is not a name, and a subscription naming a family watches a group that does not exist."""
+    group = plan.one("aws:rds/parameterGroup:ParameterGroup")
+    (subscription,) = [r for r in plan.of_type("aws:rds/eventSubscription:EventSubscription")
+                       if r.inputs["sourceType"] == "db-parameter-group"]  # fmt: skip
+    (source_id,) = subscription.inputs["sourceIds"]
+    assert source_id != group.inputs["family"]
+    assert re.fullmatch(r"db-[0-9a-f]{7}", source_id), source_id
+    assert plan.outputs["database"]["identifier"] not in source_id
+
+
+def test_backup_failures_page_only_for_this_stacks_vault(plan: Plan) -> None:
+    """Staging and production may share an account: the rule matches jobs of this stack's vault only, as a backup
+    job (`backupVaultArn`) or as the source of a copy job (`sourceBackupVaultArn`), never the whole region."""
+    rule = plan.one("aws:cloudwatch/eventRule:EventRule")
+    pattern = json.loads(rule.inputs["eventPattern"])
+    home = config_of(plan).region
+    vaults = [v for v in plan.of_type("aws:backup/vault:Vault") if region_of(v, config_of(plan)) == home]
+    (vault,) = vaults
+    vault_arn = f"arn:aws:backup:{home}:123456789012:backup-vault:"
+    (arn,) = pattern["detail"]["$or"][0]["backupVaultArn"]
+    assert arn.startswith(vault_arn) and vault.urn in rule.dependencies
+    assert pattern["detail"]["$or"] == [{"backupVaultArn": [arn]}, {"sourceBackupVaultArn": [arn]}]
+    assert set(pattern["detail"]) == {"state", "$or"} and set(pattern) == {"source", "detail-type", "detail"}
+
+
+def test_backup_alerts_without_a_vault_watch_nothing() -> None:
+    """awsBackup off: no vault of its own, so no rule (an unscoped one would page for the whole account), while
+    RDS events still reach the critical topic."""
+    raw, _ = stack_config("staging", database={"awsBackup": False})
+    plan = render("staging", overrides={"app-platform:database": raw["app-platform:database"]})
+    assert not plan.of_type("aws:cloudwatch/eventRule:EventRule")
+    assert {r.inputs["sourceType"] for r in plan.of_type("aws:rds/eventSubscription:EventSubscription")} == {
+        "db-instance", "db-parameter-group",
+    }  # fmt: skip
+    critical = plan.outputs["criticalTopicArn"]
+    topic_policy = next(r for r in plan.of_type("aws:sns/topicPolicy:TopicPolicy") if r.inputs["arn"] == critical)
+    principals = [s["Principal"] for s in policy(topic_policy)["Statement"]]
+    assert {"Service": "events.rds.amazonaws.com"} in principals
+    assert {"Service": "events.amazonaws.com"} not in principals
 
 
 def test_error_lines_are_counted_on_each_service_log_group(plan: Plan) -> None:

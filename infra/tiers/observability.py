@@ -96,7 +96,7 @@ def deployment_alarm_names(config: StackConfig) -> dict[str, list[str]]:
 
 
 def _notifications(
-    stack: StackContext, region: str, backup_rule: str | None, logs_key_arn: pulumi.Input[str]
+    stack: StackContext, region: str, backup_rule: str | None, logs_key_arn: pulumi.Input[str], *, home: bool = False
 ) -> Notifications:
     config = stack.config
     notify = config.notifications
@@ -113,7 +113,8 @@ def _notifications(
                 "warning": Subscribers(notify.warning_emails),
             },
             event_rule_names=[backup_rule] if backup_rule else [],
-            rds_events=backup_rule is not None,
+            # RDS event subscriptions live in the stack's region, next to the instance.
+            rds_events=home,
             delivery_logs=stack.log_settings(logs_key_arn),
             protect=stack.is_production,
         ),
@@ -133,9 +134,12 @@ def compose(
     config = stack.config
     settings = config.observability
     prefix = name_prefix(config)
-    backup_rule = alarm_name(prefix, "backup-job-failed")
+    # Backup alerts watch this stack's own vault (the DR copies are copy jobs of it); no vault, no rule.
+    recovery = data_tier.recovery
+    vault_arns = [recovery.vault_arn] if recovery is not None and recovery.vault_arn is not None else []
+    backup_rule = alarm_name(prefix, "backup-job-failed") if vault_arns else None
 
-    home = _notifications(stack, config.region, backup_rule, base.logs_key.key_arn)
+    home = _notifications(stack, config.region, backup_rule, base.logs_key.key_arn, home=True)
     topics = {config.region: home}
     if config.region != EDGE_REGION:
         topics[EDGE_REGION] = _notifications(stack, EDGE_REGION, None, edge_tier.logs_key.key_arn)
@@ -251,8 +255,9 @@ def compose(
         EventAlertsArgs(
             tags=stack.tags,
             topic_arn=home.topic_arns["critical"],
-            backup_rule_name=backup_rule,
+            backup_rule_name=backup_rule or "",
             backup_runbook=local.runbook("backup-job-failed"),
+            backup_vault_arns=vault_arns,
             db_instance_identifier=data_tier.database.instance.identifier,
             db_parameter_group_name=data_tier.database.parameter_group_name,
             subscription_prefix=prefix,
