@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pulumi
@@ -23,18 +23,31 @@ class ContainerImageArgs:
     kms_key_arn: pulumi.Input[str]
     architecture: str = "ARM64"
     build_context: Path | None = None
+    # Docker build arguments; they change the image, so they are part of its tag.
+    build_args: Mapping[str, str] = field(default_factory=dict)
     image_uri: str | None = None
     keep_images: int = 30
     untagged_expiry_days: int = 1
     protect: bool = False
 
 
-def context_digest(context: Path) -> str:
-    """A content hash of the build context: the image tag, so tags stay immutable and unique per content."""
+def image_tag(context: Path, dockerfile: Path, platform: str, build_args: Mapping[str, str]) -> str:
+    """The image tag: a hash of everything that changes the image (context files, Dockerfile, platform, build
+    args). The repository is IMMUTABLE, and ECR answers a push of a different image under an existing tag with
+    ImageTagAlreadyExistsException ("Preventing image tags from being overwritten in Amazon ECR",
+    https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html): a tag over the context
+    alone breaks the first deploy after an `architecture` change."""
     digest = hashlib.sha256()
     for path in sorted(p for p in context.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(str(path.relative_to(context)).encode())
-        digest.update(path.read_bytes())
+        for data in (str(path.relative_to(context)).encode(), path.read_bytes()):
+            digest.update(len(data).to_bytes(8, "big") + data)
+    fields = (
+        ("dockerfile", dockerfile.read_bytes()),
+        ("platform", platform.encode()),
+        ("args", json.dumps(dict(build_args), sort_keys=True).encode()),
+    )
+    for label, data in fields:  # length-prefixed: no two different inputs hash alike by shifting bytes
+        digest.update(label.encode() + len(data).to_bytes(8, "big") + data)
     return digest.hexdigest()[:16]
 
 
@@ -104,14 +117,17 @@ class ContainerImage(PlatformComponent):
         )
         context = args.build_context
         assert context is not None  # checked above: exactly one source
-        tag = context_digest(context)
+        dockerfile = context / "Dockerfile"
+        platform = PLATFORMS[args.architecture]
+        tag = image_tag(context, dockerfile, platform, args.build_args)
         image = docker.Image(
             name,
             image_name=repo.repository_url.apply(lambda url: f"{url}:{tag}"),
             build=docker.DockerBuildArgs(
                 context=str(context),
-                dockerfile=str(context / "Dockerfile"),
-                platform=PLATFORMS[args.architecture],
+                dockerfile=str(dockerfile),
+                platform=platform,
+                args=dict(args.build_args) or None,
             ),
             registry=docker.RegistryArgs(
                 server=repo.repository_url,

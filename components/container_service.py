@@ -224,7 +224,12 @@ class ContainerService(PlatformComponent):
             )
             depends.append(rule)
 
-        ignore = ["taskDefinition", "desiredCount"] if args.deploy_owner == "ci" else []
+        # Application Auto Scaling owns the task count once the service exists: `desired_count` only sizes the
+        # first deployment. Managed here, every `pulumi up` would reset a scaled-out service to it and the daily
+        # `preview --refresh --expect-no-changes` would fail whenever autoscaling had moved it (the practice of
+        # terraform-aws-modules/ecs, whose service module always ignores desired_count). A CI owner also owns
+        # the task definition revision.
+        ignore = ["desiredCount", *(["taskDefinition"] if args.deploy_owner == "ci" else [])]
         service = aws.ecs.Service(
             name,
             cluster=args.cluster_arn,
@@ -246,7 +251,7 @@ class ContainerService(PlatformComponent):
             enable_execute_command=args.exec_enabled,
             wait_for_steady_state=False,
             tags=self.tags_for(),
-            opts=self.child(depends_on=depends, ignore_changes=ignore or None),
+            opts=self.child(depends_on=depends, ignore_changes=ignore),
         )
         self._autoscaling(name, args, service)
 
@@ -280,14 +285,13 @@ class ContainerService(PlatformComponent):
                     "Resource": args.repository_arn,
                 },
             ]
-        secret_arns = sorted({id(s.secret_arn): s.secret_arn for s in args.secrets}.items())
-        if secret_arns:
+        if args.secrets:
             statements.append(
                 {
                     "Sid": "ReadOwnSecrets",
                     "Effect": "Allow",
                     "Action": "secretsmanager:GetSecretValue",
-                    "Resource": [arn for _, arn in secret_arns],
+                    "Resource": _sorted_unique([s.secret_arn for s in args.secrets]),
                 }
             )
         if args.secret_kms_key_arns:
@@ -296,7 +300,7 @@ class ContainerService(PlatformComponent):
                     "Sid": "DecryptOwnSecrets",
                     "Effect": "Allow",
                     "Action": "kms:Decrypt",
-                    "Resource": list(args.secret_kms_key_arns),
+                    "Resource": _sorted_unique(args.secret_kms_key_arns),
                     "Condition": {
                         "StringEquals": {"kms:ViaService": f"secretsmanager.{args.context.region}.amazonaws.com"}
                     },
@@ -513,3 +517,9 @@ def _network(subnet_ids: Sequence[pulumi.Input[str]], security_group_id: pulumi.
 def _deployment_alarms(names: Sequence[pulumi.Input[str]]) -> Any:
     """Alarms that stop and roll back a deployment; ECS rejects an empty list, so none means unset."""
     return {"alarm_names": list(names), "enable": True, "rollback": True} if names else None
+
+
+def _sorted_unique(values: Sequence[pulumi.Input[str]]) -> pulumi.Output[list[str]]:
+    """By value, not by object identity: the same secrets give the same policy document on every run (no false
+    drift), and one secret read under two names (username and password keys) is listed once."""
+    return pulumi.Output.all(*values).apply(lambda resolved: sorted(set(resolved)))

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+import tempfile
+from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from components.container_image import image_tag
 from offline.plan import Plan
-from tests.helpers import container, policy
+from offline.render import render
+from tests.helpers import container, policy, stack_services
 
 
 # -- image ------------------------------------------------------------------------------------------------
@@ -48,7 +56,66 @@ def test_given_image_uri_skips_ecr(multi_plan: Plan) -> None:
 def test_deploy_ownership_switch(multi_plan: Plan) -> None:
     api_service = multi_plan.one("aws:ecs/service:Service", "api")
     worker_service = multi_plan.one("aws:ecs/service:Service", "worker")
-    assert api_service.ignore_changes == []
+    # Autoscaling owns every service's count once it exists; CI also owns the worker's task definition.
+    assert api_service.ignore_changes == ["desiredCount"]
     assert sorted(worker_service.ignore_changes) == ["desiredCount", "taskDefinition"]
     assert multi_plan.one("aws:ecs/taskDefinition:TaskDefinition", "worker").ignore_changes == ["containerDefinitions"]
     assert multi_plan.one("aws:ecs/taskDefinition:TaskDefinition", "api").ignore_changes == []
+
+
+# -- the tag: everything that changes the image changes it (IMMUTABLE repository) ----------------------------
+def test_changing_the_architecture_pushes_under_a_new_tag(staging_plan: Plan) -> None:
+    """ECR refuses a different image under an existing tag (ImageTagAlreadyExistsException): an ARM64 -> X86_64
+    switch must not reuse the ARM64 image's tag."""
+    services = stack_services("staging")
+    services["api"]["architecture"] = "X86_64"
+    x86 = render("staging", overrides={"app-platform:services": json.dumps(services)})
+    arm_image = staging_plan.one("docker:index/image:Image").inputs
+    x86_image = x86.one("docker:index/image:Image").inputs
+    assert (arm_image["build"]["platform"], x86_image["build"]["platform"]) == ("linux/arm64", "linux/amd64")
+    assert x86.one("aws:ecs/taskDefinition:TaskDefinition", "api").inputs["runtimePlatform"]["cpuArchitecture"] == (
+        "X86_64"
+    )
+    arm_repo, arm_tag = arm_image["imageName"].rsplit(":", 1)
+    x86_repo, x86_tag = x86_image["imageName"].rsplit(":", 1)
+    assert arm_repo == x86_repo and arm_tag != x86_tag
+
+
+def _context(root: Path, server: str = "print('hi')\n", dockerfile: str = "FROM scratch\n") -> Path:
+    context = root / "ctx"
+    context.mkdir(exist_ok=True)
+    (context / "server.py").write_text(server)
+    (context / "Dockerfile").write_text(dockerfile)
+    return context
+
+
+def test_the_tag_changes_with_each_input_and_only_with_them(tmp_path: Path) -> None:
+    context = _context(tmp_path)
+    dockerfile = context / "Dockerfile"
+    base = image_tag(context, dockerfile, "linux/arm64", {})
+    assert image_tag(context, dockerfile, "linux/arm64", {}) == base  # stable: no permanent diff
+    assert re.fullmatch(r"[0-9a-f]{16}", base)  # a valid ECR tag, never `latest`
+    assert image_tag(context, dockerfile, "linux/amd64", {}) != base
+    assert image_tag(context, dockerfile, "linux/arm64", {"VERSION": "2"}) != base
+    assert image_tag(context, dockerfile, "linux/arm64", {"VERSION": "2"}) != image_tag(
+        context, dockerfile, "linux/arm64", {"VERSION": "3"}
+    )
+    outside = tmp_path / "Dockerfile.prod"  # a Dockerfile outside the context still counts
+    outside.write_text("FROM scratch\nUSER 10001\n")
+    assert image_tag(context, outside, "linux/arm64", {}) != base
+    (context / "server.py").write_text("print('changed')\n")
+    assert image_tag(context, dockerfile, "linux/arm64", {}) != base
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    first=st.dictionaries(st.text("AB=", min_size=1, max_size=3), st.text("ab=", max_size=3), max_size=3),
+    second=st.dictionaries(st.text("AB=", min_size=1, max_size=3), st.text("ab=", max_size=3), max_size=3),
+)
+def test_different_build_args_never_share_a_tag(first: dict[str, str], second: dict[str, str]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        context = _context(Path(tmp))
+        same = image_tag(context, context / "Dockerfile", "linux/arm64", first) == image_tag(
+            context, context / "Dockerfile", "linux/arm64", second
+        )
+    assert same == (first == second)

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from infra.config import ConfigError
+from infra.config import ConfigError, StackConfig, load_config
 from infra.config.model import FARGATE_SIZES
 from offline.plan import Plan, ResourceRecord
 from offline.render import render
-from tests.helpers import container, env, policy, stack_services
+from tests.helpers import container, env, policy, stack_config, stack_services
 
 
 # -- task definition --------------------------------------------------------------------------------------
@@ -130,6 +130,16 @@ def test_autoscaling_bounds(stack: str, bounds: tuple[int, int], staging_plan: P
     assert target["resourceId"].startswith("service/cluster-")
 
 
+def test_autoscaling_owns_the_count_after_the_first_deploy(plan: Plan) -> None:
+    """desiredCount sizes the first deployment only: an update must not reset what autoscaling chose, and the
+    daily refresh-preview must not see drift when it moved."""
+    service = plan.one("aws:ecs/service:Service", "api")
+    target = plan.one("aws:appautoscaling/target:Target", "api").inputs
+    assert "desiredCount" in service.ignore_changes
+    assert target["minCapacity"] <= service.inputs["desiredCount"] <= target["maxCapacity"]
+    assert service.inputs["desiredCount"] == stack_config_of(plan).services["api"].desired_count
+
+
 def test_target_tracking_policies(plan: Plan) -> None:
     policies = {
         p.name: p.inputs["targetTrackingScalingPolicyConfiguration"]
@@ -239,3 +249,28 @@ def test_declared_secrets_reach_the_container_and_only_their_arns_are_readable()
     read = next(g for g in grants if g["Action"] == "secretsmanager:GetSecretValue")
     db_secret = refs["DB_PASSWORD"].removesuffix(":password::")
     assert sorted(read["Resource"]) == sorted({secret_arn, db_secret})
+
+
+# -- the execution role's policy document is a function of the values, not of object identity ------------------
+def test_secret_grants_are_sorted_and_unique_by_value() -> None:
+    """Secret ARNs used to be ordered by id() (a memory address): the same secrets could give another document on
+    the next run (false drift). Secrets created in reverse order, plus the database secret read twice (username,
+    password) and one key behind both kinds of secret: each ARN once, in value order."""
+    names = ["zuluKey", "yankeeKey", "mikeKey", "deltaKey", "alphaKey"]
+    services = stack_services("staging")
+    services["api"]["secrets"] = names
+    plan = render(
+        "staging",
+        overrides={"app-platform:services": json.dumps(services), "app-platform:appSecrets": json.dumps(names)},
+    )
+    grants = policy(plan.one("aws:iam/policy:Policy", "api-execution-policy"))["Statement"]
+    read = next(g for g in grants if g["Action"] == "secretsmanager:GetSecretValue")["Resource"]
+    refs = {s["valueFrom"].removesuffix(":username::").removesuffix(":password::")
+            for s in container(plan, "api")["secrets"]}  # fmt: skip
+    assert read == sorted(refs) and len(read) == len(names) + 1
+    keys = next(g for g in grants if g["Action"] == "kms:Decrypt")["Resource"]
+    assert keys == sorted(set(keys)) and len(keys) == 1  # the database's secrets key encrypts both
+
+
+def stack_config_of(plan: Plan) -> StackConfig:
+    return load_config(*stack_config(plan.stack))

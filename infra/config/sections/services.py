@@ -61,7 +61,11 @@ class ServiceConfig(Section):
     image: ImageConfig = Field(description="What to run: a build context or an image URI.")
     cpu: int = Field(description="Fargate CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.")
     memory: int = Field(description="Fargate memory in MiB; must be a size AWS pairs with `cpu`.")
-    desired_count: int = Field(ge=0, le=1000, description="Tasks to run at deploy time (autoscaling adjusts it).")
+    desired_count: int = Field(
+        ge=0,
+        le=1000,
+        description="Tasks the service starts with; afterwards autoscaling owns the count (later changes are ignored).",
+    )
     min_count: int = Field(ge=0, le=1000, description="Autoscaling floor.")
     max_count: int = Field(ge=1, le=1000, description="Autoscaling ceiling.")
     container_port: int | None = Field(
