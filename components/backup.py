@@ -226,7 +226,7 @@ class DisasterRecovery(PlatformComponent):
         vault: aws.backup.Vault,
         dr_vault: aws.backup.Vault | None,
         key_arns: list[pulumi.Input[str]],
-    ) -> aws.iam.Role:
+    ) -> iam.GrantedRole:
         """What AWSBackupServiceRolePolicyForBackup grants for RDS, narrowed to this instance and its snapshots."""
         args = self._args
         ctx = args.context

@@ -246,7 +246,7 @@ class Database(PlatformComponent):
                 parent=self,
             )
 
-    def _monitoring_role(self, name: str, ctx: AwsContext) -> aws.iam.Role:
+    def _monitoring_role(self, name: str, ctx: AwsContext) -> iam.GrantedRole:
         """What the AWS-managed AmazonRDSEnhancedMonitoringRole grants, as a customer-managed policy."""
         group = f"arn:{ctx.partition}:logs:{ctx.region}:"
         group_arn = pulumi.Output.concat(group, ctx.account_id, f":log-group:{ENHANCED_MONITORING_LOG_GROUP}")

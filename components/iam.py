@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -34,6 +35,22 @@ def service_trust_policy(service: str, account_id: pulumi.Input[str]) -> pulumi.
     )
 
 
+@dataclass(frozen=True)
+class GrantedRole:
+    """A role and an ARN that is ready only once the role's policy is attached.
+
+    Whatever takes `arn` (a task definition, an RDS instance, a flow log, a backup selection, an SNS topic) then
+    depends on the attachment, not just on the role: it is created after the grants exist, and on teardown it
+    goes before them. Depending on the bare role, the engine may start the first tasks before they may pull or
+    read secrets, and may delete the policy first and leave an ECS service stuck draining (the pulumi-aws
+    `ecs.Service` docs: "make sure to set depends_on to the related aws.iam.RolePolicy; otherwise, the policy may
+    be destroyed too soon and the ECS service will then get stuck in the DRAINING state").
+    """
+
+    role: aws.iam.Role
+    arn: pulumi.Output[str]
+
+
 def role_with_policy(
     name: str,
     *,
@@ -43,7 +60,7 @@ def role_with_policy(
     description: str,
     tags: Mapping[str, str],
     parent: pulumi.Resource,
-) -> aws.iam.Role:
+) -> GrantedRole:
     """A service role with one customer-managed policy attached (none when there is nothing to grant).
 
     Customer-managed policies (not inline, not AWS-managed) keep every grant visible as its own
@@ -59,7 +76,7 @@ def role_with_policy(
         opts=opts,
     )
     if not statements:
-        return role
+        return GrantedRole(role, role.arn)
     policy = aws.iam.Policy(
         f"{name}-policy",
         description=f"Least-privilege grants for: {description}",
@@ -67,5 +84,5 @@ def role_with_policy(
         tags=dict(tags),
         opts=opts,
     )
-    aws.iam.RolePolicyAttachment(f"{name}-policy", role=role.name, policy_arn=policy.arn, opts=opts)
-    return role
+    attachment = aws.iam.RolePolicyAttachment(f"{name}-policy", role=role.name, policy_arn=policy.arn, opts=opts)
+    return GrantedRole(role, pulumi.Output.all(role.arn, attachment.id).apply(lambda values: str(values[0])))
