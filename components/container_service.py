@@ -14,6 +14,24 @@ from components.logs import LogSettings, encrypted_log_group
 from components.security_groups import Peer, tcp_rule
 
 CONTAINER_USER = "10001"
+# Writable scratch space of the read-only root filesystem: (task volume, container path). The image must own
+# the path for CONTAINER_USER and declare it a VOLUME (app/Dockerfile, app/README.md explain why).
+SCRATCH_MOUNTS: tuple[tuple[str, str], ...] = (("tmp", "/tmp"),)
+# ECS Exec with a read-only root filesystem. AWS documents the conflict: "The SSM agent requires that the container
+# file system is able to be written to ... making the root file system read-only ... isn't supported" (ECS Exec
+# considerations, https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html). Design chosen: keep
+# the root read-only and give the agent writable task volumes at the paths it writes, the community practice
+# of aws/containers-roadmap#1359 (and aws-containers/amazon-ecs-exec-checker#71), not AWS documentation. Why not
+# a writable root where Exec is on (staging): the app would then run on another filesystem in staging than in
+# production, FSBP ECS.5 would fail there, and a bug that writes to the root would pass staging. The trade-off:
+# if a future agent writes elsewhere, Exec stops working (the service keeps running); docs/runbooks/ecs-exec.md
+# says how to tell. The agent runs as root whatever the container's user ("The SSM agent and its child processes
+# run as root"), so these root-owned volumes need nothing from the image.
+EXEC_AGENT_MOUNTS: tuple[tuple[str, str], ...] = (
+    ("exec-managed-agents", "/managed-agents"),
+    ("exec-ssm-state", "/var/lib/amazon/ssm"),
+    ("exec-ssm-logs", "/var/log/amazon/ssm"),
+)
 # ECS Exec talks to SSM Session Manager; these actions support no resource-level permissions.
 EXEC_ACTIONS = (
     "ssmmessages:CreateControlChannel",
@@ -173,7 +191,7 @@ class ContainerService(PlatformComponent):
             execution_role_arn=execution_role.arn,
             task_role_arn=task_role.arn,
             container_definitions=pulumi.Output.json_dumps([container]),
-            volumes=[{"name": "tmp"}],
+            volumes=[{"name": volume} for volume, _ in _writable_mounts(args.exec_enabled)],
             # Keep old revisions registered: a rollback (ops rollback, or ECS's own circuit breaker) needs them.
             skip_destroy=True,
             tags=self.tags_for(),
@@ -350,8 +368,11 @@ class ContainerService(PlatformComponent):
             "privileged": False,
             "readonlyRootFilesystem": True,
             "stopTimeout": args.stop_timeout_seconds,
-            # Writable scratch space for a read-only root filesystem.
-            "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
+            # Writable scratch space (and the ECS Exec agent's paths) for a read-only root filesystem.
+            "mountPoints": [
+                {"sourceVolume": volume, "containerPath": path, "readOnly": False}
+                for volume, path in _writable_mounts(args.exec_enabled)
+            ],
             "linuxParameters": {"initProcessEnabled": True},
             "environment": [{"name": k, "value": v} for k, v in sorted(args.environment.items())],
             "secrets": [
@@ -507,6 +528,10 @@ class ContainerService(PlatformComponent):
                 scalable_target_action={"min_capacity": schedule.min_count, "max_capacity": schedule.max_count},
                 opts=self.child(),
             )
+
+
+def _writable_mounts(exec_enabled: bool) -> tuple[tuple[str, str], ...]:
+    return SCRATCH_MOUNTS + (EXEC_AGENT_MOUNTS if exec_enabled else ())
 
 
 def _network(subnet_ids: Sequence[pulumi.Input[str]], security_group_id: pulumi.Input[str]) -> Any:

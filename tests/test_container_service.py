@@ -38,6 +38,27 @@ def test_container_hardening(plan: Plan) -> None:
     assert c["portMappings"] == [{"containerPort": 8080, "protocol": "tcp", "name": "http"}]
 
 
+def test_exec_keeps_the_root_read_only_and_gives_the_agent_writable_volumes(
+    staging_plan: Plan, production_plan: Plan
+) -> None:
+    """The SSM agent needs writable paths; AWS does not support Exec with a read-only root. Staging (Exec on)
+    keeps the read-only root and mounts task volumes at the agent's paths (aws/containers-roadmap#1359)."""
+    agent_paths = {"/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"}
+    for plan, exec_on in ((staging_plan, True), (production_plan, False)):
+        service = plan.one("aws:ecs/service:Service", "api").inputs
+        assert service["enableExecuteCommand"] is exec_on
+        c = container(plan, "api")
+        assert c["readonlyRootFilesystem"] is True
+        mounts = {m["containerPath"]: m for m in c["mountPoints"]}
+        assert set(mounts) == ({"/tmp"} | agent_paths if exec_on else {"/tmp"})
+        assert all(m["readOnly"] is False for m in mounts.values())
+        volumes = plan.one("aws:ecs/taskDefinition:TaskDefinition", "api").inputs["volumes"]
+        # Task-scoped volumes (no host path, no EFS): created empty with the task, gone with it.
+        assert sorted(v["name"] for v in volumes) == sorted(m["sourceVolume"] for m in mounts.values())
+        assert all(set(v) == {"name"} for v in volumes)
+        assert c["linuxParameters"]["initProcessEnabled"] is True  # reaps the agent's zombie children
+
+
 def test_logs_go_to_the_service_log_group_encrypted(plan: Plan, staging_plan: Plan) -> None:
     options = container(plan, "api")["logConfiguration"]
     group = plan.one("aws:cloudwatch/logGroup:LogGroup", "api-logs")
