@@ -21,6 +21,20 @@ MANAGED_RULE_GROUPS: tuple[tuple[str, int], ...] = (
 )
 
 
+# Request bodies. AWSManagedRulesCommonRuleSet's SizeRestrictions_BODY blocks every body over 8 KB, which breaks
+# APIs taking larger JSON. Above 8 KB this component sets that rule to count and blocks, with a rule of its own,
+# bodies above the chosen limit; CloudFront forwards up to 16 KB of body to WAF by default and 32, 48 or 64 KB
+# when the web ACL's association config says so, at extra cost (AWS WAF API, RequestBodyAssociatedResourceTypeConfig,
+# https://docs.aws.amazon.com/waf/latest/APIReference/API_RequestBodyAssociatedResourceTypeConfig.html). The limit
+# is also the inspection size, so every admitted byte is inspected by the other body rules (SQLi, XSS), and
+# oversize handling MATCH blocks what WAF could not see (API_Body: OversizeHandling,
+# https://docs.aws.amazon.com/waf/latest/APIReference/API_Body.html).
+BODY_SIZE_RULE = "SizeRestrictions_BODY"
+MANAGED_BODY_LIMIT_KB = 8
+CLOUDFRONT_DEFAULT_INSPECTION_KB = 16
+BODY_LIMITS_KB: tuple[int, ...] = (8, 16, 32, 48, 64)
+
+
 @dataclass(frozen=True)
 class WebFirewallArgs:
     tags: Mapping[str, str]
@@ -29,6 +43,41 @@ class WebFirewallArgs:
     # Must start with aws-waf-logs- (WAF's rule); unique per stack because it is a fixed name.
     log_group_name: str
     managed_rule_groups: Sequence[tuple[str, int]] = field(default_factory=lambda: MANAGED_RULE_GROUPS)
+    # Largest request body admitted, in KB: 8 (the managed rule as AWS ships it), 16, 32, 48 or 64.
+    max_body_kb: int = MANAGED_BODY_LIMIT_KB
+
+
+def _managed_group(group: str, larger_bodies: bool) -> Any:
+    statement: dict[str, Any] = {"vendor_name": "AWS", "name": group}
+    if larger_bodies and group == "AWSManagedRulesCommonRuleSet":
+        # Count, not block: its 8 KB cannot be changed; our own body-size rule enforces the configured limit.
+        statement["rule_action_overrides"] = [{"name": BODY_SIZE_RULE, "action_to_use": {"count": {}}}]
+    return statement
+
+
+def _body_size_rule(name: str, max_body_kb: int) -> Any:
+    """Block bodies over the limit; a body larger than WAF can inspect matches too (oversize handling MATCH)."""
+    return {
+        "name": "body-size-limit",
+        "priority": 2,
+        "action": {"block": {}},
+        "statement": {
+            "size_constraint_statement": {
+                "field_to_match": {"body": {"oversize_handling": "MATCH"}},
+                "comparison_operator": "GT",
+                "size": max_body_kb * 1024,
+                "text_transformations": [{"priority": 0, "type": "NONE"}],
+            }
+        },
+        "visibility_config": _visibility(f"{name}-body-size-limit"),
+    }
+
+
+def _inspection_size(max_body_kb: int) -> Any:
+    """How much body CloudFront forwards to WAF: the default 16 KB unless the limit is larger."""
+    if max_body_kb <= CLOUDFRONT_DEFAULT_INSPECTION_KB:
+        return None
+    return {"request_bodies": [{"cloudfront": {"default_size_inspection_limit": f"KB_{max_body_kb}"}}]}
 
 
 def _visibility(metric: str) -> Any:
@@ -44,6 +93,8 @@ class WebFirewall(PlatformComponent):
 
     def __init__(self, name: str, args: WebFirewallArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("waf", name, args.tags, opts)
+        if args.max_body_kb not in BODY_LIMITS_KB:
+            raise ValueError(f"max_body_kb must be one of {BODY_LIMITS_KB} (the body sizes WAF can inspect)")
         self.metric_prefix = name
         rules: list[Any] = [
             {
@@ -60,12 +111,15 @@ class WebFirewall(PlatformComponent):
                 "visibility_config": _visibility(f"{name}-rate-limit"),
             }
         ]
+        larger_bodies = args.max_body_kb > MANAGED_BODY_LIMIT_KB
+        if larger_bodies:
+            rules.append(_body_size_rule(name, args.max_body_kb))
         rules += [
             {
                 "name": group,
                 "priority": priority,
                 "override_action": {"none": {}},
-                "statement": {"managed_rule_group_statement": {"vendor_name": "AWS", "name": group}},
+                "statement": {"managed_rule_group_statement": _managed_group(group, larger_bodies)},
                 "visibility_config": _visibility(f"{name}-{group}"),
             }
             for group, priority in args.managed_rule_groups
@@ -76,6 +130,7 @@ class WebFirewall(PlatformComponent):
             description=f"Edge protection for {name}: managed rules and a per-IP rate limit",
             default_action={"allow": {}},
             rules=rules,
+            association_config=_inspection_size(args.max_body_kb),
             visibility_config=_visibility(name),
             tags=self.tags_for(),
             opts=self.child(),

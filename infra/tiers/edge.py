@@ -106,6 +106,7 @@ def compose(stack: StackContext, services: ServiceTier) -> EdgeTier:
                 rate_limit_per_ip=edge.rate_limit_per_ip,
                 logs=stack.log_settings(logs_key.key_arn),
                 log_group_name=f"aws-waf-logs-{PROJECT}-{stack.env}",
+                max_body_kb=edge.waf_max_request_body_kb,
             ),
             opts,
         )

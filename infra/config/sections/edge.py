@@ -24,6 +24,13 @@ class EdgeConfig(Section):
     rate_limit_per_ip: int = Field(
         default=2000, ge=10, le=2_000_000_000, description="Requests per IP per 5 minutes before WAF blocks it."
     )
+    waf_max_request_body_kb: Literal[8, 16, 32, 48, 64] = Field(
+        default=16,
+        description="Largest request body the WAF admits, in KB. 8 keeps the managed rule SizeRestrictions_BODY "
+        "as AWS ships it (blocks bodies over 8 KB, too small for many APIs). 16 (default: every admitted byte is "
+        "inspected at no extra charge), 32, 48 or 64: that rule only counts and a rule of ours blocks larger "
+        "bodies; above 16, CloudFront forwards that much body to WAF at extra cost.",
+    )
     static_paths: list[str] = Field(
         default=["/static/*"], description="Path patterns cached at the edge (everything else is not cached)."
     )
