@@ -156,7 +156,10 @@ class DisasterRecovery(PlatformComponent):
         vault = aws.backup.Vault(
             name,
             kms_key_arn=vault_key.key_arn,
-            force_destroy=False,
+            # AWS deletes a vault only once it holds no recovery points ("Delete a backup vault",
+            # https://docs.aws.amazon.com/aws-backup/latest/devguide/delete-a-vault.html): an unprotected (staging)
+            # stack's vault empties itself on destroy; a protected one never does.
+            force_destroy=not args.protect,
             tags=self.tags_for("vault"),
             opts=self.child(protect=args.protect),
         )
@@ -169,7 +172,7 @@ class DisasterRecovery(PlatformComponent):
             dr_vault = aws.backup.Vault(
                 f"{name}-copies",
                 kms_key_arn=dr_key.key_arn,
-                force_destroy=False,
+                force_destroy=not args.protect,
                 tags=self.tags_for("copies"),
                 opts=self._dr_opts(protect=args.protect),
             )

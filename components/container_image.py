@@ -75,7 +75,9 @@ class ContainerImage(PlatformComponent):
             image_tag_mutability="IMMUTABLE",
             image_scanning_configuration={"scan_on_push": True},
             encryption_configurations=[{"encryption_type": "KMS", "kms_key": args.kms_key_arn}],
-            force_delete=False,
+            # ECR refuses to delete a repository that holds images; an unprotected (staging) stack's repository
+            # goes with its images on destroy, a protected one never does.
+            force_delete=not args.protect,
             tags=self.tags_for(),
             opts=self.child(protect=args.protect),
         )

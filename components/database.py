@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -205,7 +207,9 @@ class Database(PlatformComponent):
             delete_automated_backups=False,
             deletion_protection=args.deletion_protection,
             skip_final_snapshot=not args.final_snapshot,
-            final_snapshot_identifier=f"{args.identifier}-final" if args.final_snapshot else None,
+            final_snapshot_identifier=_final_snapshot_identifier(args, self.storage_key.key_arn)
+            if args.final_snapshot
+            else None,
             apply_immediately=args.apply_immediately,
             performance_insights_enabled=True,
             performance_insights_kms_key_id=self.insights_key.key_arn,
@@ -285,3 +289,29 @@ def _first_secret_arn(secrets: Sequence[Any] | None) -> str:
         raise ValueError("RDS returned no master user secret although manage_master_user_password is set")
     first = secrets[0]
     return str(first["secret_arn"] if isinstance(first, Mapping) else first.secret_arn)
+
+
+# DeleteDBInstance FinalDBSnapshotIdentifier: 1 to 255 letters, digits or hyphens, first a letter, no two
+# consecutive hyphens, not ending with one (RDS API reference, DeleteDBInstance).
+_SNAPSHOT_IDENTIFIER = re.compile(r"^(?!.*--)[A-Za-z][A-Za-z0-9-]{0,254}(?<!-)$")
+
+
+def _final_snapshot_identifier(args: DatabaseArgs, storage_key_arn: pulumi.Input[str]) -> pulumi.Output[str]:
+    """`<identifier>-final-<8 hex>`, unique per instance lifetime and stable between runs (no permanent diff).
+
+    A fixed name fails the second time: the first delete (or replacement) leaves `<identifier>-final` behind, and
+    the next one stops with DBSnapshotAlreadyExists. The suffix hashes what changes only when there is a new
+    instance: its storage key (a key made with the stack, so a torn-down and recreated stack gets a new one) and
+    the inputs whose change replaces the instance (offline/stateful.py lists them for aws:rds/instance).
+    `pulumi up --replace` of the instance alone keeps the suffix: delete that instance's final snapshot first.
+    """
+    lifetime = [storage_key_arn, args.database_name, args.master_username]  # engine and encryption are fixed
+    return pulumi.Output.all(*lifetime).apply(lambda parts: _snapshot_name(args.identifier, [str(p) for p in parts]))
+
+
+def _snapshot_name(identifier: str, parts: Sequence[str]) -> str:
+    suffix = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:8]
+    name = f"{identifier}-final-{suffix}"
+    if not _SNAPSHOT_IDENTIFIER.match(name):
+        raise ValueError(f"final snapshot identifier {name!r} breaks RDS's naming rules")
+    return name

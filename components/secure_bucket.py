@@ -38,8 +38,10 @@ class SecureBucket(PlatformComponent):
 
     def __init__(self, name: str, args: SecureBucketArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("storage", name, args.tags, opts)
+        # S3 deletes only empty buckets; these hold logs (and their old versions). An unprotected (staging)
+        # bucket is emptied on destroy so that a stack teardown completes; a protected one never is.
         self.bucket = aws.s3.Bucket(
-            name, force_destroy=False, tags=self.tags_for(), opts=self.child(protect=args.protect)
+            name, force_destroy=not args.protect, tags=self.tags_for(), opts=self.child(protect=args.protect)
         )
         bucket_id = self.bucket.id
         block = aws.s3.BucketPublicAccessBlock(

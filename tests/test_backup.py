@@ -41,6 +41,8 @@ def test_staging_keeps_backups_in_region(staging_plan: Plan) -> None:
     # In an AWS Backup plan like every database, but nothing is copied out of the region.
     [vault] = staging_plan.of_type(VAULT)
     assert region_of(staging_plan, vault) == config.region and not vault.protect
+    # A vault with recovery points cannot be deleted: staging's empties itself on `pulumi destroy`.
+    assert vault.inputs["forceDestroy"] is True
     by_rule = rules(staging_plan)
     assert by_rule["daily"]["lifecycle"]["deleteAfter"] == config.database.aws_backup_daily_retention_days
     assert by_rule["weekly"]["lifecycle"]["deleteAfter"] == config.database.aws_backup_weekly_retention_days

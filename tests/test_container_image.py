@@ -25,7 +25,9 @@ def test_ecr_repository_is_scanned_immutable_and_encrypted(plan: Plan) -> None:
     assert encryption["encryptionType"] == "KMS"
     images_key = plan.one("aws:kms/key:Key", "images")
     assert images_key.urn in plan.one("aws:ecr/repository:Repository").dependencies
-    assert repo["forceDelete"] is False
+    # Production's repository is never deleted with its images; staging's goes with the stack on teardown.
+    production = plan.stack == "production"
+    assert repo["forceDelete"] is not production and plan.one("aws:ecr/repository:Repository").protect is production
 
 
 def test_ecr_lifecycle_expires_untagged_and_keeps_the_last_images(plan: Plan) -> None:

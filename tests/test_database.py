@@ -19,6 +19,7 @@ from offline.mocks import AwsMocks
 from offline.monitor import RecordingMonitor
 from offline.plan import Plan
 from offline.project import ROOT, StackSettings
+from offline.render import render
 from tests.helpers import policy, stack_config
 
 INSTANCE = "aws:rds/instance:Instance"
@@ -71,7 +72,7 @@ def test_acceptance_multi_az_backups_and_protection_per_environment(
     assert db["deletionProtection"] is protected
     assert plan.one(INSTANCE, "db").protect is protected
     # Nothing is lost on deletion: a final snapshot, and automated backups kept for their retention.
-    assert db["skipFinalSnapshot"] is False and db["finalSnapshotIdentifier"] == f"{db['identifier']}-final"
+    assert db["skipFinalSnapshot"] is False and db["finalSnapshotIdentifier"].startswith(f"{db['identifier']}-final-")
     assert db["deleteAutomatedBackups"] is False
 
 
@@ -280,3 +281,34 @@ def test_tier_exposes_what_the_service_wires(tier_render: tuple[Plan, dict[str, 
     assert re.match(rf"^arn:aws:kms:{region}:\d{{12}}:key/[0-9a-f-]{{36}}$", outputs["secrets_key_arn"])
     assert outputs["secrets_key_arn"] == instance(plan)["masterUserSecretKmsKeyId"]
     assert outputs["app_secret_arns"] and all(re.match(secret_arn, a) for a in outputs["app_secret_arns"].values())
+
+
+# -- the final snapshot: a new name per instance lifetime, the same name on every run -------------------------
+# DeleteDBInstance FinalDBSnapshotIdentifier: 1-255 letters, digits, hyphens; a letter first; no "--"; no "-" last.
+SNAPSHOT_NAME = re.compile(r"^(?!.*--)[A-Za-z][A-Za-z0-9-]{0,254}(?<!-)$")
+
+
+def final_snapshot(plan: Plan) -> str:
+    return str(instance(plan)["finalSnapshotIdentifier"])
+
+
+def test_final_snapshot_names_are_valid_and_unique_per_instance_lifetime(plan: Plan) -> None:
+    """A fixed `<id>-final` made the second delete or replacement fail with DBSnapshotAlreadyExists."""
+    name = final_snapshot(plan)
+    assert SNAPSHOT_NAME.match(name) and re.fullmatch(rf"{instance(plan)['identifier']}-final-[0-9a-f]{{8}}", name)
+    assert final_snapshot(render(plan.stack)) == name  # stable between runs: no permanent diff
+
+
+def test_a_replacement_or_a_new_stack_gets_a_new_final_snapshot_name(staging_plan: Plan) -> None:
+    before = final_snapshot(staging_plan)
+    # dbName forces a replacement (offline/stateful.py): the replacement's own final snapshot needs a new name.
+    raw, _ = stack_config("staging", database={"databaseName": "orders"})
+    replaced = render("staging", overrides={"app-platform:database": raw["app-platform:database"]})
+    assert final_snapshot(replaced) != before
+    # Torn down and created again: a new storage key (the mocks' ARNs differ per stack, as AWS's key ids do).
+    raw, secrets = stack_config("staging")
+    again = render_module.render_settings(
+        StackSettings("app-platform", "staging-again", ROOT / "infra", raw, frozenset(secrets))
+    )
+    assert instance(again)["kmsKeyId"] != instance(staging_plan)["kmsKeyId"]
+    assert final_snapshot(again) != before and final_snapshot(again).startswith("app-platform-staging-db-final-")

@@ -46,3 +46,23 @@ def test_staging_and_production_can_share_an_account(staging_plan: Plan, product
         return {(t, n) for t, n in names if not (t.startswith("aws:s3/bucket") and t != "aws:s3/bucket:Bucket")}
 
     assert owned(explicit_names(staging_plan)) & owned(explicit_names(production_plan)) == set()
+
+
+# -- teardown: staging's stores go with the stack, production's never do -------------------------------------
+EMPTIED_ON_DESTROY = {
+    "aws:s3/bucket:Bucket": "forceDestroy",
+    "aws:backup/vault:Vault": "forceDestroy",
+    "aws:ecr/repository:Repository": "forceDelete",
+}
+
+
+def test_staging_tears_down_and_production_stays_protected(plan: Plan) -> None:
+    """S3, AWS Backup and ECR refuse to delete a store that still holds objects, recovery points or images."""
+    production = plan.stack == "production"
+    stores = [r for r in plan.resources if r.type in EMPTIED_ON_DESTROY]
+    assert {r.type for r in stores} == set(EMPTIED_ON_DESTROY)
+    for record in stores:
+        assert record.inputs[EMPTIED_ON_DESTROY[record.type]] is not production, (record.type, record.name)
+        assert record.protect is production, (record.type, record.name)
+    db = plan.one("aws:rds/instance:Instance")
+    assert db.inputs["deletionProtection"] is production and db.protect is production
