@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pulumi
 
+from infra import placeholders
 from infra.config import StackConfig, load_from_pulumi
+from infra.engine import offline_engine
 from infra.stack import StackContext
 from infra.tiers import data, edge, foundation, observability, services
 from infra.tiers.services import AppSecrets as AppSecretsBinding
@@ -12,6 +14,8 @@ from infra.tiers.services import AppSecrets as AppSecretsBinding
 
 def main() -> None:
     config = load_from_pulumi()  # raises ConfigError (a RunError) before any resource exists
+    if not offline_engine():
+        placeholders.refuse(config)  # the committed examples render offline, never on AWS
     build(config)
 
 

@@ -14,6 +14,10 @@ from offline.plan import SECRET, UNKNOWN, ResourceRecord
 class RecordingMonitor(mocks.MockMonitor):
     """`MockResourceArgs` carries neither parent nor dependencies; the raw request does."""
 
+    # The marker the program reads to know it renders offline (infra/engine.py, OFFLINE_MARKER): the committed
+    # example values render here and are refused under the real engine.
+    app_platform_offline_engine = True
+
     def __init__(self, aws_mocks: AwsMocks) -> None:
         super().__init__(aws_mocks)
         self.aws_mocks = aws_mocks
