@@ -25,7 +25,11 @@ class ImageConfig(Section):
     context: str | None = Field(
         default=None, description="Docker build context (relative to the project), built and pushed to ECR."
     )
-    uri: str | None = Field(default=None, description="A prebuilt image URI to run instead of building one.")
+    uri: str | None = Field(
+        default=None,
+        description="A prebuilt image URI to run instead of building one. It runs as UID 10001 on a read-only "
+        "root: the image must own /tmp for 10001 and declare it a VOLUME (app/README.md).",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> ImageConfig:
