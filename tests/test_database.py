@@ -8,10 +8,13 @@ from typing import Any
 
 import pulumi
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pulumi.runtime import settings
 from pulumi.runtime.stack import run_pulumi_func, wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
+from components.database import _snapshot_name
 from infra.config import StackConfig, load_config
 from infra.config.windows import overlap_day
 from offline import render as render_module
@@ -312,3 +315,20 @@ def test_a_replacement_or_a_new_stack_gets_a_new_final_snapshot_name(staging_pla
     )
     assert instance(again)["kmsKeyId"] != instance(staging_plan)["kmsKeyId"]
     assert final_snapshot(again) != before and final_snapshot(again).startswith("app-platform-staging-db-final-")
+
+
+@given(
+    identifier=st.from_regex(r"[a-z](-?[a-z0-9]){0,62}", fullmatch=True),
+    parts=st.lists(st.text(max_size=40), min_size=1, max_size=4),
+)
+def test_every_valid_instance_identifier_gives_a_valid_final_snapshot_name(identifier: str, parts: list[str]) -> None:
+    """RDS instance identifiers (a letter, letters/digits/hyphens, no "--", no "-" last, at most 63) always give a
+    snapshot name RDS accepts, at most 63 + 15 characters."""
+    name = _snapshot_name(identifier, parts)
+    assert SNAPSHOT_NAME.match(name) and len(name) <= 78 and name.startswith(f"{identifier}-final-")
+
+
+@pytest.mark.parametrize("identifier", ["1db", "db-", "db--x", "", "db_x"])
+def test_an_identifier_rds_would_refuse_never_becomes_a_snapshot_name(identifier: str) -> None:
+    with pytest.raises(ValueError, match="naming rules"):
+        _snapshot_name(identifier, ["arn:aws:kms:eu-west-1:123456789012:key/x"])
