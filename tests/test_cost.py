@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from offline import cli
 from offline.cost.command import estimate_plan
@@ -349,3 +351,42 @@ def test_preview_prints_one_cost_line(staging_plan: Plan, capsys: pytest.Capture
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 1 and out[0].startswith("estimated monthly cost of app-platform/staging: $")
     assert f"${estimate_plan(staging_plan).total_usd:,.2f}" in out[0]
+
+
+def test_base_of_another_stack_is_refused(staging_plan: Plan, production_plan: Plan, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    staging_plan.write(tmp_path / "staging.json")
+    production_plan.write(tmp_path / "production.json")
+    assert cli.main(["cost", str(tmp_path / "staging.json"), "--base", str(tmp_path / "production.json")]) == 2
+    assert "is stack 'production'" in capsys.readouterr().err
+
+
+# -- properties ----------------------------------------------------------------------------------------------
+providers = st.sampled_from(["FARGATE", "FARGATE_SPOT"])
+strategy_lists = st.lists(
+    st.fixed_dictionaries({"capacityProvider": providers, "base": st.integers(0, 3), "weight": st.integers(0, 4)}),
+    max_size=2, unique_by=lambda s: s["capacityProvider"],
+)
+
+
+@given(tasks=st.floats(0, 50, allow_nan=False), strategies=strategy_lists)
+def test_task_split_places_every_task_once_bases_first(tasks: float, strategies: list[dict[str, object]]) -> None:
+    placed = split_tasks(tasks, strategies)
+    assert sum(placed.values()) == pytest.approx(tasks)
+    assert all(count >= 0 for count in placed.values())
+    if strategies and strategies[0]["base"] and tasks >= float(str(strategies[0]["base"])):
+        assert placed[str(strategies[0]["capacityProvider"])] >= float(str(strategies[0]["base"]))
+
+
+@settings(max_examples=25, deadline=None)
+@given(nat=st.floats(0, 10_000, allow_nan=False), lcu=st.floats(0, 50, allow_nan=False),
+       logs=st.floats(0, 100, allow_nan=False))
+def test_a_plan_against_itself_has_no_delta_and_usage_only_moves_usage_lines(
+    staging_plan: Plan, nat: float, lcu: float, logs: float
+) -> None:
+    assumptions = Usage(nat_gb_per_month=nat, alb_lcu_average=lcu, log_gb_per_month={"default": logs})
+    est = estimate(staging_plan, table(), assumptions)
+    assert compare(est, est).delta_usd == 0 and compare(est, est).resources == []
+    fixed = sum(line.monthly_usd or 0 for _, line in est.lines if not line.usage_dependent)
+    baseline = estimate(staging_plan, table(), Usage())
+    assert fixed == pytest.approx(sum(line.monthly_usd or 0 for _, line in baseline.lines if not line.usage_dependent))

@@ -36,6 +36,10 @@ def run(
     except (OSError, ValueError, KeyError, TypeError) as exc:
         print(f"error: cannot read plan: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if base_plan is not None and base_plan.stack != head_plan.stack:
+        print(f"error: {base_path} is stack {base_plan.stack!r} but {plan_path} is {head_plan.stack!r}",
+              file=sys.stderr)
+        return EXIT_USAGE
     if usage_file is not None and not usage_file.is_file():
         print(f"error: usage file {usage_file} does not exist", file=sys.stderr)
         return EXIT_USAGE

@@ -192,7 +192,9 @@ def elastic_ip(record: ResourceRecord, ctx: Context) -> list[Charge]:
 
 def vpc_endpoint(record: ResourceRecord, ctx: Context) -> list[Charge]:
     if record.inputs.get("vpcEndpointType", "Gateway") != "Interface":
-        return []  # gateway endpoints (S3, DynamoDB) have no hourly or data charge
+        # "Gateway endpoints ... come at no additional charge" (AWS Prescriptive Guidance, startup security
+        # baseline WKLD.12).
+        return []
     region = ctx.region(record)
     zones = len(record.inputs.get("subnetIds") or []) or 1
     interface = [r for r in ctx.of_type(record.type) if r.inputs.get("vpcEndpointType") == "Interface"]
@@ -493,11 +495,13 @@ FREE: dict[str, str] = {
     "aws:lb/listener:Listener": "covered by the load balancer's hours and LCUs",
     "aws:lb/listenerRule:ListenerRule": "covered by the load balancer's LCUs (rule evaluations)",
     "aws:lb/targetGroup:TargetGroup": "no charge",
-    "aws:acm/certificate:Certificate": "public ACM certificates have no charge",
+    "aws:acm/certificate:Certificate": "public certificates that are not exportable have no charge (ACM charges at "
+    "issuance and renewal only for exportable ones: aws-controllers-k8s/acm-controller README)",
     "aws:acm/certificateValidation:CertificateValidation": "no resource at AWS (waits for validation)",
     "aws:cloudfront/originAccessControl:OriginAccessControl": "no charge",
     "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": "no charge",
-    "aws:cloudfront/vpcOrigin:VpcOrigin": "no charge of its own; requests are billed on the distribution",
+    "aws:cloudfront/vpcOrigin:VpcOrigin": "no charge of its own found in the pricing sources; requests and data "
+    "are billed on the distribution",
     "aws:cloudwatch/logDelivery:LogDelivery": "delivery billed as ingestion in the destination log group",
     "aws:cloudwatch/logDeliverySource:LogDeliverySource": "configuration",
     "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": "configuration",
