@@ -390,3 +390,17 @@ def test_a_plan_against_itself_has_no_delta_and_usage_only_moves_usage_lines(
     fixed = sum(line.monthly_usd or 0 for _, line in est.lines if not line.usage_dependent)
     baseline = estimate(staging_plan, table(), Usage())
     assert fixed == pytest.approx(sum(line.monthly_usd or 0 for _, line in baseline.lines if not line.usage_dependent))
+
+
+def test_the_stack_budget_in_the_usage_file_applies_unless_overridden(
+    staging_plan: Plan, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan_path = tmp_path / "staging.plan.json"
+    staging_plan.write(plan_path)
+    total = estimate_plan(staging_plan).total_usd
+    tight = tmp_path / "usage.yaml"
+    tight.write_text(f"{default_usage_path('staging').read_text()}\nmonthlyBudgetUsd: {round(total / 2, 2)}\n")
+    assert cli.main(["cost", str(plan_path), "--usage", str(tight), "--markdown", str(tmp_path / "c.md")]) == 5
+    assert f"(monthlyBudgetUsd in {tight})" in capsys.readouterr().err
+    assert cli.main(["cost", str(plan_path), "--usage", str(tight), "--markdown", str(tmp_path / "c.md"),
+                     "--budget", str(round(total * 2, 2))]) == 0

@@ -60,8 +60,12 @@ def run(
         _write(json_path, json.dumps(to_json(head, delta), indent=2) + "\n")
     if delta is not None:
         print(f"change against {base_path}: {'+' if delta.delta_usd >= 0 else '-'}{usd(abs(delta.delta_usd))}")
+    origin = "--budget"
+    if budget is None and head.usage.monthly_budget_usd is not None:
+        budget, origin = head.usage.monthly_budget_usd, f"monthlyBudgetUsd in {head.usage_path}"
     if budget is not None and head.total_usd > budget:
-        print(f"error: estimated {usd(head.total_usd)} per month exceeds the budget of {usd(budget)}", file=sys.stderr)
+        print(f"error: estimated {usd(head.total_usd)} per month exceeds the budget of {usd(budget)} ({origin})",
+              file=sys.stderr)
         return EXIT_BUDGET
     if budget is not None and head.unpriced:
         print(f"warning: within the budget of {usd(budget)}, but {len(head.unpriced)} line(s) have no sourced price "

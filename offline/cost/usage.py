@@ -88,6 +88,9 @@ class Usage(_Model):
         "(the dearer rate) unless AWS confirms otherwise.",
     )
     services: dict[str, ServiceUsage] = Field(default_factory=dict, description="Per service (config name).")
+    monthly_budget_usd: float | None = Field(
+        default=None, gt=0, description="The stack's monthly budget: `cost` exits 5 above it unless --budget is given."
+    )
 
     def log_gb(self, name: str) -> float:
         return self.log_gb_per_month.get(name, self.log_gb_per_month.get("default", 0.0))
