@@ -36,8 +36,11 @@ def test_regional_keys_have_a_line_in_every_stack_region() -> None:
             assert (key, region) in table.prices, f"{key} has no line (even an unsourced one) for {region}"
 
 
-def test_secondary_sources_are_not_marked_verified() -> None:
-    assert not any(p["verified"] for p in RAW["prices"])
+def test_only_aws_material_is_marked_verified() -> None:
+    kinds = {sid: s["kind"] for sid, s in RAW["sources"].items()}
+    verified = [p for p in RAW["prices"] if p["verified"]]
+    assert verified and all(kinds[p["source"]] == "aws" for p in verified)
+    assert all(not p["verified"] for p in RAW["prices"] if kinds[p["source"]] == "secondary")
 
 
 @pytest.mark.parametrize(
@@ -46,8 +49,8 @@ def test_secondary_sources_are_not_marked_verified() -> None:
         (lambda d: d["prices"][0].update(source="nowhere"), "is not listed under 'sources'"),
         (lambda d: d["prices"].append(dict(d["prices"][0])), "repeats"),
         (lambda d: next(p for p in d["prices"] if p["usd"] is not None).update(asOf=None), "needs the date"),
-        (lambda d: next(p for p in d["prices"] if p["usd"] is not None).update(verified=True),
-         "can be marked verified"),
+        (lambda d: next(p for p in d["prices"] if d["sources"][p["source"]]["kind"] == "secondary").update(
+            verified=True), "can be marked verified"),
         (lambda d: next(p for p in d["prices"] if p["usd"] is None).update(usd=0.1, asOf="2026-01-01"),
          "cannot cite the 'no source' entry"),
         (lambda d: next(p for p in d["prices"] if p["usd"] is not None).update(usd=-1), "negative price"),

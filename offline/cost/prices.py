@@ -22,7 +22,7 @@ class PriceTableError(ValueError):
 @dataclass(frozen=True)
 class Source:
     id: str
-    kind: str  # "aws" (Price List bulk files), "secondary" (named public page or file), "none"
+    kind: str  # "aws" (Price List bulk files, AWS's pricing pages), "secondary" (named public page or file), "none"
     title: str
     where: str
     retrieved: str
