@@ -404,3 +404,13 @@ def test_the_stack_budget_in_the_usage_file_applies_unless_overridden(
     assert f"(monthlyBudgetUsd in {tight})" in capsys.readouterr().err
     assert cli.main(["cost", str(plan_path), "--usage", str(tight), "--markdown", str(tmp_path / "c.md"),
                      "--budget", str(round(total * 2, 2))]) == 0
+
+
+def test_per_vcpu_lines_of_an_unknown_class_are_unpriced_not_guessed(production_plan: Plan) -> None:
+    plan = copy.deepcopy(production_plan)
+    plan.one("aws:rds/instance:Instance").inputs["instanceClass"] = "db.r7g.large"
+    est = estimate(plan, table(), Usage())
+    rds = lines_of(est, "aws:rds/instance:Instance")
+    insights = [line for _, line in rds if "Performance Insights" in line.description]
+    assert [(line.key, line.priced) for line in insights] == [("rds.vcpus_unknown.db.r7g.large", False)]
+    assert insights[0].problem and insights[0].problem.startswith("no line for rds.vcpus_unknown.db.r7g.large")

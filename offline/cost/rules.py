@@ -208,9 +208,10 @@ def vpc_endpoint(record: ResourceRecord, ctx: Context) -> list[Charge]:
 
 
 # -- data ----------------------------------------------------------------------------------------------------
-# vCPUs per DB instance class, for per-vCPU lines (Performance Insights long-term retention).
-DB_VCPUS = {"db.t4g.micro": 2, "db.t4g.small": 2, "db.t4g.medium": 2, "db.t4g.large": 2, "db.m7g.large": 2,
-            "db.m7g.xlarge": 4, "db.r7g.large": 2}
+# vCPUs per DB instance class, for per-vCPU lines (Performance Insights long-term retention). Sources:
+# infratally.com "AWS RDS pricing explained (2026)" (db.t4g.micro/small/medium: 2 vCPU); a public RDS class table
+# in the code index (db.m7g.large: 2, db.m7g.xlarge: 4). A class missing here makes the line unpriced, not guessed.
+DB_VCPUS = {"db.t4g.micro": 2, "db.t4g.small": 2, "db.t4g.medium": 2, "db.m7g.large": 2, "db.m7g.xlarge": 4}
 
 
 def _deployment(record: ResourceRecord) -> str:
