@@ -1,7 +1,8 @@
 """`python -m offline`: render a stack offline, print its tree, write its plan, diff two plans.
 
 Exit codes: 0 success; 1 invalid configuration or stack file; 2 usage; 3 the diff would replace or delete
-a stateful resource (with --fail-on-stateful); 4 mandatory policy violations (preview, policy).
+a stateful resource (with --fail-on-stateful); 4 mandatory policy violations (preview, policy); 5 the cost
+estimate exceeds --budget (cost).
 """
 
 from __future__ import annotations
@@ -9,9 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from offline.plan import Plan
 
 EXIT_OK, EXIT_CONFIG, EXIT_USAGE, EXIT_STATEFUL = 0, 1, 2, 3
 EXIT_POLICY = 4
+EXIT_BUDGET = 5
 DEFAULT_OUT = Path("out")
 
 
@@ -35,7 +41,22 @@ def main(argv: list[str] | None = None) -> int:
     diff.add_argument("--markdown", type=Path, help="write the Markdown here (default: print it)")
     diff.add_argument("--fail-on-stateful", action="store_true", help="exit 3 on stateful replace/delete")
 
+    cost = commands.add_parser("cost", help="monthly cost estimate of a plan (and its delta against a base plan)")
+    cost.add_argument("plan", type=Path, help="plan JSON written by `preview`")
+    cost.add_argument("--base", type=Path, help="plan JSON of the base branch: report the delta")
+    cost.add_argument("--usage", type=Path, help="usage assumptions (default: cost/usage.<stack>.yaml)")
+    cost.add_argument("--json", type=Path, help="write the estimate as JSON here (docs/cost.md: schema)")
+    cost.add_argument("--markdown", type=Path, help="write the Markdown here (default: print it)")
+    cost.add_argument("--budget", type=float, help="exit 5 when the monthly total in USD exceeds this")
+
     args = parser.parse_args(argv)
+    if args.command == "cost":
+        from offline.cost.command import run as cost_run
+
+        return cost_run(
+            args.plan, base_path=args.base, usage_file=args.usage, json_path=args.json,
+            markdown_path=args.markdown, budget=args.budget,
+        )
     if args.command == "preview":
         code = _preview(args.stack, args.out)
         if code != EXIT_OK or args.no_policy:
@@ -61,7 +82,21 @@ def _preview(stack: str, out: Path) -> int:
     path = out / f"{stack}.plan.json"
     plan.write(path)
     print(f"\nplan written to {path}")
+    _cost_line(plan)
     return EXIT_OK
+
+
+def _cost_line(plan: Plan) -> None:
+    """The stack's estimated monthly total, one line (details: `python -m offline cost <plan>`)."""
+    from offline.cost.command import estimate_plan
+    from offline.cost.prices import PriceTableError
+    from offline.cost.report import summary
+    from offline.cost.usage import UsageError
+
+    try:
+        print(summary(estimate_plan(plan)))
+    except (UsageError, PriceTableError) as exc:
+        print(f"cost estimate unavailable: {exc}", file=sys.stderr)
 
 
 def _policy(plan_path: Path, config: Path | None, out: Path) -> int:
