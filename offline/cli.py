@@ -69,14 +69,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def _preview(stack: str, out: Path) -> int:
     from infra.config import ConfigError
+    from offline import project
     from offline.plan import render_tree
-    from offline.project import StackFileError
     from offline.render import render
 
     try:
-        plan = render(stack)
-    except (ConfigError, StackFileError) as exc:
+        plan = render(stack, project.ROOT)
+    except project.StackFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except ConfigError as exc:  # the stack file parsed before the program ran: point at the lines
+        print(f"error: {project.explain(exc.problems, project.load_stack(stack, project.ROOT))}", file=sys.stderr)
         return EXIT_CONFIG
     print(render_tree(plan))
     path = out / f"{stack}.plan.json"

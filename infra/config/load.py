@@ -3,18 +3,67 @@
 from __future__ import annotations
 
 import copy
+import functools
+import importlib
 import json
+import re
+import sys
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic.alias_generators import to_camel
 
-from infra.config.errors import ConfigError, FieldError, describe
+from infra.config.errors import ConfigError, FieldError, Problem, blame, describe, suggest
 from infra.config.model import StackConfig, looks_secret
 from infra.config.presets import PRESETS, PRODUCTION_MINIMUMS, SERVICE_DEFAULTS
+from policies.credential_patterns import credential_finding
 
 PROJECT = "app-platform"
 REGION_KEY = "aws:region"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+RULES: tuple[tuple[str, str], ...] = (
+    (
+        "namespaces",
+        f"Keys are `<namespace>:<key>`. `{PROJECT}:*` are the settings below; `pulumi:*` belong to the engine; "
+        "`docker:*` must be a Docker provider setting; `aws:region` is the only `aws:` key (the program's AWS "
+        "providers are explicit and read nothing else from config). Any other namespace is an error with a "
+        "did-you-mean suggestion; so is an unknown key inside a section.",
+    ),
+    (
+        f"`{PROJECT}:region`",
+        "Refused: the region comes from `aws:region` alone (two sources would make the winner depend on key order).",
+    ),
+    (
+        "missing keys",
+        "Reported as `missing`, naming the key; production floors (`drRegion`, counts, backups) name theirs.",
+    ),
+    (
+        "secret-looking keys and credential values",
+        "A key whose name looks secret (password, token, secret, key, credential), every `secrets.<name>`, and any "
+        "plain value that looks like a credential (URL with a password, AWS access key id, live payment key, "
+        "GitHub/Slack token, PEM private key, JWT, a long random value beside a secret-sounding name; patterns in "
+        "policies/credential_patterns.py, shared with the policy pack) must be set with `pulumi config set "
+        "--secret`; the error gives the command and never echoes the value.",
+    ),
+    (
+        "`services.<name>.environment`",
+        "Plain variables only: a secret-sounding name or a credential-looking value is refused with the command "
+        "that stores it in `secrets` instead (`pulumi config set --secret --path 'app-platform:secrets.<name>' "
+        "<value>`) and the `services.<name>.secrets` entry that injects it.",
+    ),
+    (
+        "`services.<name>.minCount`, `maxCount`, `desiredCount`",
+        "`minCount <= maxCount` (blamed on `minCount`), then `desiredCount` within them; the same for each "
+        "`autoscaling.schedules[]` entry.",
+    ),
+    (
+        "`services.<name>.image.context`",
+        "A directory relative to the project root that holds a `Dockerfile`.",
+    ),
+)
 
 
 def load_from_pulumi() -> StackConfig:
@@ -35,18 +84,26 @@ def load_config(raw: Mapping[str, Any], secret_keys: set[str]) -> StackConfig:
         if full_key == REGION_KEY:
             values["region"] = text
             continue
+        problem = namespace_problem(full_key)
+        if problem is not None:
+            problems.append(problem)
+            continue
         if namespace != PROJECT:
             continue
         value = _decode(text)
-        is_secret = full_key in secret_keys
-        problems.extend(_plaintext_secrets(full_key, key, value, is_secret))
+        problems.extend(_plaintext_secrets(full_key, key, value, full_key in secret_keys))
         values[key] = value
     if problems:
         raise ConfigError(problems)
 
     environment = values.get("environment")
     if environment not in PRESETS:
-        raise ConfigError.single(f"{PROJECT}:environment", environment, "set it to 'staging' or 'production'")
+        key = f"{PROJECT}:environment"
+        if environment is None:
+            raise ConfigError([blame(key, "missing: set it to 'staging' or 'production'")])
+        raise ConfigError.single(key, environment, "set it to 'staging' or 'production'")
+    if "region" not in values:
+        raise ConfigError([blame(REGION_KEY, "missing: set it with `pulumi config set aws:region <region>`")])
     merged = _merge(copy.deepcopy(PRESETS[environment]), values)
     for name, service in list(merged.get("services", {}).items()):
         if isinstance(service, dict):
@@ -56,7 +113,53 @@ def load_config(raw: Mapping[str, Any], secret_keys: set[str]) -> StackConfig:
     except ValidationError as exc:
         raise ConfigError([_explain(error) for error in exc.errors()]) from None
     _check_production(config)
+    _check_build_contexts(config)
     return config
+
+
+def namespace_problem(full_key: str) -> Problem | None:
+    """Keys outside this project's settings that the program would silently ignore, or that compete with
+    aws:region."""
+    namespace, colon, key = full_key.partition(":")
+    if not colon:
+        return blame(full_key, f"config keys are `<namespace>:<key>`, for example {PROJECT}:{full_key}")
+    if namespace == PROJECT:
+        if key == "region":
+            return blame(
+                full_key,
+                "not a setting: the region comes from aws:region alone (`pulumi config set aws:region <region>`); "
+                "remove this key",
+            )
+        return None
+    if namespace == "pulumi":
+        return None
+    if namespace == "aws":
+        if key in provider_keys("aws"):
+            return blame(
+                full_key,
+                "the program's AWS providers are explicit (infra/stack.py) and take only aws:region from config, "
+                "so this key would be ignored; set credentials in the environment (AWS_PROFILE, AWS_ROLE_ARN, ...)",
+            )
+        return blame(full_key, f"not an AWS provider setting{suggest(key, ['region'])}")
+    if namespace == "docker":
+        if key in provider_keys("docker"):
+            return None
+        return blame(full_key, f"not a Docker provider setting{suggest(key, provider_keys('docker'))}")
+    known = [PROJECT, "aws", "docker", "pulumi"]
+    return blame(
+        full_key,
+        f"unknown namespace {namespace!r}{suggest(namespace, known)}: this program reads {PROJECT}:*, "
+        "aws:region, docker:* and pulumi:* keys",
+    )
+
+
+@functools.cache
+def provider_keys(package: str) -> tuple[str, ...]:
+    """The config keys a provider package reads (`pulumi_<package>.config`), in their camelCase spelling."""
+    module = importlib.import_module(f"pulumi_{package}.config")
+    getattr(module, "_utilities", None)  # a lazy module: the first attribute access loads it
+    exported = type(sys.modules[f"pulumi_{package}.config"])  # the loaded module's class lists the settings
+    return tuple(sorted(to_camel(name) for name, value in vars(exported).items() if isinstance(value, property)))
 
 
 def _decode(text: Any) -> Any:
@@ -69,19 +172,34 @@ def _decode(text: Any) -> Any:
     return text
 
 
-def _plaintext_secrets(full_key: str, key: str, value: Any, is_secret: bool) -> Iterator[str]:
-    """Secret-looking keys must have been set with `pulumi config set --secret`; anything else is a leak."""
+def _plaintext_secrets(full_key: str, key: str, value: Any, is_secret: bool) -> Iterator[Problem]:
+    """Secret-looking keys and credential-looking values must have been set with `pulumi config set --secret`;
+    anything else sits in the stack file and the plan in plain text. Container environment values are judged by
+    the service model, which points at `secrets` instead."""
     if is_secret:
         return
     for path, leaf in _leaves(key, value):
-        if any(looks_secret(part) for part in path.split(".")) and leaf not in (None, ""):
-            shown = f"{PROJECT}:{path}" if path != key else full_key
-            yield (
-                f"{shown} is stored in plaintext: secret-looking values must be set with "
-                f"`pulumi config set --secret{' --path' if '.' in path else ''} {shown} <value>`"
-            )
-        elif path.startswith("secrets.") and leaf not in (None, ""):
-            yield f"{PROJECT}:{path} is stored in plaintext: every `secrets` entry must be set with --secret"
+        if leaf in (None, "") or _in_environment(path):
+            continue
+        shown = f"{PROJECT}:{path}" if path != key else full_key
+        command = f"`pulumi config set --secret{' --path' if '.' in path or '[' in path else ''} '{shown}' <value>`"
+        if any(looks_secret(part) for part in re.split(r"[.\[\]]", path) if part):
+            yield Problem(shown, f"{shown} is stored in plaintext: secret-looking values must be set with {command}")
+        elif path.startswith("secrets."):
+            yield Problem(shown, f"{shown} is stored in plaintext: every `secrets` entry must be set with {command}")
+        elif isinstance(leaf, str) and (reason := credential_finding(_leaf_name(path), leaf)):
+            yield Problem(shown, f"{shown} holds a credential ({reason}) in plaintext; set it with {command}")
+
+
+def _leaf_name(path: str) -> str:
+    """The key a value sits under; list items (`appSecrets[0]`, `services.api.secrets[0]`) are names or
+    addresses, never named credentials, so entropy beside their list's name proves nothing."""
+    return "" if path.endswith("]") else path.rsplit(".", 1)[-1]
+
+
+def _in_environment(path: str) -> bool:
+    parts = path.split(".")
+    return len(parts) >= 4 and parts[0] == "services" and parts[2] == "environment"
 
 
 def _leaves(path: str, value: Any) -> Iterator[tuple[str, Any]]:
@@ -104,26 +222,38 @@ def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     return base
 
 
-def _explain(error: Any) -> str:
+def _explain(error: Any) -> Problem:
     """Turn one pydantic error into `key = value: what is allowed`, with the key as the stack file spells it."""
-    loc = [str(part) for part in error["loc"]]
+    loc = [f"[{part}]" if isinstance(part, int) else str(part) for part in error["loc"]]
     ctx_error = (error.get("ctx") or {}).get("error")
     message = str(error["msg"]).removeprefix("Value error, ")
+    value = error.get("input")
     if isinstance(ctx_error, FieldError):
         loc.append(ctx_error.field)
         message = str(ctx_error)
+        value = _pick(value, ctx_error.field)
+    key = REGION_KEY if loc[:1] == ["region"] else f"{PROJECT}:{'.'.join(loc)}".replace(".[", "[")
     if error["type"] == "extra_forbidden":
-        message = f"unknown setting; allowed here: {', '.join(_allowed_keys(loc[:-1]))}"
-    elif error["type"] == "missing":
-        message = "required and not set by the stack or its preset"
-    key = REGION_KEY if loc[:1] == ["region"] else f"{PROJECT}:{'.'.join(loc)}"
-    value = error.get("input")
-    if isinstance(ctx_error, FieldError):
-        for part in ctx_error.field.split("."):  # a model-level error may blame a nested key (database.drRegion)
-            value = value.get(part, value) if isinstance(value, Mapping) else value
+        allowed = _allowed_keys(loc[:-1])
+        return blame(key, f"unknown setting{suggest(loc[-1], allowed)}; allowed here: {', '.join(allowed)}")
+    if error["type"] == "missing":
+        return blame(key, "missing: required and not set by the stack file or its preset")
+    if isinstance(ctx_error, FieldError) and ctx_error.hide_value:
+        return blame(key, message)
     if isinstance(value, dict | list):
-        value = "<object>"
+        text = json.dumps(value, default=str)
+        value = text if len(text) <= 60 else text[:57] + "..."
     return describe(key, value, message)
+
+
+def _pick(value: Any, field: str) -> Any:
+    """The value at `field` (`database.drRegion`, `hostHeaders[1]`) inside a model's input, as far as it exists."""
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", field):
+        if part.startswith("[") and isinstance(value, list) and int(part[1:-1]) < len(value):
+            value = value[int(part[1:-1])]
+        elif isinstance(value, Mapping) and part in value:
+            value = value[part]
+    return value
 
 
 def _allowed_keys(loc: list[str]) -> list[str]:
@@ -185,7 +315,7 @@ def _check_production(config: StackConfig) -> None:
         if not value:
             problems.append(describe(f"{PROJECT}:database.{key}", value, why))
     if database.dr_region is None:
-        problems.append(describe(f"{PROJECT}:database.drRegion", None, "production requires a DR region"))
+        problems.append(blame(f"{PROJECT}:database.drRegion", "missing: production requires a DR region"))
     if database.burstable:
         problems.append(
             describe(
@@ -194,5 +324,22 @@ def _check_production(config: StackConfig) -> None:
                 "production must not use a burstable (db.t*) class: it slows to a crawl when CPU credits run out",
             )
         )
+    if problems:
+        raise ConfigError(problems)
+
+
+def _check_build_contexts(config: StackConfig, root: Path = PROJECT_ROOT) -> None:
+    """A build context is a directory of the project holding a Dockerfile; the mocks would accept any path."""
+    problems: list[str] = []
+    for name, service in config.services.items():
+        context = service.image.context
+        if context is None:
+            continue
+        key = f"{PROJECT}:services.{name}.image.context"
+        path = root / context
+        if not path.is_dir():
+            problems.append(describe(key, context, f"no such directory (relative to the project root {root})"))
+        elif not (path / "Dockerfile").is_file():
+            problems.append(describe(key, context, "the directory holds no Dockerfile"))
     if problems:
         raise ConfigError(problems)

@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 
 from components.database_alarms import INSTANCE_MEMORY_GIB
 from components.logs import ALLOWED_RETENTION_DAYS
+from infra.config.aws_facts import region_problem, zone_problems
 from infra.config.errors import FieldError
 from infra.config.sections.base import Section, looks_secret
 from infra.config.sections.database import PI_RETENTION_DAYS, DatabaseConfig
@@ -22,6 +23,7 @@ from infra.config.sections.notifications import NotificationsConfig
 from infra.config.sections.observability import ObservabilityConfig
 from infra.config.sections.services import FARGATE_SIZES, ImageConfig, ServiceConfig
 from infra.config.sections.tls import TlsConfig
+from infra.config.syntax import CONDITION_VALUES_PER_RULE, tag_value_problem
 
 __all__ = [
     "FARGATE_SIZES",
@@ -45,9 +47,12 @@ _SECRET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 
 class StackConfig(Section):
     environment: Literal["staging", "production"] = Field(description="Selects the preset; see presets.py.")
-    region: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$", description="`aws:region` of the stack.")
-    owner: str = Field(min_length=1, description="Team that owns the stack (tag Owner).")
-    cost_center: str = Field(min_length=1, description="Cost allocation code (tag CostCenter).")
+    region: str = Field(
+        description="`aws:region` of the stack: a region listed in infra/config/data/aws_regions.json. The only "
+        "source of the region (`app-platform:region` is refused)."
+    )
+    owner: str = Field(min_length=1, description="Team that owns the stack (tag Owner; AWS tag value rules).")
+    cost_center: str = Field(min_length=1, description="Cost allocation code (tag CostCenter; AWS tag value rules).")
     domain: str = Field(
         pattern=r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$", description="Public host name of the stack."
     )
@@ -68,6 +73,22 @@ class StackConfig(Section):
         description="The service's own credentials kept in Secrets Manager: each takes its value from "
         "`secrets.<name>` or, when that is unset, is generated once and kept. Every `secrets` entry is stored too.",
     )
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        problem = region_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("owner", "cost_center")
+    @classmethod
+    def _tag_value(cls, value: str) -> str:
+        problem = tag_value_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("log_retention_days")
     @classmethod
@@ -97,6 +118,8 @@ class StackConfig(Section):
         for name in self.secrets:
             if not _SECRET_NAME.match(name):
                 raise FieldError(f"secrets.{name}", "a letter, then letters and digits, at most 64 characters")
+        if self.database.dr_region is not None and (problem := region_problem(self.database.dr_region)):
+            raise FieldError("database.drRegion", problem)
         if self.database.dr_region == self.region:
             raise FieldError("database.drRegion", f"must differ from aws:region ({self.region}) to survive its loss")
         known = sorted({*self.app_secrets, *self.secrets})
@@ -108,6 +131,42 @@ class StackConfig(Section):
                     f"{unknown} are not application secrets; known: {known} (add them to appSecrets or secrets)",
                 )
         return self
+
+    @model_validator(mode="after")
+    def _zones(self) -> StackConfig:
+        network = self.network
+        for key, message in zone_problems(self.region, network.az_count, network.availability_zones):
+            raise FieldError(f"network.{key}", message)
+        return self
+
+    @model_validator(mode="after")
+    def _listener_rules(self) -> StackConfig:
+        owners: dict[int, str] = {}
+        for name, priority in self.listener_priorities().items():
+            if priority in owners:
+                other = owners[priority]
+                raise FieldError(
+                    f"services.{name}.priority",
+                    f"listener priority {priority} is also services.{other}'s "
+                    f"({'set' if self.services[other].priority else 'its default'}); priorities must be unique "
+                    f"on the listener (defaults are 10, 20, ... by service name)",
+                )
+            owners[priority] = name
+        if self.edge.origin_mode == "publicAlb":  # the origin-header condition takes one more value per rule
+            for name, service in self.services.items():
+                used = len(service.path_patterns) + len(service.host_headers) + 1
+                if service.container_port is not None and used > CONDITION_VALUES_PER_RULE:
+                    raise FieldError(
+                        f"services.{name}.pathPatterns",
+                        f"with edge.originMode publicAlb each rule also matches the origin header: "
+                        f"{used} condition values, at most {CONDITION_VALUES_PER_RULE}",
+                    )
+        return self
+
+    def listener_priorities(self) -> dict[str, int]:
+        """Listener rule priority of each web service: its own, or 10, 20, ... by service name."""
+        web = sorted(name for name, service in self.services.items() if service.container_port is not None)
+        return {name: self.services[name].priority or (index + 1) * 10 for index, name in enumerate(web)}
 
     @model_validator(mode="after")
     def _alarmable_database(self) -> StackConfig:

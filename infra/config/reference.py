@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from infra.config import aws_facts, load, syntax
 from infra.config.load import PROJECT
 from infra.config.model import ServiceConfig, StackConfig
 from infra.config.presets import PRESETS, SERVICE_DEFAULTS
@@ -88,7 +89,46 @@ def generate() -> str:
         "| Key | Type | Meaning | Staging default | Production default |",
         "|---|---|---|---|---|",
     ]
-    return "\n".join([*header, *_rows(StackConfig, [])]) + "\n"
+    return "\n".join([*header, *_rows(StackConfig, []), *_rules(), *_regions()]) + "\n"
+
+
+STACK_FILE_RULES = (
+    "The offline reader (`python3.11 dev.py preview <stack>`) reports a broken stack file with its file, line and "
+    "column and shows the line, never a traceback. It reads YAML 1.2 core scalars (`yes`, `no`, `12:30`, "
+    "`2024-01-01` and `010` stay text and numbers as written, not YAML 1.1 booleans, sexagesimals, dates or "
+    "octals), refuses duplicate keys (the later one would silently win) and keys without a value. Each config "
+    "error names the key and, when the stack file sets it, the file, line and column. "
+    "tests/test_config_properties.py generates valid and invalid stack files (hypothesis) and checks all of this "
+    "through `preview`; the suite runs a small budget, a longer run is "
+    "`CONFIG_FUZZ_EXAMPLES=500 .venv/bin/python -m pytest tests/test_config_properties.py -p no:randomly -n 0`."
+)
+
+
+def _rules() -> list[str]:
+    lines = ["", "## Validation rules", "", STACK_FILE_RULES, "", "| Applies to | Rule |", "|---|---|"]
+    for where, rule in (*load.RULES, *aws_facts.RULES, *syntax.RULES):
+        lines.append(f"| {where} | {rule} |")
+    return lines
+
+
+def _regions() -> list[str]:
+    lines = [
+        "",
+        "## Regions and Availability Zone IDs",
+        "",
+        "From infra/config/data/aws_regions.json. `verified`: the IDs were read on an AWS documentation page; "
+        "otherwise they come from the snapshot named in the file's `source` and are marked unverified.",
+        "",
+        "| Region | Partition | Zones | Zone IDs | Verified |",
+        "|---|---|---|---|---|",
+    ]
+    for region in aws_facts.regions().values():
+        ids = ", ".join(region.zone_ids)
+        lines.append(
+            f"| `{region.name}` | {region.partition} | {len(region.zone_ids)} | {ids} | "
+            f"{'yes' if region.verified else 'no'} |"
+        )
+    return lines
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from components.encryption_key import EncryptionKey, EncryptionKeyArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs, OriginHeader
 from infra.config import PROJECT
 from infra.config.model import ServiceConfig
+from infra.config.sections.services import env_name
 from infra.stack import StackContext
 from infra.tiers.foundation import Foundation
 
@@ -98,12 +99,6 @@ class ServiceTier:
 def _url_path(config: ServiceConfig) -> str:
     first = config.path_patterns[0].rstrip("*")
     return first if first != "/" else "/"
-
-
-def env_name(secret: str) -> str:
-    """stripeApiKey -> STRIPE_API_KEY: how an application secret appears in the container."""
-    out = "".join(f"_{c}" if c.isupper() else c for c in secret)
-    return out.replace("-", "_").upper()
 
 
 def compose(
@@ -180,7 +175,7 @@ def compose(
 
     services: dict[str, ContainerService] = {}
     database_port = int(database.port) if database is not None and isinstance(database.port, int) else 5432
-    web = sorted(name for name, svc in config.services.items() if svc.container_port is not None)
+    priorities = config.listener_priorities()
     for name, svc in sorted(config.services.items()):
         image = ContainerImage(
             f"{name}-image",
@@ -229,7 +224,7 @@ def compose(
                 listener_arn=load_balancer.listener_arn,
                 load_balancer_security_group_id=load_balancer.security_group_id,
                 load_balancer_arn_suffix=load_balancer.arn_suffix,
-                priority=svc.priority or (web.index(name) + 1) * 10,
+                priority=priorities[name],
                 path_patterns=svc.path_patterns,
                 host_headers=svc.host_headers,
                 origin_header=(origin_header.name, origin_header.value) if origin_header else None,

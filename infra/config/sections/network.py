@@ -14,10 +14,13 @@ from infra.config.sections.base import Section
 
 class NetworkConfig(Section):
     cidr: str = Field(description="IPv4 CIDR of the VPC (/16 to /24), e.g. 10.20.0.0/16.")
-    az_count: int = Field(ge=1, le=6, description="How many availability zones to spread subnets over.")
+    az_count: int = Field(
+        ge=1, le=6, description="How many availability zones to spread subnets over; at most the region's zone count."
+    )
     availability_zones: list[str] | None = Field(
         default=None,
-        description="Explicit AZ names; default: the region's first `azCount` zones (a, b, c...).",
+        description="Explicit AZ names of `aws:region` (eu-west-1a), `azCount` of them, distinct; default: the "
+        "region's first `azCount` zones (a, b, c...). Names map to zone IDs per account in older regions.",
     )
     nat_gateways: Literal["single", "perAz"] = Field(
         description="One shared NAT gateway (cheap) or one per AZ (survives an AZ outage)."

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from infra.config.errors import FieldError
-from infra.config.sections.base import Section, looks_secret
+from infra.config.sections.base import Section
+from infra.config.syntax import (
+    CONDITION_VALUES_PER_RULE,
+    PRIORITY_RANGE,
+    WILDCARDS_PER_RULE,
+    host_header_problem,
+    path_pattern_problem,
+    time_zone_problem,
+    wildcards,
+)
+from policies.credential_patterns import SECRET_NAME, credential_finding
 
 # Fargate task sizes AWS accepts (Linux): CPU units -> allowed memory in MiB.
 FARGATE_SIZES: dict[int, tuple[int, ...]] = {
@@ -48,6 +59,14 @@ class ScheduleConfig(Section):
     min_count: int = Field(ge=0, le=1000, description="Floor while the schedule applies.")
     max_count: int = Field(ge=1, le=1000, description="Ceiling while the schedule applies.")
     timezone: str = Field(default="UTC", description="IANA time zone of the schedule.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        problem = time_zone_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class AutoscalingConfig(Section):
@@ -91,7 +110,10 @@ class ServiceConfig(Section):
         default=True, description="Inject the database host/port/name and its RDS-managed credentials."
     )
     priority: int | None = Field(
-        default=None, ge=1, le=50000, description="Listener rule priority; default: by service name order."
+        default=None,
+        ge=PRIORITY_RANGE[0],
+        le=PRIORITY_RANGE[1],
+        description="Listener rule priority, unique in the stack; default: 10, 20, ... by service name order.",
     )
     host_headers: list[str] = Field(default=[], description="Host names routed to it (default: any).")
     autoscaling: AutoscalingConfig = Field(default=AutoscalingConfig(), description="Target tracking and schedules.")
@@ -119,17 +141,77 @@ class ServiceConfig(Section):
                 f"Fargate with cpu {self.cpu} accepts memory {allowed[0]}..{allowed[-1]} MiB "
                 f"in steps of {allowed[1] - allowed[0]} (got {self.memory})",
             )
+        if self.min_count > self.max_count:
+            raise FieldError("minCount", f"minCount ({self.min_count}) exceeds maxCount ({self.max_count})")
         if not self.min_count <= self.desired_count <= self.max_count:
             raise FieldError("desiredCount", f"must lie within minCount..maxCount ({self.min_count}..{self.max_count})")
         if self.slow_start_seconds != 0 and not 30 <= self.slow_start_seconds <= 900:
             raise FieldError("slowStartSeconds", "AWS accepts 0 (off) or 30..900 seconds")
-        for schedule in self.autoscaling.schedules:
+        for index, schedule in enumerate(self.autoscaling.schedules):
             if schedule.min_count > schedule.max_count:
-                raise FieldError("autoscaling", f"schedule {schedule.name}: minCount exceeds maxCount")
-        for key in self.environment:
-            if looks_secret(key):
                 raise FieldError(
-                    "environment",
-                    f"{key!r} looks like a secret; put it in `secrets` (Secrets Manager), not in plain environment",
+                    f"autoscaling.schedules[{index}].minCount",
+                    f"schedule {schedule.name}: minCount ({schedule.min_count}) exceeds "
+                    f"maxCount ({schedule.max_count})",
                 )
         return self
+
+    @model_validator(mode="after")
+    def _routing(self) -> ServiceConfig:
+        for field, values, check in (
+            ("pathPatterns", self.path_patterns, path_pattern_problem),
+            ("hostHeaders", self.host_headers, host_header_problem),
+        ):
+            for index, value in enumerate(values):
+                problem = check(value)
+                if problem:
+                    raise FieldError(f"{field}[{index}]", problem)
+        if not self.path_patterns:
+            raise FieldError("pathPatterns", "give at least one path pattern ('/*' routes every path)")
+        if len(self.path_patterns) + len(self.host_headers) > CONDITION_VALUES_PER_RULE:
+            raise FieldError(
+                "pathPatterns",
+                f"a listener rule holds at most {CONDITION_VALUES_PER_RULE} condition values; pathPatterns and "
+                f"hostHeaders give {len(self.path_patterns) + len(self.host_headers)}",
+            )
+        if wildcards([*self.path_patterns, *self.host_headers]) > WILDCARDS_PER_RULE:
+            raise FieldError(
+                "pathPatterns", f"a listener rule holds at most {WILDCARDS_PER_RULE} wildcards (* and ?) in all"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _plain_environment(self) -> ServiceConfig:
+        """Environment values reach the task definition and the plan in plain text: no credentials there."""
+        for key, value in self.environment.items():
+            reason = credential_finding(key, value)
+            if reason is None and SECRET_NAME.search(key):
+                reason = "its name says it is a secret"
+            if reason is not None:
+                name = secret_name(key)
+                raise FieldError(
+                    f"environment.{key}",
+                    f"looks like a credential ({reason}); plain environment values sit in the task definition and "
+                    f"the plan in plain text. Store it as a secret: `pulumi config set --secret --path "
+                    f"'app-platform:secrets.{name}' <value>`, list {name!r} in this service's `secrets` (the "
+                    f"container sees it as {env_name(name)}) and remove it from `environment`",
+                    hide_value=True,
+                )
+        return self
+
+
+def secret_name(variable: str) -> str:
+    """DATABASE_URL -> databaseUrl: the `secrets` entry whose environment name (see tiers.services.env_name) is
+    the variable."""
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", variable) if w]
+    if len(words) == 1 and not words[0].isupper():
+        name = words[0][0].lower() + words[0][1:]  # already camelCase
+    else:
+        name = "".join(w.lower() if i == 0 else w.capitalize() for i, w in enumerate(words))
+    return (name if name[:1].isalpha() else f"secret{name}")[:64]
+
+
+def env_name(secret: str) -> str:
+    """stripeApiKey -> STRIPE_API_KEY: how an application secret appears in the container."""
+    out = "".join(f"_{c}" if c.isupper() else c for c in secret)
+    return out.replace("-", "_").upper()
