@@ -6,7 +6,7 @@ Each tier's settings live in their own module under sections/; this one assemble
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
@@ -14,7 +14,7 @@ from components.database_alarms import INSTANCE_MEMORY_GIB
 from components.logs import ALLOWED_RETENTION_DAYS
 from infra.config.aws_facts import region_problem, zone_problems
 from infra.config.errors import FieldError
-from infra.config.sections.base import Section, looks_secret
+from infra.config.sections.base import Section, checked, looks_secret
 from infra.config.sections.database import PI_RETENTION_DAYS, DatabaseConfig
 from infra.config.sections.edge import EdgeConfig
 from infra.config.sections.load_balancer import LoadBalancerConfig
@@ -41,18 +41,21 @@ __all__ = [
     "looks_secret",
 ]
 
+TagValue = Annotated[str, checked(tag_value_problem)]
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _SECRET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 
 
 class StackConfig(Section):
     environment: Literal["staging", "production"] = Field(description="Selects the preset; see presets.py.")
-    region: str = Field(
+    region: Annotated[str, checked(region_problem)] = Field(
         description="`aws:region` of the stack: a region listed in infra/config/data/aws_regions.json. The only "
         "source of the region (`app-platform:region` is refused)."
     )
-    owner: str = Field(min_length=1, description="Team that owns the stack (tag Owner; AWS tag value rules).")
-    cost_center: str = Field(min_length=1, description="Cost allocation code (tag CostCenter; AWS tag value rules).")
+    owner: TagValue = Field(min_length=1, description="Team that owns the stack (tag Owner; AWS tag value rules).")
+    cost_center: TagValue = Field(
+        min_length=1, description="Cost allocation code (tag CostCenter; AWS tag value rules)."
+    )
     domain: str = Field(
         pattern=r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$", description="Public host name of the stack."
     )
@@ -73,22 +76,6 @@ class StackConfig(Section):
         description="The service's own credentials kept in Secrets Manager: each takes its value from "
         "`secrets.<name>` or, when that is unset, is generated once and kept. Every `secrets` entry is stored too.",
     )
-
-    @field_validator("region")
-    @classmethod
-    def _region(cls, value: str) -> str:
-        problem = region_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
-
-    @field_validator("owner", "cost_center")
-    @classmethod
-    def _tag_value(cls, value: str) -> str:
-        problem = tag_value_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
 
     @field_validator("log_retention_days")
     @classmethod

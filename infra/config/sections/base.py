@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 SECRET_WORDS = ("password", "passwd", "token", "secret", "key", "credential", "credentials")
@@ -20,3 +21,15 @@ class Section(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, validate_default=True
     )
+
+
+def checked(check: Callable[[str], str | None]) -> AfterValidator:
+    """A field validator from a check that returns why a value is refused (or None): `Annotated[str, checked(f)]`."""
+
+    def validate(value: str) -> str:
+        problem = check(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(validate)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from infra.config.errors import FieldError
-from infra.config.sections.base import Section
+from infra.config.sections.base import Section, checked
 from infra.config.syntax import (
     CONDITION_VALUES_PER_RULE,
     PRIORITY_RANGE,
@@ -58,15 +58,9 @@ class ScheduleConfig(Section):
     )
     min_count: int = Field(ge=0, le=1000, description="Floor while the schedule applies.")
     max_count: int = Field(ge=1, le=1000, description="Ceiling while the schedule applies.")
-    timezone: str = Field(default="UTC", description="IANA time zone of the schedule.")
-
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, value: str) -> str:
-        problem = time_zone_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+    timezone: Annotated[str, checked(time_zone_problem)] = Field(
+        default="UTC", description="IANA time zone of the schedule (zoneinfo)."
+    )
 
 
 class AutoscalingConfig(Section):
