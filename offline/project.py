@@ -226,6 +226,8 @@ def _yaml_message(path: Path, text: str, exc: yaml.MarkedYAMLError) -> str:
     if mark is None:
         return f"{shown_path(path)}: {problem}"
     context = f" ({exc.context})" if exc.context and exc.problem else ""
+    if context and exc.context_mark is not None and exc.context_mark.line != mark.line:
+        context = f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
     return _pointing(path, text.splitlines(), mark.line, mark.column, f"{problem}{context}")
 
 

@@ -72,6 +72,12 @@ def test_duplicate_keys_are_errors_at_the_second_one(root: Path) -> None:
     assert f"Pulumi.gen.yaml:{line}:3: found duplicate key 'app-platform:owner' (first set on line {first}" in message
 
 
+def test_an_unclosed_bracket_names_where_it_opened(root: Path) -> None:
+    message = parse_error(root, "config:\n  app-platform:tls:\n    https: [true\n    hostedZoneId: Z1\n")
+    assert "Pulumi.gen.yaml:4:17: expected ',' or ']'" in message
+    assert "(while parsing a flow sequence that starts on line 3)" in message
+
+
 def test_nested_duplicate_keys_are_errors(root: Path) -> None:
     text = "config:\n  app-platform:tls:\n    https: true\n    https: false\n"
     assert "Pulumi.gen.yaml:4:5: found duplicate key 'https'" in parse_error(root, text)
