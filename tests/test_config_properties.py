@@ -16,6 +16,7 @@ import io
 import os
 import string
 import tempfile
+import typing
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,11 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from infra.config import ConfigError, load_config
 from infra.config.aws_facts import regions
+from infra.config.model import ServiceConfig, StackConfig
 from offline import cli, project
 from offline.project import StackFileError, load_stack
 
@@ -306,3 +309,58 @@ def test_any_text_fails_with_the_file_or_a_key_or_validates(edits: list[tuple[in
 def test_the_generators_start_from_valid_files(base: str) -> None:
     with project_root() as root:
         validate(root, apply(base, []))
+
+
+# -- any value at any setting ---------------------------------------------------------------------------------
+def setting_paths(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every settable path of the model, in the stack file's spelling (services as `api`)."""
+    for name, field in model.model_fields.items():
+        key = (*prefix, field.alias or name)
+        nested = [a for a in (field.annotation, *typing.get_args(field.annotation)) if _is_model(a)]
+        if name == "services":
+            yield from setting_paths(ServiceConfig, (*key, "api"))
+        elif nested:
+            yield from setting_paths(nested[0], key)
+        else:
+            yield key
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+PATHS = sorted(p for p in setting_paths(StackConfig) if p[0] not in ("region", "secrets"))
+VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**6), 10**6), st.floats(allow_nan=True), st.text(max_size=30),
+    st.lists(st.one_of(st.integers(), st.text(max_size=8)), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)  # fmt: skip
+
+
+def set_path(doc: Doc, path: tuple[str, ...], value: Any) -> None:
+    node = doc["config"].setdefault(f"app-platform:{path[0]}", {})
+    if len(path) == 1:
+        doc["config"][f"app-platform:{path[0]}"] = value
+        return
+    for part in path[1:-1]:
+        node = node.setdefault(part, {}) if isinstance(node.get(part), dict) or part not in node else node[part]
+    node[path[-1]] = value
+
+
+@budget(60)
+@given(base=st.sampled_from(sorted(BASES)), path=st.sampled_from(PATHS), value=VALUES)
+def test_any_value_at_any_setting_loads_or_names_its_section(base: str, path: tuple[str, ...], value: Any) -> None:
+    doc = copy.deepcopy(BASES[base])
+    set_path(doc, path, value)
+    text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+    with project_root() as root:
+        try:
+            validate(root, text)
+        except StackFileError as exc:
+            assert "Pulumi.gen.yaml" in str(exc)
+        except ConfigError as exc:
+            assert any(problem.key.startswith(f"app-platform:{path[0]}") for problem in exc.problems), exc.problems
+        else:
+            if LONG:  # the long run also renders what validates: no traceback past validation either
+                code, err = preview(root, text)
+                assert code == cli.EXIT_OK, err
