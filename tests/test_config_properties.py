@@ -317,19 +317,19 @@ def setting_paths(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> Itera
     for name, field in model.model_fields.items():
         key = (*prefix, field.alias or name)
         nested = [a for a in (field.annotation, *typing.get_args(field.annotation)) if _is_model(a)]
+        yield key  # the whole section too: `app-platform:services: 5` is input as well
         if name == "services":
+            yield (*key, "api")
             yield from setting_paths(ServiceConfig, (*key, "api"))
         elif nested:
             yield from setting_paths(nested[0], key)
-        else:
-            yield key
 
 
 def _is_model(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
-PATHS = sorted(p for p in setting_paths(StackConfig) if p[0] not in ("region", "secrets"))
+PATHS = sorted(set(setting_paths(StackConfig)) - {("region",), ("secrets",)})
 VALUES = st.one_of(
     st.none(), st.booleans(), st.integers(-(10**6), 10**6), st.floats(allow_nan=True), st.text(max_size=30),
     st.lists(st.one_of(st.integers(), st.text(max_size=8)), max_size=3),

@@ -361,3 +361,10 @@ def test_secret_names_in_lists_are_not_credentials() -> None:
         appSecrets=["sessionSigningKey", "webhookSigningKey2"], services={"api": api(secrets=["webhookSigningKey2"])}
     )
     assert config.services["api"].secrets == ["webhookSigningKey2"]
+
+
+@pytest.mark.parametrize("value", ["5", "[1, 2]", "true", "services"])
+def test_sections_of_the_wrong_shape_name_the_section(value: str) -> None:
+    for section in ("services", "network", "database"):
+        problem = one(extra={f"app-platform:{section}": value})
+        assert problem.key.startswith(f"app-platform:{section}"), problem

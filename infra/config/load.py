@@ -105,9 +105,11 @@ def load_config(raw: Mapping[str, Any], secret_keys: set[str]) -> StackConfig:
     if "region" not in values:
         raise ConfigError([blame(REGION_KEY, "missing: set it with `pulumi config set aws:region <region>`")])
     merged = _merge(copy.deepcopy(PRESETS[environment]), values)
-    for name, service in list(merged.get("services", {}).items()):
-        if isinstance(service, dict):
-            merged["services"][name] = _merge(copy.deepcopy(SERVICE_DEFAULTS[environment]), service)
+    services = merged.get("services")
+    if isinstance(services, dict):
+        for name, service in list(services.items()):
+            if isinstance(service, dict):
+                services[name] = _merge(copy.deepcopy(SERVICE_DEFAULTS[environment]), service)
     try:
         config = StackConfig.model_validate(merged)
     except ValidationError as exc:
