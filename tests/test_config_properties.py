@@ -330,6 +330,7 @@ def _is_model(annotation: Any) -> bool:
 
 
 PATHS = sorted(set(setting_paths(StackConfig)) - {("region",), ("secrets",)})
+SECTIONS = [path for path in PATHS if len(path) == 1]  # drawn as often as all nested paths together
 VALUES = st.one_of(
     st.none(), st.booleans(), st.integers(-(10**6), 10**6), st.floats(allow_nan=True), st.text(max_size=30),
     st.lists(st.one_of(st.integers(), st.text(max_size=8)), max_size=3),
@@ -348,7 +349,7 @@ def set_path(doc: Doc, path: tuple[str, ...], value: Any) -> None:
 
 
 @budget(60)
-@given(base=st.sampled_from(sorted(BASES)), path=st.sampled_from(PATHS), value=VALUES)
+@given(base=st.sampled_from(sorted(BASES)), path=st.sampled_from(SECTIONS) | st.sampled_from(PATHS), value=VALUES)
 def test_any_value_at_any_setting_loads_or_names_its_section(base: str, path: tuple[str, ...], value: Any) -> None:
     doc = copy.deepcopy(BASES[base])
     set_path(doc, path, value)

@@ -368,3 +368,9 @@ def test_sections_of_the_wrong_shape_name_the_section(value: str) -> None:
     for section in ("services", "network", "database"):
         problem = one(extra={f"app-platform:{section}": value})
         assert problem.key.startswith(f"app-platform:{section}"), problem
+
+
+@pytest.mark.parametrize("value", ["[1]", '{"a": 1}', "Staging", "prod"])
+def test_environment_of_any_shape_is_named(value: str) -> None:
+    problem = one(extra={"app-platform:environment": value})
+    assert problem.key == "app-platform:environment" and "'staging' or 'production'" in problem

@@ -97,7 +97,7 @@ def load_config(raw: Mapping[str, Any], secret_keys: set[str]) -> StackConfig:
         raise ConfigError(problems)
 
     environment = values.get("environment")
-    if environment not in PRESETS:
+    if not isinstance(environment, str) or environment not in PRESETS:
         key = f"{PROJECT}:environment"
         if environment is None:
             raise ConfigError([blame(key, "missing: set it to 'staging' or 'production'")])
