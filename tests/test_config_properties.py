@@ -365,3 +365,25 @@ def test_any_value_at_any_setting_loads_or_names_its_section(base: str, path: tu
             if LONG:  # the long run also renders what validates: no traceback past validation either
                 code, err = preview(root, text)
                 assert code == cli.EXIT_OK, err
+
+
+SHAPES: list[Any] = [None, True, 0, -1, 1.5, float("inf"), "", "x", "0", [], [1], ["x"], {}, {"a": 1}, {"api": 1}]
+
+
+@pytest.mark.parametrize(("index", "value"), list(enumerate(SHAPES)), ids=repr)
+def test_every_setting_with_every_shape_loads_or_names_its_section(index: int, value: Any) -> None:
+    """Exhaustive where the random walk is thin: each settable path gets each JSON shape (the stacks take turns)."""
+    base = sorted(BASES)[index % 2]
+    for path in PATHS:
+        doc = copy.deepcopy(BASES[base])
+        set_path(doc, path, value)
+        config = {k: _as_text(v) for k, v in doc["config"].items() if v is not None}
+        try:
+            load_config(config, set())
+        except ConfigError as exc:
+            assert any(p.key.startswith(f"app-platform:{path[0]}") for p in exc.problems), (path, exc.problems)
+
+
+def _as_text(value: Any) -> str:
+    """What the stack file reader hands the program (offline.project)."""
+    return project._as_config_text(value)
