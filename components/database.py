@@ -1,4 +1,5 @@
-"""RDS PostgreSQL: encrypted, private, TLS-only, observable, recoverable, with an RDS-managed master password."""
+"""RDS PostgreSQL: encrypted, private, TLS-only, observable, recoverable; an RDS-managed master password for
+administration and IAM database authentication (`connect_arn`) for the applications."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ DEFAULT_CA = "rds-ca-rsa2048-g1"
 LOG_EXPORTS: tuple[str, ...] = ("postgresql", "upgrade")
 # The region-wide log group RDS enhanced monitoring writes OS metrics to.
 ENHANCED_MONITORING_LOG_GROUP = "RDSOSMetrics"
+# A PostgreSQL identifier that needs no quoting (lowercase: IAM authentication compares names case-sensitively).
+_DB_USER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class Database(PlatformComponent):
     port: int
     database_name: str
     master_secret_arn: pulumi.Output[str]
+    resource_id: pulumi.Output[str]
     log_group_names: dict[str, pulumi.Output[str]]
     monitoring_role_arn: pulumi.Output[str]
 
@@ -223,6 +227,9 @@ class Database(PlatformComponent):
         self.arn = self.instance.arn
         self.address = self.instance.address
         self.master_secret_arn = self.instance.master_user_secrets.apply(_first_secret_arn)
+        # DbiResourceId: immutable for the life of the instance, the key IAM database authentication names.
+        self.resource_id = self.instance.resource_id
+        self._context = ctx
         self.register_outputs(
             {
                 "identifier": self.identifier,
@@ -230,6 +237,7 @@ class Database(PlatformComponent):
                 "address": self.address,
                 "port": self.port,
                 "master_secret_arn": self.master_secret_arn,
+                "resource_id": self.resource_id,
                 "security_group_id": self.security_group_id,
             }
         )
@@ -249,6 +257,18 @@ class Database(PlatformComponent):
                 tags=self.tags_for(f"from-{client}"),
                 parent=self,
             )
+
+    def connect_arn(self, username: str) -> pulumi.Output[str]:
+        """The `rds-db:connect` resource for one database user of this instance, and no other:
+        arn:<partition>:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<user> (Service Authorization
+        Reference, Amazon RDS IAM Authentication, resource type db-user). The user name is matched
+        case-sensitively, so only lowercase PostgreSQL identifiers are accepted."""
+        if not _DB_USER.match(username):
+            raise ValueError(f"database user {username!r}: lowercase letters, digits and '_', starting with a letter")
+        ctx = self._context
+        return pulumi.Output.concat(
+            f"arn:{ctx.partition}:rds-db:{ctx.region}:", ctx.account_id, ":dbuser:", self.resource_id, f"/{username}"
+        )
 
     def _monitoring_role(self, name: str, ctx: AwsContext) -> iam.GrantedRole:
         """What the AWS-managed AmazonRDSEnhancedMonitoringRole grants, as a customer-managed policy."""

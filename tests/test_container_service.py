@@ -114,8 +114,9 @@ def test_exec_switch_per_environment(staging_plan: Plan, production_plan: Plan) 
     assert production_plan.one("aws:ecs/service:Service", "api").inputs["enableExecuteCommand"] is False
     staging_task = policy(staging_plan.one("aws:iam/policy:Policy", "api-task-policy"))["Statement"]
     assert any("ssmmessages:OpenDataChannel" in s["Action"] for s in staging_task)
-    # Production's task role gets nothing it does not need: without exec there is nothing to grant.
-    assert not [p for p in production_plan.of_type("aws:iam/policy:Policy") if p.name == "api-task-policy"]
+    # Production's task role gets nothing it does not need: without exec, only its database connect grant.
+    production_task = policy(production_plan.one("aws:iam/policy:Policy", "api-task-policy"))["Statement"]
+    assert [s["Sid"] for s in production_task] == ["ConnectAsAppUser"]
 
 
 # -- service ----------------------------------------------------------------------------------------------
@@ -268,15 +269,15 @@ def test_declared_secrets_reach_the_container_and_only_their_arns_are_readable()
     assert secret_arn.startswith("arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-platform/staging/")
     grants = policy(plan.one("aws:iam/policy:Policy", "api-execution-policy"))["Statement"]
     read = next(g for g in grants if g["Action"] == "secretsmanager:GetSecretValue")
-    db_secret = refs["DB_PASSWORD"].removesuffix(":password::")
-    assert sorted(read["Resource"]) == sorted({secret_arn, db_secret})
+    # The database needs no secret (IAM authentication): the service reads exactly what it declared.
+    assert read["Resource"] == [secret_arn] and sorted(refs) == ["SESSION_SIGNING_KEY"]
 
 
 # -- the execution role's policy document is a function of the values, not of object identity ------------------
 def test_secret_grants_are_sorted_and_unique_by_value() -> None:
     """Secret ARNs used to be ordered by id() (a memory address): the same secrets could give another document on
-    the next run (false drift). Secrets created in reverse order, plus the database secret read twice (username,
-    password) and one key behind both kinds of secret: each ARN once, in value order."""
+    the next run (false drift). Secrets created in reverse order, and one key behind all of them: each ARN once,
+    in value order (the database needs no secret: IAM authentication)."""
     names = ["zuluKey", "yankeeKey", "mikeKey", "deltaKey", "alphaKey"]
     services = stack_services("staging")
     services["api"]["secrets"] = names
@@ -286,11 +287,10 @@ def test_secret_grants_are_sorted_and_unique_by_value() -> None:
     )
     grants = policy(plan.one("aws:iam/policy:Policy", "api-execution-policy"))["Statement"]
     read = next(g for g in grants if g["Action"] == "secretsmanager:GetSecretValue")["Resource"]
-    refs = {s["valueFrom"].removesuffix(":username::").removesuffix(":password::")
-            for s in container(plan, "api")["secrets"]}  # fmt: skip
-    assert read == sorted(refs) and len(read) == len(names) + 1
+    refs = {s["valueFrom"] for s in container(plan, "api")["secrets"]}
+    assert read == sorted(refs) and len(read) == len(names)
     keys = next(g for g in grants if g["Action"] == "kms:Decrypt")["Resource"]
-    assert keys == sorted(set(keys)) and len(keys) == 1  # the database's secrets key encrypts both
+    assert keys == sorted(set(keys)) and len(keys) == 1  # the database tier's secrets key encrypts them all
 
 
 def stack_config_of(plan: Plan) -> StackConfig:

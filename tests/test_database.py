@@ -255,6 +255,7 @@ def tier_render() -> tuple[Plan, dict[str, Any]]:
             "secrets_key_arn": tier.secrets_key_arn,
             "app_secret_arns": tier.app_secret_arns,
             "security_group_id": tier.security_group_id,
+            "bootstrap_security_group_id": tier.bootstrap.security_group_id,
         }
 
     return render_program("production", build)
@@ -264,7 +265,9 @@ def test_database_admits_exactly_the_given_clients_on_its_port(tier_render: tupl
     plan, outputs = tier_render
     rules = plan.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
     db_rules = [r for r in rules if r.inputs["securityGroupId"] == outputs["security_group_id"]]
-    assert sorted(r.inputs["referencedSecurityGroupId"] for r in db_rules) == sorted(CLIENTS.values())
+    # The given clients, plus the tier's own one-off bootstrap task (it creates the application user).
+    admitted = sorted(r.inputs["referencedSecurityGroupId"] for r in db_rules)
+    assert admitted == sorted([*CLIENTS.values(), outputs["bootstrap_security_group_id"]])
     for rule in db_rules:
         assert (rule.inputs["fromPort"], rule.inputs["toPort"], rule.inputs["ipProtocol"]) == (
             outputs["port"],

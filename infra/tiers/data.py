@@ -10,6 +10,7 @@ import pulumi
 from components.app_secrets import AppSecrets, AppSecretsArgs, AppSecretSpec
 from components.backup import DisasterRecovery, DisasterRecoveryArgs, RecoveryObjectives, recovery_objectives
 from components.database import Database, DatabaseArgs
+from components.database_bootstrap import DatabaseBootstrap, DatabaseBootstrapArgs
 from infra.config import PROJECT, StackConfig
 from infra.stack import StackContext
 from infra.tiers.foundation import Foundation
@@ -19,6 +20,9 @@ from infra.tiers.services import DatabaseBinding
 @dataclass(frozen=True)
 class DataTier:
     database: Database
+    bootstrap: DatabaseBootstrap
+    app_username: str
+    app_connection_limit: int
     recovery: DisasterRecovery | None
     secrets: AppSecrets
     objectives: RecoveryObjectives
@@ -57,13 +61,14 @@ class DataTier:
         return self.database.security_group_id
 
     def binding(self) -> DatabaseBinding:
-        """Host, port and name as plain environment; the RDS-managed secret (`username`/`password`) and its key."""
+        """Host, port, name and the application user, with the one `rds-db:connect` resource that user is: the
+        services authenticate with IAM tokens and never see the master secret (docs/database-credentials.md)."""
         return DatabaseBinding(
             address=self.host,
             port=self.port,
             name=self.database_name,
-            secret_arn=self.master_secret_arn,
-            secret_kms_key_arn=self.secrets_key_arn,
+            username=self.app_username,
+            connect_arn=self.database.connect_arn(self.app_username),
             security_group_id=self.security_group_id,
         )
 
@@ -78,6 +83,16 @@ class DataTier:
             "port": self.database.port,
             "name": self.database.database_name,
             "masterSecretArn": self.database.master_secret_arn,
+            "resourceId": self.database.resource_id,
+            "appUsername": self.app_username,
+            "appConnectionLimit": self.app_connection_limit,
+            "bootstrap": {
+                "taskDefinitionFamily": self.bootstrap.task_definition_family,
+                "securityGroupId": self.bootstrap.security_group_id,
+                "containerName": self.bootstrap.container_name,
+                "logGroupName": self.bootstrap.log_group_name,
+                "logStreamPrefix": self.bootstrap.log_stream_prefix,
+            },
             "securityGroupId": self.database.security_group_id,
             "subnetGroupName": self.database.subnet_group_name,
             "kmsKeyArn": self.database.storage_key.key_arn,
@@ -140,6 +155,25 @@ def compose(stack: StackContext, base: Foundation, clients: Mapping[str, pulumi.
         stack.opts(),
     )
 
+    bootstrap = DatabaseBootstrap(
+        "db-bootstrap",
+        DatabaseBootstrapArgs(
+            context=stack.context,
+            tags=stack.tags,
+            family=f"{PROJECT}-{stack.env}-db-bootstrap",
+            vpc_id=base.network.vpc_id,
+            database_address=database.address,
+            database_port=database.port,
+            database_name=database.database_name,
+            database_security_group_id=database.security_group_id,
+            master_secret_arn=database.master_secret_arn,
+            secret_kms_key_arn=database.secrets_key.key_arn,
+            logs=stack.log_settings(base.logs_key.key_arn),
+        ),
+        stack.opts(),
+    )
+    database.admit({"bootstrap": bootstrap.security_group_id})
+
     recovery = None
     if settings.cross_region_backups or settings.aws_backup:
         dr_region = settings.dr_region
@@ -183,6 +217,9 @@ def compose(stack: StackContext, base: Foundation, clients: Mapping[str, pulumi.
     )
     return DataTier(
         database=database,
+        bootstrap=bootstrap,
+        app_username=settings.app_username,
+        app_connection_limit=settings.app_connection_limit,
         recovery=recovery,
         secrets=secrets,
         objectives=objectives_for(config),

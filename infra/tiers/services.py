@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pulumi
 
@@ -42,14 +43,19 @@ SAMPLE_LIVENESS = (
 
 @dataclass(frozen=True)
 class DatabaseBinding:
-    """What a service needs to reach the database: where it is, and where its credentials are."""
+    """What a service needs to reach the database: where it is, the user it connects as, and the one
+    `rds-db:connect` resource (that user on that instance) its task role may use to sign IAM tokens."""
 
     address: pulumi.Input[str]
     port: pulumi.Input[int]
     name: str
-    secret_arn: pulumi.Input[str]
-    secret_kms_key_arn: pulumi.Input[str]
+    username: str
+    connect_arn: pulumi.Input[str]
     security_group_id: pulumi.Input[str]
+
+    def connect_statement(self) -> dict[str, Any]:
+        """The task role's only database permission: no password exists to inject, rotate or leak."""
+        return {"Sid": "ConnectAsAppUser", "Effect": "Allow", "Action": "rds-db:connect", "Resource": self.connect_arn}
 
 
 @dataclass(frozen=True)
@@ -197,19 +203,19 @@ def compose(
         secrets: list[SecretRef] = []
         secret_keys: list[pulumi.Input[str]] = []
         egress: list[EgressTarget] = []
+        task_statements: list[dict[str, Any]] = []
         if database is not None and svc.use_database:
             egress.append(EgressTarget("db", database.security_group_id, database_port, "PostgreSQL to the database"))
             environment |= {
                 "DB_HOST": database.address,
                 "DB_PORT": pulumi.Output.from_input(database.port).apply(str),
                 "DB_NAME": database.name,
+                "DB_USER": database.username,
+                "DB_AUTH": "iam",
+                "AWS_REGION": stack.config.region,
                 "REQUIRE_DATABASE": "true",
             }
-            secrets += [
-                SecretRef("DB_USERNAME", database.secret_arn, "username"),
-                SecretRef("DB_PASSWORD", database.secret_arn, "password"),
-            ]
-            secret_keys.append(database.secret_kms_key_arn)
+            task_statements.append(database.connect_statement())
         if svc.secrets:
             if app_secrets is None or any(s not in app_secrets.arns for s in svc.secrets):
                 known = sorted(app_secrets.arns) if app_secrets else []
@@ -268,6 +274,7 @@ def compose(
                 environment=environment,
                 secrets=secrets,
                 secret_kms_key_arns=secret_keys,
+                task_role_statements=task_statements,
                 deploy_owner=svc.deploy_owner,
                 deployment_alarm_names=(deployment_alarms or {}).get(name, ()),
                 minimum_healthy_percent=svc.min_healthy_percent,

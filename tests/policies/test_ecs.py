@@ -9,6 +9,7 @@ import pytest
 from tests.policies.support import Case, drop, in_json, put
 
 CLUSTER, SERVICE, TASK = "aws:ecs/cluster:Cluster", "aws:ecs/service:Service", "aws:ecs/taskDefinition:TaskDefinition"
+# The plan holds two task definitions (the service's and the one-off db-bootstrap): the cases judge the service's.
 
 
 def first(change: Any) -> Any:
@@ -38,26 +39,26 @@ CASES = [
         put("capacityProviderStrategies", [{"capacityProvider": "ec2-spot", "weight": 1}]),
         "not-applicable",
     ),
-    Case("ecs-task-no-privileged-containers", TASK, None, None, "pass"),
-    Case("ecs-task-no-privileged-containers", TASK, None, first(lambda c: c.update(privileged=True)), "violation"),
-    Case("ecs-task-no-host-pid", TASK, None, None, "pass"),
-    Case("ecs-task-no-host-pid", TASK, None, put("pidMode", "host"), "violation"),
-    Case("ecs-task-readonly-root-filesystem", TASK, None, None, "pass"),
+    Case("ecs-task-no-privileged-containers", TASK, "api", None, "pass"),
+    Case("ecs-task-no-privileged-containers", TASK, "api", first(lambda c: c.update(privileged=True)), "violation"),
+    Case("ecs-task-no-host-pid", TASK, "api", None, "pass"),
+    Case("ecs-task-no-host-pid", TASK, "api", put("pidMode", "host"), "violation"),
+    Case("ecs-task-readonly-root-filesystem", TASK, "api", None, "pass"),
     Case(
-        "ecs-task-readonly-root-filesystem", TASK, None, first(lambda c: c.pop("readonlyRootFilesystem")), "violation"
+        "ecs-task-readonly-root-filesystem", TASK, "api", first(lambda c: c.pop("readonlyRootFilesystem")), "violation"
     ),
-    Case("ecs-task-no-secrets-in-environment", TASK, None, None, "pass"),
+    Case("ecs-task-no-secrets-in-environment", TASK, "api", None, "pass"),
     Case(
         "ecs-task-no-secrets-in-environment",
         TASK,
-        None,
+        "api",
         first(lambda c: c["environment"].append({"name": "AWS_SECRET_ACCESS_KEY", "value": "x"})),
         "violation",
     ),
     Case(
         "ecs-task-no-secrets-in-environment",
         TASK,
-        None,
+        "api",
         first(lambda c: c["environment"].append({"name": "DB_PASSWORD", "value": "hunter2"})),
         "violation",
         contains="DB_PASSWORD",
@@ -65,30 +66,30 @@ CASES = [
     Case(
         "ecs-task-no-secrets-in-environment",
         TASK,
-        None,
+        "api",
         first(lambda c: c["environment"].append({"name": "DB_SECRET_ARN", "value": "arn:aws:secretsmanager:..."})),
         "pass",
     ),
-    Case("ecs-task-log-configuration", TASK, None, None, "pass"),
-    Case("ecs-task-log-configuration", TASK, None, first(lambda c: c.pop("logConfiguration")), "violation"),
-    Case("ecs-task-no-host-network", TASK, None, None, "pass"),
-    Case("ecs-task-no-host-network", TASK, None, put("networkMode", "host"), "violation"),
-    Case("ecs-task-non-root-user", TASK, None, None, "pass"),
-    Case("ecs-task-non-root-user", TASK, None, first(lambda c: c.update(user="0")), "violation"),
-    Case("ecs-task-non-root-user", TASK, None, first(lambda c: c.pop("user")), "violation"),
-    Case("ecs-task-separate-execution-role", TASK, None, None, "pass"),
+    Case("ecs-task-log-configuration", TASK, "api", None, "pass"),
+    Case("ecs-task-log-configuration", TASK, "api", first(lambda c: c.pop("logConfiguration")), "violation"),
+    Case("ecs-task-no-host-network", TASK, "api", None, "pass"),
+    Case("ecs-task-no-host-network", TASK, "api", put("networkMode", "host"), "violation"),
+    Case("ecs-task-non-root-user", TASK, "api", None, "pass"),
+    Case("ecs-task-non-root-user", TASK, "api", first(lambda c: c.update(user="0")), "violation"),
+    Case("ecs-task-non-root-user", TASK, "api", first(lambda c: c.pop("user")), "violation"),
+    Case("ecs-task-separate-execution-role", TASK, "api", None, "pass"),
     Case(
         "ecs-task-separate-execution-role",
         TASK,
-        None,
+        "api",
         lambda i: i.update(taskRoleArn=i["executionRoleArn"]),
         "violation",
     ),
-    Case("ecs-task-efs-transit-encryption", TASK, None, None, "not-applicable"),
+    Case("ecs-task-efs-transit-encryption", TASK, "api", None, "not-applicable"),
     Case(
         "ecs-task-efs-transit-encryption",
         TASK,
-        None,
+        "api",
         put(
             "volumes",
             [{"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-1", "transitEncryption": "ENABLED"}}],
@@ -98,7 +99,7 @@ CASES = [
     Case(
         "ecs-task-efs-transit-encryption",
         TASK,
-        None,
+        "api",
         put("volumes", [{"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-1"}}]),
         "violation",
     ),

@@ -42,6 +42,18 @@ class DatabaseConfig(Section):
         description="Master user name, not a default one; its password is generated and rotated by RDS in "
         "Secrets Manager (changing it replaces the instance).",
     )
+    app_username: str = Field(
+        default="app_user",
+        description="Database user the services connect as, with IAM database authentication (15-minute tokens "
+        "from the task role; no password exists). Created by `python -m ops db-bootstrap`.",
+    )
+    app_connection_limit: int = Field(
+        default=100,
+        ge=1,
+        le=8000,
+        description="CONNECTION LIMIT of the application user: leaves the remaining connections of "
+        "`max_connections` to the master user and RDS.",
+    )
     final_snapshot: bool = Field(default=True, description="Take a final snapshot when the instance is deleted.")
     apply_immediately: bool = Field(
         description="Apply instance modifications now (true) or in the next maintenance window (false)."
@@ -108,8 +120,21 @@ class DatabaseConfig(Section):
             raise ValueError("a reserved or default name; choose a non-default one (e.g. app_admin)")
         return value
 
+    @field_validator("app_username")
+    @classmethod
+    def _app_username(cls, value: str) -> str:
+        # IAM authentication matches the name case-sensitively (RDS User Guide, "Creating a database account
+        # using IAM authentication"): lowercase only, so the IAM policy and the role can never differ in case.
+        if not _IDENTIFIER.match(value):
+            raise ValueError("lowercase letters, digits and '_', starting with a letter, at most 63 characters")
+        if value in RESERVED_USERNAMES or value.startswith("pg_") or value.startswith("rds"):
+            raise ValueError("a reserved or default name; choose the application's own (e.g. app_user)")
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> DatabaseConfig:
+        if self.app_username == self.master_username:
+            raise FieldError("appUsername", "must differ from masterUsername: the application never connects as master")
         if self.max_allocated_storage < self.allocated_storage:
             raise FieldError("maxAllocatedStorage", f"must be >= allocatedStorage ({self.allocated_storage})")
         day = overlap_day(self.backup_window, self.maintenance_window)

@@ -1,0 +1,204 @@
+"""A one-off ECS task that runs administrative SQL as the database master user, from inside the VPC.
+
+The database sits in isolated subnets and no pulumi-aws resource creates users inside PostgreSQL, so the
+application user is created by this task (started by `python -m ops db-bootstrap`). It is the only holder of
+the master secret: application containers never receive it. Its container reads the SQL from the
+`BOOTSTRAP_SQL` environment variable (set per run as a container override), runs it with psql in one
+transaction, echoes every statement to its log group, and exits non-zero on the first error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pulumi
+
+from components import aws, iam
+from components.base import AwsContext, PlatformComponent
+from components.logs import LogSettings, encrypted_log_group
+from components.security_groups import Peer, tcp_rule
+
+# The psql client: the Docker official image, mirrored on ECR Public (reachable through NAT without Docker Hub's
+# pull limits). psql 17 speaks to PostgreSQL 13-17 servers. Tag seen published (public repositories pin
+# postgres:17.11-bookworm, looked up 2026-12-03); the digest could not be sourced here: pin it when you mirror it.
+CLIENT_IMAGE = "public.ecr.aws/docker/library/postgres:17.11-bookworm"
+# The `postgres` user of the Debian-based official image (groupadd/useradd --uid 999 in its Dockerfile): non-root.
+CLIENT_USER = "999"
+CONTAINER = "db-bootstrap"
+SQL_VARIABLE = "BOOTSTRAP_SQL"
+# One transaction, stop at the first error, echo each statement (the log is the record of what ran), no ~/.psqlrc.
+RUN_SQL = (
+    f': "${{{SQL_VARIABLE}:?set {SQL_VARIABLE} with a container override (python -m ops db-bootstrap)}}"; '
+    f'printf "%s\\n" "${SQL_VARIABLE}" | psql --no-psqlrc --set ON_ERROR_STOP=1 --echo-all --single-transaction '
+    "--file -"
+)
+
+
+@dataclass(frozen=True)
+class DatabaseBootstrapArgs:
+    context: AwsContext
+    tags: Mapping[str, str]
+    family: str
+    vpc_id: pulumi.Input[str]
+    database_address: pulumi.Input[str]
+    database_port: int
+    database_name: str
+    database_security_group_id: pulumi.Input[str]
+    master_secret_arn: pulumi.Input[str]
+    secret_kms_key_arn: pulumi.Input[str]
+    logs: LogSettings
+    image: str = CLIENT_IMAGE
+    user: str = CLIENT_USER
+    architecture: Literal["ARM64", "X86_64"] = "ARM64"  # the official image is multi-arch
+    cpu: int = 256
+    memory: int = 512
+    egress_https_cidrs: Sequence[str] = ("0.0.0.0/0",)
+
+
+class DatabaseBootstrap(PlatformComponent):
+    """Task definition, execution role (its log group, the master secret and its key: nothing else), a security
+    group that reaches the database port and HTTPS only, and the log group that keeps each run's output. No task
+    role: psql calls no AWS API."""
+
+    task_definition_family: pulumi.Output[str]
+    task_definition_arn: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    log_group_name: pulumi.Output[str]
+    execution_role_arn: pulumi.Output[str]
+    container_name: str
+    log_stream_prefix: str
+
+    def __init__(self, name: str, args: DatabaseBootstrapArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("database_bootstrap", name, args.tags, opts)
+        ctx = args.context
+        self.container_name = CONTAINER
+        self.log_stream_prefix = name
+        log_group = encrypted_log_group(f"{name}-logs", logs=args.logs, tags=self.tags_for("logs"), parent=self)
+        execution_role = iam.role_with_policy(
+            f"{name}-execution",
+            service="ecs-tasks.amazonaws.com",
+            account_id=ctx.account_id,
+            description=f"ECS agent for {name}: write its logs, read the database master secret",
+            statements=_execution_statements(ctx, log_group.arn, args.master_secret_arn, args.secret_kms_key_arn),
+            tags=self.tags_for("execution"),
+            parent=self,
+        )
+        task_definition = aws.ecs.TaskDefinition(
+            name,
+            family=args.family,
+            cpu=str(args.cpu),
+            memory=str(args.memory),
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE"],
+            runtime_platform={"cpu_architecture": args.architecture, "operating_system_family": "LINUX"},
+            execution_role_arn=execution_role.arn,
+            container_definitions=pulumi.Output.json_dumps([self._container(name, args, log_group.name)]),
+            skip_destroy=True,
+            tags=self.tags_for(),
+            opts=self.child(),
+        )
+        sg = aws.ec2.SecurityGroup(
+            name,
+            vpc_id=args.vpc_id,
+            description=f"{name}: PostgreSQL to the database, HTTPS to AWS APIs; no ingress",
+            revoke_rules_on_delete=True,
+            tags=self.tags_for(),
+            opts=self.child(),
+        )
+        for index, cidr in enumerate(args.egress_https_cidrs):
+            tcp_rule(
+                f"{name}-https-out-{index}",
+                "egress",
+                security_group_id=sg.id,
+                port=443,
+                peer=Peer(cidr=cidr),
+                description="HTTPS: image pull, CloudWatch Logs, Secrets Manager",
+                tags=self.tags_for("https-out"),
+                parent=self,
+            )
+        tcp_rule(
+            f"{name}-to-db",
+            "egress",
+            security_group_id=sg.id,
+            port=args.database_port,
+            peer=Peer(security_group_id=args.database_security_group_id),
+            description="PostgreSQL to the database",
+            tags=self.tags_for("to-db"),
+            parent=self,
+        )
+        self.task_definition_family = task_definition.family
+        self.task_definition_arn = task_definition.arn
+        self.security_group_id = sg.id
+        self.log_group_name = log_group.name
+        self.execution_role_arn = execution_role.arn
+        self.register_outputs(
+            {"task_definition_family": self.task_definition_family, "security_group_id": self.security_group_id}
+        )
+
+    @staticmethod
+    def _container(name: str, args: DatabaseBootstrapArgs, log_group_name: pulumi.Output[str]) -> dict[str, Any]:
+        environment = {
+            "PGHOST": args.database_address,
+            "PGPORT": str(args.database_port),
+            "PGDATABASE": args.database_name,
+            # The parameter group forces TLS (rds.force_ssl). `require` encrypts; verify-full needs the RDS CA
+            # bundle in the image, which the stock client image does not carry.
+            "PGSSLMODE": "require",
+            "PGCONNECT_TIMEOUT": "10",
+            "PGAPPNAME": name,
+        }
+        return {
+            "name": CONTAINER,
+            "image": args.image,
+            "essential": True,
+            "user": args.user,
+            "privileged": False,
+            "readonlyRootFilesystem": True,
+            "entryPoint": ["sh", "-c"],
+            "command": [RUN_SQL],
+            "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
+            "secrets": [
+                {"name": "PGUSER", "valueFrom": pulumi.Output.concat(args.master_secret_arn, ":username::")},
+                {"name": "PGPASSWORD", "valueFrom": pulumi.Output.concat(args.master_secret_arn, ":password::")},
+            ],
+            "linuxParameters": {"initProcessEnabled": True},
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": log_group_name,
+                    "awslogs-region": args.context.region,
+                    "awslogs-stream-prefix": name,
+                },
+            },
+        }
+
+
+def _execution_statements(
+    ctx: AwsContext,
+    log_group_arn: pulumi.Output[str],
+    master_secret_arn: pulumi.Input[str],
+    secret_kms_key_arn: pulumi.Input[str],
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": log_group_arn.apply(lambda arn: f"{arn}:*"),
+        },
+        {
+            "Sid": "ReadMasterSecret",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": master_secret_arn,
+        },
+        {
+            "Sid": "DecryptMasterSecret",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": secret_kms_key_arn,
+            "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{ctx.region}.amazonaws.com"}},
+        },
+    ]
