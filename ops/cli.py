@@ -1,4 +1,4 @@
-"""`python -m ops`: post-deploy verification, restore drill and rollback for one stack.
+"""`python -m ops`: post-deploy verification, restore drill, rollback and database bootstrap for one stack.
 
 Stack outputs come from --outputs FILE (the JSON `pulumi stack output --json` prints) or, without it, from
 `pulumi stack output --json --stack <stack>`. AWS credentials and settings come from the environment, as for
@@ -17,8 +17,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ops import db_bootstrap, report, restore_drill, rollback, verify
 from ops import outputs as outputs_module
-from ops import report, restore_drill, rollback, verify
 from ops.aws import AWS_ERRORS, Clients, WaitTimeoutError, describe_error, format_elapsed
 from ops.ecs import ServiceNotFoundError
 from ops.outputs import OutputsError, Runner, StackOutputs
@@ -78,6 +78,17 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("--revision", type=int, help="task definition revision to roll back to (default: previous)")
     back.add_argument("--timeout-minutes", type=_non_negative, default=20.0, help="wait this long for steady state")
     back.add_argument("--poll-seconds", type=_non_negative, default=15.0, help="pause between status polls")
+
+    boot = commands.add_parser(
+        "db-bootstrap",
+        parents=[common],
+        help="create or update the application's database user (IAM authentication), from a one-off ECS task",
+    )
+    boot.add_argument(
+        "--revoke", action="store_true", help="instead: forbid the user's logins and end its sessions (undo: rerun)"
+    )
+    boot.add_argument("--timeout-minutes", type=_non_negative, default=15.0, help="wait this long for the task")
+    boot.add_argument("--poll-seconds", type=_non_negative, default=10.0, help="pause between status polls")
     return parser
 
 
@@ -95,6 +106,8 @@ def main(
             return _verify(args, outputs, clients)
         if args.command == "restore-drill":
             return _drill(args, outputs, clients)
+        if args.command == "db-bootstrap":
+            return _bootstrap(args, outputs, clients)
         return _rollback(args, outputs, clients)
     except OutputsError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -152,6 +165,28 @@ def _drill(args: argparse.Namespace, outputs: StackOutputs, clients: Clients) ->
     if evidence["error"]:
         print(f"error: {evidence['error']}", file=sys.stderr)
     return EXIT_OK if evidence["result"] == "pass" else EXIT_FAILED
+
+
+def _bootstrap(args: argparse.Namespace, outputs: StackOutputs, clients: Clients) -> int:
+    options = db_bootstrap.Options(
+        action="revoke" if args.revoke else "bootstrap",
+        timeout_minutes=args.timeout_minutes,
+        poll_seconds=args.poll_seconds,
+        progress=_progress,
+    )
+    try:
+        result = db_bootstrap.run(outputs, clients, options)
+    except (db_bootstrap.BootstrapError, db_bootstrap.BootstrapSqlError, WaitTimeoutError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except AWS_ERRORS as exc:
+        print(f"error: {describe_error(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    for line in result.log_lines:
+        print(line)
+    verdict = "succeeded" if result.succeeded else f"FAILED (exit code {result.exit_code}; {result.stopped_reason})"
+    print(f"db-bootstrap {options.action} {verdict}: {result.task_arn} after {format_elapsed(result.seconds)}")
+    return EXIT_OK if result.succeeded else EXIT_FAILED
 
 
 def _rollback(args: argparse.Namespace, outputs: StackOutputs, clients: Clients) -> int:
