@@ -6,27 +6,38 @@ Endpoints:
     GET /        small JSON hello with the version
     GET /health  dependency-aware health: 200 when every dependency is OK, 503 otherwise
 
+Database credentials (DB_AUTH=iam): the service holds no password. For each new connection it signs a 15-minute
+RDS IAM authentication token with its task role's credentials (from the ECS container credentials endpoint),
+reusing a token for at most TOKEN_REUSE_SECONDS so it is always fresh when presented. Established connections
+outlive their token. An authentication failure drops the cached token and role credentials and retries once;
+a connection the server ended is replaced once. Without DB_AUTH the check is a TCP connect only.
+
 Every response is logged as one JSON line on stdout (5xx at level "error"). SIGTERM and SIGINT shut the
 server down gracefully (in-flight requests get a short grace period) and the process exits 0.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import signal
 import socket
+import ssl
+import struct
 import sys
 import threading
 import time
-from collections.abc import Mapping
+import urllib.request
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 from typing import Any, Literal, TextIO
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 DEFAULT_PORT = 8080
 DEFAULT_HOST = "0.0.0.0"  # a container must listen on all interfaces
@@ -36,6 +47,20 @@ DRAIN_SECONDS = 10.0  # grace period for in-flight requests on shutdown (ECS sto
 
 Level = Literal["info", "error"]
 DbStatus = Literal["ok", "error", "not_configured"]
+DbAuth = Literal["none", "iam"]
+SslMode = Literal["verify-full", "require", "disable"]
+
+# RDS IAM authentication tokens live 15 minutes (RDS User Guide, "IAM database authentication"). A token is reused
+# for at most 10 minutes, so any token presented has at least 5 minutes left.
+TOKEN_LIFETIME_SECONDS = 900
+TOKEN_REUSE_SECONDS = 600
+# Role credentials are refreshed this long before the expiry the credentials endpoint reports.
+CREDENTIALS_MARGIN_SECONDS = 300
+# Where Fargate serves the task role's credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is appended).
+ECS_CREDENTIALS_HOST = "http://169.254.170.2"
+# SQLSTATEs of a rejected login: invalid_password (what RDS answers for a bad or expired IAM token) and
+# invalid_authorization_specification (e.g. the role may not log in).
+AUTH_FAILURES = frozenset({"28P01", "28000"})
 
 _TRUE_WORDS = frozenset({"true", "1", "yes"})
 
@@ -81,10 +106,16 @@ class Settings:
     db_port: int = DEFAULT_DB_PORT
     db_connect_timeout: float = DEFAULT_DB_CONNECT_TIMEOUT
     require_database: bool = False
+    db_auth: DbAuth = "none"
+    db_user: str | None = None
+    db_name: str | None = None
+    db_sslmode: SslMode = "require"
+    db_ssl_root_cert: str | None = None
+    aws_region: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
-        return cls(
+        settings = cls(
             host=env.get("HOST", "").strip() or DEFAULT_HOST,
             port=_int_env(env, "PORT", DEFAULT_PORT, 0, 65535),
             version=env.get("APP_VERSION", "").strip() or "dev",
@@ -92,7 +123,40 @@ class Settings:
             db_port=_int_env(env, "DB_PORT", DEFAULT_DB_PORT, 1, 65535),
             db_connect_timeout=_float_env(env, "DB_CONNECT_TIMEOUT", DEFAULT_DB_CONNECT_TIMEOUT),
             require_database=env.get("REQUIRE_DATABASE", "").strip().lower() in _TRUE_WORDS,
+            db_auth=_choice_env(env, "DB_AUTH", ("none", "iam"), "none"),  # type: ignore[arg-type]
+            db_user=env.get("DB_USER", "").strip() or None,
+            db_name=env.get("DB_NAME", "").strip() or None,
+            db_ssl_root_cert=env.get("DB_SSL_ROOT_CERT", "").strip() or None,
+            aws_region=(env.get("AWS_REGION", "") or env.get("AWS_DEFAULT_REGION", "")).strip() or None,
         )
+        default_mode = "verify-full" if settings.db_ssl_root_cert else "require"
+        mode = _choice_env(env, "DB_SSLMODE", ("verify-full", "require", "disable"), default_mode)
+        settings = replace(settings, db_sslmode=mode)  # type: ignore[arg-type]
+        if settings.db_auth == "iam":
+            missing = [
+                name
+                for name, value in (
+                    ("DB_HOST", settings.db_host),
+                    ("DB_USER", settings.db_user),
+                    ("DB_NAME", settings.db_name),
+                    ("AWS_REGION", settings.aws_region),
+                )
+                if value is None
+            ]
+            if missing:
+                raise ConfigError(f"DB_AUTH=iam needs {', '.join(missing)}")
+        if settings.db_sslmode == "verify-full" and not settings.db_ssl_root_cert:
+            raise ConfigError("DB_SSLMODE=verify-full needs DB_SSL_ROOT_CERT (the RDS CA bundle)")
+        return settings
+
+
+def _choice_env(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)} (got {raw!r})")
+    return raw
 
 
 def utc_now_iso() -> str:
@@ -151,15 +215,365 @@ def _elapsed_ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 2)
 
 
+# -- AWS credentials and RDS IAM authentication tokens ----------------------------------------------------------
+
+
+class CredentialsError(Exception):
+    """The task role's credentials could not be obtained (the message never contains a credential)."""
+
+
+@dataclass(frozen=True)
+class AwsCredentials:
+    access_key_id: str
+    secret_access_key: str
+    session_token: str | None
+    expires_at: float | None  # epoch seconds; None: never (static credentials from the environment)
+
+    def __repr__(self) -> str:  # never print the secret parts
+        return f"AwsCredentials(access_key_id={self.access_key_id!r}, expires_at={self.expires_at!r})"
+
+
+Clock = Callable[[], float]
+
+
+class RoleCredentials:
+    """The task role's credentials, as the AWS SDKs find them in a container: the ECS credentials endpoint
+    (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, or _FULL_URI with AWS_CONTAINER_AUTHORIZATION_TOKEN), else the
+    AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN variables. Cached until shortly before they
+    expire, or until `invalidate()`."""
+
+    def __init__(self, env: Mapping[str, str], clock: Clock = time.time, timeout: float = 2.0) -> None:
+        self._env = dict(env)
+        self._clock = clock
+        self._timeout = timeout
+        self._cached: AwsCredentials | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> AwsCredentials:
+        with self._lock:
+            cached = self._cached
+            if cached is None or (
+                cached.expires_at is not None and self._clock() >= cached.expires_at - CREDENTIALS_MARGIN_SECONDS
+            ):
+                cached = self._cached = self._load()
+            return cached
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._cached = None
+
+    def _load(self) -> AwsCredentials:
+        env = self._env
+        relative, full = (
+            env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"),
+            env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI"),
+        )
+        if relative or full:
+            url = f"{ECS_CREDENTIALS_HOST}{relative}" if relative else str(full)
+            request = urllib.request.Request(url)
+            if not relative and env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN"):
+                request.add_header("Authorization", env["AWS_CONTAINER_AUTHORIZATION_TOKEN"])
+            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # link-local: never a proxy
+            try:
+                with opener.open(request, timeout=self._timeout) as response:
+                    body = json.loads(response.read())
+                expires = datetime.fromisoformat(str(body["Expiration"]).replace("Z", "+00:00")).timestamp()
+                return AwsCredentials(body["AccessKeyId"], body["SecretAccessKey"], body.get("Token"), expires)
+            except (OSError, ValueError, KeyError) as exc:
+                raise CredentialsError(f"container credentials endpoint: {type(exc).__name__}") from None
+        if env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
+            return AwsCredentials(
+                env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], env.get("AWS_SESSION_TOKEN") or None, None
+            )
+        raise CredentialsError("no AWS credentials: no container credentials endpoint and no AWS_ACCESS_KEY_ID")
+
+
+def rds_auth_token(
+    *, host: str, port: int, user: str, region: str, credentials: AwsCredentials, now: float | None = None
+) -> str:
+    """An RDS IAM authentication token: a SigV4 presigned `connect` request for `user`, service `rds-db`, valid
+    900 s, without its scheme (what botocore's generate_db_auth_token returns)."""
+    moment = datetime.fromtimestamp(time.time() if now is None else now, UTC)
+    amz_date, day = moment.strftime("%Y%m%dT%H%M%SZ"), moment.strftime("%Y%m%d")
+    scope = f"{day}/{region}/rds-db/aws4_request"
+    params = {
+        "Action": "connect",
+        "DBUser": user,
+        "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+        "X-Amz-Credential": f"{credentials.access_key_id}/{scope}",
+        "X-Amz-Date": amz_date,
+        "X-Amz-Expires": str(TOKEN_LIFETIME_SECONDS),
+        "X-Amz-SignedHeaders": "host",
+    }
+    if credentials.session_token:
+        params["X-Amz-Security-Token"] = credentials.session_token
+    query = "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in sorted(params.items()))
+    netloc = f"{host}:{port}"
+    # The payload hash is that of the empty body, as botocore signs RDS presigned URLs.
+    canonical = "\n".join(["GET", "/", query, f"host:{netloc}", "", "host", hashlib.sha256(b"").hexdigest()])
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+    key = f"AWS4{credentials.secret_access_key}".encode()
+    for part in (day, region, "rds-db", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    return f"{netloc}/?{query}&X-Amz-Signature={signature}"
+
+
+class IamTokens:
+    """Tokens for one database user, reused for at most TOKEN_REUSE_SECONDS. `invalidate()` (after a rejected
+    login) drops the token and the role credentials behind it, so the next token is signed afresh."""
+
+    def __init__(self, settings: Settings, credentials: RoleCredentials, clock: Clock = time.time) -> None:
+        assert settings.db_host and settings.db_user and settings.aws_region
+        self._host, self._port, self._user = settings.db_host, settings.db_port, settings.db_user
+        self._region = settings.aws_region
+        self._credentials = credentials
+        self._clock = clock
+        self._token: tuple[str, float] | None = None
+        self._lock = threading.Lock()
+
+    def password(self) -> str:
+        with self._lock:
+            now = self._clock()
+            if self._token is None or now - self._token[1] >= TOKEN_REUSE_SECONDS:
+                credentials = self._credentials.get()
+                token = rds_auth_token(
+                    host=self._host,
+                    port=self._port,
+                    user=self._user,
+                    region=self._region,
+                    credentials=credentials,
+                    now=now,
+                )
+                self._token = (token, now)
+            return self._token[0]
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._token = None
+        self._credentials.invalidate()
+
+
+# -- a minimal PostgreSQL client (protocol 3.0): TLS, cleartext password (what IAM uses), simple queries ---------
+
+
+class PgError(Exception):
+    """An ErrorResponse from the server: `code` is the SQLSTATE."""
+
+    def __init__(self, code: str, message: str, severity: str = "ERROR") -> None:
+        super().__init__(f"{severity} {code}: {message}")
+        self.code, self.message, self.severity = code, message, severity
+
+    @property
+    def authentication_failed(self) -> bool:
+        return self.code in AUTH_FAILURES
+
+
+class PgConnection:
+    """One connection. Only what the sample needs: the startup handshake and simple queries."""
+
+    SSL_REQUEST = 80877103
+    PROTOCOL = 196608  # 3.0
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock: socket.socket = sock
+
+    @classmethod
+    def connect(cls, settings: Settings, password: str, ssl_context: ssl.SSLContext | None) -> PgConnection:
+        assert settings.db_host and settings.db_user and settings.db_name
+        sock = socket.create_connection((settings.db_host, settings.db_port), timeout=settings.db_connect_timeout)
+        try:
+            if ssl_context is not None:
+                sock.sendall(struct.pack("!ii", 8, cls.SSL_REQUEST))
+                answer = _recv_exact(sock, 1)
+                if answer != b"S":
+                    raise PgError("08P01", "the server does not accept TLS", "FATAL")
+                sock = ssl_context.wrap_socket(sock, server_hostname=settings.db_host)
+            connection = cls(sock)
+            connection._startup(settings.db_user, settings.db_name, password)
+            return connection
+        except BaseException:
+            sock.close()
+            raise
+
+    def _startup(self, user: str, database: str, password: str) -> None:
+        fields = {"user": user, "database": database, "application_name": "sample-app"}
+        body = (
+            struct.pack("!i", self.PROTOCOL)
+            + b"".join(k.encode() + b"\0" + v.encode() + b"\0" for k, v in fields.items())
+            + b"\0"
+        )
+        self._sock.sendall(struct.pack("!i", len(body) + 4) + body)
+        while True:
+            kind, payload = self._read()
+            if kind == b"R":
+                (code,) = struct.unpack("!i", payload[:4])
+                if code == 3:  # cleartext: what RDS asks of an rds_iam user (over TLS only)
+                    self._send(b"p", password.encode() + b"\0")
+                elif code != 0:
+                    raise PgError("28000", f"unsupported authentication request {code}", "FATAL")
+            elif kind == b"Z":
+                return
+
+    def query(self, sql: str) -> list[list[str | None]]:
+        """Run one simple query; return its rows as text."""
+        self._send(b"Q", sql.encode() + b"\0")
+        rows: list[list[str | None]] = []
+        error: PgError | None = None
+        while True:
+            kind, payload = self._read(raise_errors=False)
+            if kind == b"E":
+                error = _error_from(payload)
+                if error.severity in ("FATAL", "PANIC"):
+                    raise error
+            elif kind == b"D":
+                rows.append(_data_row(payload))
+            elif kind == b"Z":
+                if error is not None:
+                    raise error
+                return rows
+
+    def close(self) -> None:
+        try:
+            self._send(b"X", b"")
+        except OSError:
+            pass
+        finally:
+            self._sock.close()
+
+    def _send(self, kind: bytes, body: bytes) -> None:
+        self._sock.sendall(kind + struct.pack("!i", len(body) + 4) + body)
+
+    def _read(self, *, raise_errors: bool = True) -> tuple[bytes, bytes]:
+        kind = _recv_exact(self._sock, 1)
+        (length,) = struct.unpack("!i", _recv_exact(self._sock, 4))
+        payload = _recv_exact(self._sock, length - 4)
+        if raise_errors and kind == b"E":
+            raise _error_from(payload)
+        return kind, payload
+
+
+def _recv_exact(sock: socket.socket, size: int) -> bytes:
+    chunks, remaining = [], size
+    while remaining:
+        chunk = sock.recv(remaining)
+        if not chunk:
+            raise ConnectionResetError("the database closed the connection")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _error_from(payload: bytes) -> PgError:
+    fields = {item[:1]: item[1:].decode(errors="replace") for item in payload.split(b"\0") if item}
+    return PgError(fields.get(b"C", "XX000"), fields.get(b"M", "unknown error"), fields.get(b"S", "ERROR"))
+
+
+def _data_row(payload: bytes) -> list[str | None]:
+    (count,) = struct.unpack("!h", payload[:2])
+    values: list[str | None] = []
+    offset = 2
+    for _ in range(count):
+        (size,) = struct.unpack("!i", payload[offset : offset + 4])
+        offset += 4
+        if size < 0:
+            values.append(None)
+            continue
+        values.append(payload[offset : offset + size].decode())
+        offset += size
+    return values
+
+
+def ssl_context_for(settings: Settings) -> ssl.SSLContext | None:
+    """verify-full: the RDS CA bundle and the host name; require: encrypted, unverified (as libpq's mode)."""
+    if settings.db_sslmode == "disable":
+        return None
+    context = ssl.create_default_context(cafile=settings.db_ssl_root_cert) if settings.db_sslmode == "verify-full" \
+        else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # fmt: skip
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if settings.db_sslmode == "require":
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+class IamDatabase:
+    """The service's database connection, authenticated with IAM tokens: one long-lived connection, checked
+    with `SELECT 1`; replaced once when the server has ended it; on a rejected login the token and the role
+    credentials are dropped and the login retried once. Never logs or returns a token."""
+
+    def __init__(self, settings: Settings, tokens: IamTokens, logger: JsonLogger) -> None:
+        self._settings = settings
+        self._tokens = tokens
+        self._logger = logger
+        self._ssl = ssl_context_for(settings)
+        self._connection: PgConnection | None = None
+        self._lock = threading.Lock()
+
+    def check(self) -> DependencyCheck:
+        started = time.perf_counter()
+        with self._lock:
+            try:
+                self._select_one()
+            except PgError as exc:
+                self._drop()
+                if exc.authentication_failed:
+                    return DependencyCheck("error", _elapsed_ms(started), f"authentication failed ({exc.code})")
+                return DependencyCheck("error", _elapsed_ms(started), f"database error ({exc.code})")
+            except CredentialsError as exc:
+                return DependencyCheck("error", _elapsed_ms(started), f"no IAM token: {exc}")
+            except TimeoutError:
+                self._drop()
+                return DependencyCheck("error", _elapsed_ms(started), "database timed out")
+            except (OSError, ssl.SSLError) as exc:
+                self._drop()
+                return DependencyCheck("error", _elapsed_ms(started), f"connection failed: {type(exc).__name__}")
+        return DependencyCheck("ok", _elapsed_ms(started), "authenticated query succeeded")
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+    def _select_one(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.query("SELECT 1")
+                return
+            except (OSError, PgError) as exc:  # ended by the server (restart, failover, pg_terminate_backend)
+                if isinstance(exc, PgError) and exc.severity not in ("FATAL", "PANIC"):
+                    raise
+                self._logger.log("info", f"database connection lost ({type(exc).__name__}); reconnecting")
+                self._drop()
+        self._connection = self._login()
+        self._connection.query("SELECT 1")
+
+    def _login(self) -> PgConnection:
+        try:
+            return PgConnection.connect(self._settings, self._tokens.password(), self._ssl)
+        except PgError as exc:
+            if not exc.authentication_failed:
+                raise
+            # A token signed with credentials since rotated or revoked: sign a new one with fresh credentials.
+            self._logger.log("info", f"database login rejected ({exc.code}); retrying once with fresh credentials")
+            self._tokens.invalidate()
+            return PgConnection.connect(self._settings, self._tokens.password(), self._ssl)
+
+    def _drop(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
 class AppServer(ThreadingHTTPServer):
-    """ThreadingHTTPServer carrying the settings, the logger and an in-flight request counter."""
+    """ThreadingHTTPServer carrying the settings, the logger, the database (IAM mode) and an in-flight counter."""
 
     # Never block exit on a stuck client; `drain` gives in-flight requests a grace period instead.
     daemon_threads = True
 
-    def __init__(self, settings: Settings, logger: JsonLogger) -> None:
+    def __init__(self, settings: Settings, logger: JsonLogger, database: IamDatabase | None = None) -> None:
         self.settings = settings
         self.logger = logger
+        self.database = database
         self.started_monotonic = time.monotonic()
         self._inflight = 0
         self._idle = threading.Condition()
@@ -178,6 +592,11 @@ class AppServer(ThreadingHTTPServer):
             with self._idle:
                 self._inflight -= 1
                 self._idle.notify_all()
+
+    def server_close(self) -> None:
+        super().server_close()
+        if self.database is not None:
+            self.database.close()
 
     def drain(self, timeout: float) -> bool:
         """Wait until no request is being handled (True) or `timeout` seconds pass (False)."""
@@ -238,7 +657,8 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def _health(self) -> tuple[HTTPStatus, dict[str, Any]]:
         settings = self.server.settings
-        database = check_database(settings)
+        client = self.server.database
+        database = client.check() if client is not None else check_database(settings)
         db_ok = database.healthy or (database.status == "not_configured" and not settings.require_database)
         body = {
             "status": "ok" if db_ok else "degraded",
@@ -325,18 +745,26 @@ def make_server(
     *,
     host: str | None = None,
     log_stream: TextIO | None = None,
+    clock: Clock = time.time,
 ) -> AppServer:
     """Build (and bind) the server without starting it.
 
     `env` defaults to os.environ; `port`/`host` override PORT/HOST (port 0 picks a free port, see
     `AppServer.port`). Call `serve_forever()` to run it, `shutdown()` + `server_close()` to stop it.
+    `clock` (epoch seconds) dates IAM tokens and expires cached credentials; tests move it.
     """
-    settings = Settings.from_env(os.environ if env is None else env)
+    environment = os.environ if env is None else env
+    settings = Settings.from_env(environment)
     if port is not None:
         settings = replace(settings, port=port)
     if host is not None:
         settings = replace(settings, host=host)
-    return AppServer(settings, JsonLogger(log_stream))
+    logger = JsonLogger(log_stream)
+    database = None
+    if settings.db_auth == "iam":
+        tokens = IamTokens(settings, RoleCredentials(environment, clock), clock)
+        database = IamDatabase(settings, tokens, logger)
+    return AppServer(settings, logger, database)
 
 
 def main(env: Mapping[str, str] | None = None) -> int:
@@ -367,6 +795,8 @@ def main(env: Mapping[str, str] | None = None) -> int:
         port=server.port,
         version=settings.version,
         database_configured=settings.db_host is not None,
+        database_auth=settings.db_auth,
+        database_tls=settings.db_sslmode,
         require_database=settings.require_database,
     )
     try:
