@@ -11,7 +11,7 @@ import pulumi
 from components import aws, iam
 from components.base import AwsContext, PlatformComponent
 from components.logs import LogSettings, encrypted_log_group
-from components.security_groups import Peer, tcp_rule
+from components.security_groups import EgressTarget, Peer, task_security_group, tcp_rule
 
 CONTAINER_USER = "10001"
 # Writable scratch space of the read-only root filesystem: (task volume, container path). The image must own
@@ -63,16 +63,6 @@ class Routing:
     origin_header: tuple[str, pulumi.Input[str]] | None = None
     deregistration_delay_seconds: int = 30
     slow_start_seconds: int = 0
-
-
-@dataclass(frozen=True)
-class EgressTarget:
-    """Another tier the tasks may open connections to, by security group (e.g. the database)."""
-
-    name: str
-    security_group_id: pulumi.Input[str]
-    port: int
-    description: str
 
 
 @dataclass(frozen=True)
@@ -199,37 +189,16 @@ class ContainerService(PlatformComponent):
             opts=self.child(ignore_changes=["containerDefinitions"] if args.deploy_owner == "ci" else None),
         )
 
-        sg = aws.ec2.SecurityGroup(
+        sg = task_security_group(
             name,
             vpc_id=args.vpc_id,
             description=f"Tasks of {name}: from its load balancer only; HTTPS out",
-            revoke_rules_on_delete=True,
-            tags=self.tags_for(),
-            opts=self.child(),
+            https_cidrs=args.egress_https_cidrs,
+            https_description="HTTPS to AWS APIs and external services (via NAT or VPC endpoints)",
+            targets=args.egress_targets,
+            tags_for=self.tags_for,
+            parent=self,
         )
-        for index, cidr in enumerate(args.egress_https_cidrs):
-            tcp_rule(
-                f"{name}-https-out-{index}",
-                "egress",
-                security_group_id=sg.id,
-                port=443,
-                peer=Peer(cidr=cidr),
-                description="HTTPS to AWS APIs and external services (via NAT or VPC endpoints)",
-                tags=self.tags_for("https-out"),
-                parent=self,
-            )
-
-        for target in args.egress_targets:
-            tcp_rule(
-                f"{name}-to-{target.name}",
-                "egress",
-                security_group_id=sg.id,
-                port=target.port,
-                peer=Peer(security_group_id=target.security_group_id),
-                description=target.description,
-                tags=self.tags_for(f"to-{target.name}"),
-                parent=self,
-            )
 
         self.target_group_arn = None
         self.target_group_arn_suffix = None

@@ -18,7 +18,7 @@ import pulumi
 from components import aws, iam
 from components.base import AwsContext, PlatformComponent
 from components.logs import LogSettings, encrypted_log_group
-from components.security_groups import Peer, tcp_rule
+from components.security_groups import EgressTarget, task_security_group
 
 # The psql client: the Docker official image, mirrored on ECR Public (reachable through NAT without Docker Hub's
 # pull limits). psql 17 speaks to PostgreSQL 13-17 servers. Tag seen published (public repositories pin
@@ -99,33 +99,16 @@ class DatabaseBootstrap(PlatformComponent):
             tags=self.tags_for(),
             opts=self.child(),
         )
-        sg = aws.ec2.SecurityGroup(
+        sg = task_security_group(
             name,
             vpc_id=args.vpc_id,
             description=f"{name}: PostgreSQL to the database, HTTPS to AWS APIs; no ingress",
-            revoke_rules_on_delete=True,
-            tags=self.tags_for(),
-            opts=self.child(),
-        )
-        for index, cidr in enumerate(args.egress_https_cidrs):
-            tcp_rule(
-                f"{name}-https-out-{index}",
-                "egress",
-                security_group_id=sg.id,
-                port=443,
-                peer=Peer(cidr=cidr),
-                description="HTTPS: image pull, CloudWatch Logs, Secrets Manager",
-                tags=self.tags_for("https-out"),
-                parent=self,
-            )
-        tcp_rule(
-            f"{name}-to-db",
-            "egress",
-            security_group_id=sg.id,
-            port=args.database_port,
-            peer=Peer(security_group_id=args.database_security_group_id),
-            description="PostgreSQL to the database",
-            tags=self.tags_for("to-db"),
+            https_cidrs=args.egress_https_cidrs,
+            https_description="HTTPS: image pull, CloudWatch Logs, Secrets Manager",
+            targets=[
+                EgressTarget("db", args.database_security_group_id, args.database_port, "PostgreSQL to the database")
+            ],
+            tags_for=self.tags_for,
             parent=self,
         )
         self.task_definition_family = task_definition.family

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -51,3 +51,58 @@ def tcp_rule(
         tags=dict(tags),
         opts=pulumi.ResourceOptions(parent=parent),
     )
+
+
+@dataclass(frozen=True)
+class EgressTarget:
+    """Another tier a task may open connections to, by security group (e.g. the database)."""
+
+    name: str
+    security_group_id: pulumi.Input[str]
+    port: int
+    description: str
+
+
+def task_security_group(
+    name: str,
+    *,
+    vpc_id: pulumi.Input[str],
+    description: str,
+    https_cidrs: Sequence[str],
+    https_description: str,
+    targets: Sequence[EgressTarget],
+    tags_for: Callable[[str | None], dict[str, str]],
+    parent: pulumi.Resource,
+) -> aws.ec2.SecurityGroup:
+    """A Fargate task's group: no inline rules, HTTPS out to the given CIDRs, and one rule per target group."""
+    sg = aws.ec2.SecurityGroup(
+        name,
+        vpc_id=vpc_id,
+        description=description,
+        revoke_rules_on_delete=True,
+        tags=tags_for(None),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    for index, cidr in enumerate(https_cidrs):
+        tcp_rule(
+            f"{name}-https-out-{index}",
+            "egress",
+            security_group_id=sg.id,
+            port=443,
+            peer=Peer(cidr=cidr),
+            description=https_description,
+            tags=tags_for("https-out"),
+            parent=parent,
+        )
+    for target in targets:
+        tcp_rule(
+            f"{name}-to-{target.name}",
+            "egress",
+            security_group_id=sg.id,
+            port=target.port,
+            peer=Peer(security_group_id=target.security_group_id),
+            description=target.description,
+            tags=tags_for(f"to-{target.name}"),
+            parent=parent,
+        )
+    return sg

@@ -16,7 +16,6 @@ from components.container_image import ContainerImage, ContainerImageArgs
 from components.container_service import (
     ContainerService,
     ContainerServiceArgs,
-    EgressTarget,
     Routing,
     Scaling,
     Schedule,
@@ -24,6 +23,7 @@ from components.container_service import (
 )
 from components.encryption_key import EncryptionKey, EncryptionKeyArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs, OriginHeader
+from components.security_groups import EgressTarget
 from infra.config import PROJECT
 from infra.config.model import ServiceConfig
 from infra.config.sections.services import env_name

@@ -12,9 +12,8 @@ import json
 import shutil
 import ssl
 import subprocess
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,11 +33,10 @@ from app.server import (
     CredentialsError,
     RoleCredentials,
     Settings,
-    make_server,
     rds_auth_token,
 )
 from tests.app.fake_services import Clock, FakeCredentialsEndpoint, FakeRds
-from tests.app.test_server import LogBuffer, Running
+from tests.app.test_server import Running, serving
 
 START = datetime(2026, 12, 3, 8, 0, tzinfo=UTC).timestamp()
 
@@ -81,17 +79,8 @@ def world() -> Iterator[World]:
         iam.close()
 
 
-@contextmanager
-def app_with(world: World, **extra: str) -> Iterator[Running]:
-    logs = LogBuffer()
-    server = make_server(0, world.env(**extra), host="127.0.0.1", log_stream=logs, clock=world.clock)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield Running(server, logs)
-    finally:
-        server.shutdown()
-        server.server_close()
+def app_with(world: World, **extra: str) -> AbstractContextManager[Running]:
+    return serving(world.env(**extra), clock=world.clock)
 
 
 def health(app: Running) -> tuple[int, dict[str, Any]]:

@@ -71,9 +71,9 @@ class Running:
 
 
 @contextmanager
-def serving(env: Mapping[str, str]) -> Iterator[Running]:
+def serving(env: Mapping[str, str], **options: Any) -> Iterator[Running]:
     logs = LogBuffer()
-    server = make_server(0, env, host="127.0.0.1", log_stream=logs)
+    server = make_server(0, env, host="127.0.0.1", log_stream=logs, **options)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
