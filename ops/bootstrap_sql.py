@@ -27,7 +27,9 @@ from dataclasses import dataclass
 
 # Unquoted PostgreSQL identifiers we accept: lowercase (IAM compares user names case-sensitively), <= 63 bytes.
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-RESERVED = frozenset({"postgres", "rdsadmin", "rds_superuser", "rds_iam", "rdsrepladmin", "public"})
+# Role names PostgreSQL or RDS own (besides the pg_* and rds* prefixes), and databases the user must not get.
+RESERVED = frozenset({"postgres", "public", "none", "current_user", "current_role", "session_user"})
+SYSTEM_DATABASES = frozenset({"postgres", "template0", "template1", "rdsadmin"})
 IAM_ROLE = "rds_iam"
 MAX_CONNECTION_LIMIT = 8000  # a sanity bound of this tool, not an AWS or PostgreSQL limit
 
@@ -52,14 +54,16 @@ class AppUser:
     connection_limit: int
 
     def __post_init__(self) -> None:
-        for what, value in (("user", self.name), ("database", self.database)):
-            if not IDENTIFIER.match(value) or value in RESERVED or value.startswith("pg_"):
-                raise BootstrapSqlError(
-                    f"{what} name {value!r}: lowercase letters, digits and '_', starting with a letter, at most 63 "
-                    "characters, not reserved (pg_*, rds*, postgres, public)"
-                )
-        if self.name.startswith("rds"):
-            raise BootstrapSqlError(f"user name {self.name!r}: names starting with 'rds' are reserved by RDS")
+        if not IDENTIFIER.match(self.name) or self.name in RESERVED or self.name.startswith(("pg_", "rds")):
+            raise BootstrapSqlError(
+                f"user name {self.name!r}: lowercase letters, digits and '_', starting with a letter, at most 63 "
+                "characters; not reserved (pg_*, rds*, postgres, public, none, current_user, ...)"
+            )
+        if not IDENTIFIER.match(self.database) or self.database in SYSTEM_DATABASES:
+            raise BootstrapSqlError(
+                f"database name {self.database!r}: lowercase letters, digits and '_', starting with a letter; "
+                f"not a system database ({', '.join(sorted(SYSTEM_DATABASES))})"
+            )
         if isinstance(self.connection_limit, bool) or not 1 <= self.connection_limit <= MAX_CONNECTION_LIMIT:
             raise BootstrapSqlError(f"connection limit {self.connection_limit!r}: between 1 and {MAX_CONNECTION_LIMIT}")
 

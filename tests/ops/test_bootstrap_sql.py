@@ -17,7 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from components.database_bootstrap import RUN_SQL, SQL_VARIABLE
+from infra.config import ConfigError, load_config
 from ops.bootstrap_sql import AppUser, BootstrapSqlError, bootstrap_statements, revoke_statements, script
+from tests.helpers import stack_config
 from tests.ops import postgres_cluster
 from tests.ops.fake_postgres import Catalog, Role, SqlError
 
@@ -100,12 +102,18 @@ def test_script_is_the_statements_one_per_line() -> None:
 
 
 NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,62}", fullmatch=True).filter(
-    lambda n: not n.startswith(("pg_", "rds")) and n not in {"postgres", "public"}
+    lambda n: (
+        not n.startswith(("pg_", "rds"))
+        and n not in {"postgres", "public", "none", "current_user", "current_role", "session_user"}
+    )
+)
+DATABASES = st.from_regex(r"[a-z][a-z0-9_]{0,62}", fullmatch=True).filter(
+    lambda n: n not in {"postgres", "template0", "template1", "rdsadmin"}
 )
 
 
 @settings(max_examples=60, deadline=None)
-@given(user=NAMES, database=NAMES, limit=st.integers(1, 8000))
+@given(user=NAMES, database=DATABASES, limit=st.integers(1, 8000))
 def test_any_valid_name_gives_sql_the_fake_accepts(user: str, database: str, limit: int) -> None:
     catalog = Catalog.rds(database=database)
     if user in catalog.roles:
@@ -123,7 +131,9 @@ def test_any_valid_name_gives_sql_the_fake_accepts(user: str, database: str, lim
         ("pg_app", "app", 10),
         ("rdsapp", "app", 10),
         ("postgres", "app", 10),
-        ("app_user", "public", 10),
+        ("app_user", "template1", 10),
+        ("app_user", "rdsadmin", 10),
+        ("public", "app", 10),
         ("a" * 64, "app", 10),
         ("", "app", 10),
         ("app_user", "app", 0),
@@ -210,3 +220,23 @@ def test_real_failure_rolls_back_every_statement(cluster: postgres_cluster.Clust
     after = cluster.query("SELECT has_database_privilege('reporting', 'app', 'CONNECT'), rolconnlimit "
                           "FROM pg_roles WHERE rolname = 'reporting'")  # fmt: skip
     assert after == before and not cluster.query("SELECT 1 FROM pg_namespace WHERE nspname = 'reporting'")
+
+
+# -- what the stack config accepts, the bootstrap accepts (ops cannot import infra: the rules are pinned here) ---
+IDENTIFIER_LIKE = st.from_regex(r"[a-z][a-z0-9_]{0,64}", fullmatch=True) | st.sampled_from(
+    ["postgres", "public", "none", "current_user", "rds_iam", "rdsadmin", "pg_monitor", "template1", "app_admin", "app"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(user=IDENTIFIER_LIKE, database=IDENTIFIER_LIKE, limit=st.integers(-2, 8002))
+def test_every_config_the_stack_accepts_can_be_bootstrapped(user: str, database: str, limit: int) -> None:
+    raw, secrets = stack_config(
+        "staging", database={"appUsername": user, "databaseName": database, "appConnectionLimit": limit}
+    )
+    try:
+        config = load_config(raw, secrets)
+    except ConfigError:
+        return
+    settings_ = config.database
+    AppUser(settings_.app_username, settings_.database_name, settings_.app_connection_limit)  # must not raise

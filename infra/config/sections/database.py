@@ -16,6 +16,8 @@ PI_RETENTION_DAYS: tuple[int, ...] = (7, *range(31, 31 * 23 + 1, 31), 731)
 # Names PostgreSQL or RDS reserve, or that every scanner tries first (FSBP RDS.25: no default admin username).
 RESERVED_USERNAMES: frozenset[str] = frozenset(
     {"postgres", "rdsadmin", "rdsrepladmin", "rds_superuser", "admin", "administrator", "root", "master", "user"}
+    # Role names PostgreSQL reserves or reads as keywords (CREATE ROLE refuses them).
+    | {"public", "none", "current_user", "current_role", "session_user"}
 )
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # Burstable classes run on CPU credits: when the credits run out the database slows to a crawl.
