@@ -240,3 +240,11 @@ def test_every_config_the_stack_accepts_can_be_bootstrapped(user: str, database:
         return
     settings_ = config.database
     AppUser(settings_.app_username, settings_.database_name, settings_.app_connection_limit)  # must not raise
+
+
+def test_without_server_binaries_the_real_tests_skip_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh runner without PostgreSQL: start() says what is missing and how to get it (the fixture skips)."""
+    monkeypatch.setattr(postgres_cluster.shutil, "which", lambda _: None)
+    monkeypatch.setattr(postgres_cluster.glob, "glob", lambda _: [])
+    with pytest.raises(postgres_cluster.UnavailableError, match=r"initdb, pg_ctl, postgres, psql.*postgresql package"):
+        postgres_cluster.start()
