@@ -113,24 +113,15 @@ class DatabaseConfig(Section):
             raise ValueError("lowercase letters, digits and '_', starting with a letter; not a system database")
         return value
 
-    @field_validator("master_username")
+    @field_validator("master_username", "app_username")
     @classmethod
-    def _master_username(cls, value: str) -> str:
+    def _username(cls, value: str) -> str:
+        # Lowercase only: IAM database authentication matches the user name case-sensitively (RDS User Guide,
+        # "Creating a database account using IAM authentication"), so a policy and a role never differ in case.
         if not _IDENTIFIER.match(value):
             raise ValueError("lowercase letters, digits and '_', starting with a letter, at most 63 characters")
         if value in RESERVED_USERNAMES or value.startswith("pg_") or value.startswith("rds"):
-            raise ValueError("a reserved or default name; choose a non-default one (e.g. app_admin)")
-        return value
-
-    @field_validator("app_username")
-    @classmethod
-    def _app_username(cls, value: str) -> str:
-        # IAM authentication matches the name case-sensitively (RDS User Guide, "Creating a database account
-        # using IAM authentication"): lowercase only, so the IAM policy and the role can never differ in case.
-        if not _IDENTIFIER.match(value):
-            raise ValueError("lowercase letters, digits and '_', starting with a letter, at most 63 characters")
-        if value in RESERVED_USERNAMES or value.startswith("pg_") or value.startswith("rds"):
-            raise ValueError("a reserved or default name; choose the application's own (e.g. app_user)")
+            raise ValueError("a reserved or default name; choose the application's own (e.g. app_admin, app_user)")
         return value
 
     @model_validator(mode="after")
