@@ -272,6 +272,10 @@ def _walk(path: str, old: Any, new: Any) -> list[PropertyChange]:
             out = []
             for label, (a, b) in keyed.items():
                 out.extend(_walk(f"{path}[{label}]", a, b))
+            before = [k for k, (a, b) in keyed.items() if a is not None and b is not None]
+            after = [k for k in _order(new, keyed) if k in before]
+            if before != after:  # the same elements, reordered
+                out.append(PropertyChange(f"{path}(order)", before, after))
             return out
         if len(old) == len(new):
             out = []
@@ -300,6 +304,12 @@ def _keyed(old: list[Any], new: list[Any]) -> dict[str, tuple[Any, Any]] | None:
                 labels = list(dict.fromkeys([*a, *b]))
                 return {f"{key}={label}": (a.get(label), b.get(label)) for label in labels}
     return None
+
+
+def _order(new: list[Any], keyed: dict[str, tuple[Any, Any]]) -> list[str]:
+    """The labels of `keyed` in the order of the new list."""
+    position = {id(b): label for label, (_, b) in keyed.items() if b is not None}
+    return [position[id(item)] for item in new]
 
 
 def _json(text: str) -> Any:

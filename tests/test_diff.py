@@ -317,3 +317,32 @@ def test_cli_diff_writes_json(staging_plan: Plan, tmp_path: Path, capsys: pytest
     assert data["counts"]["replace"] > 10 and data["refused"] == []
     assert any(r["text"] == "vpcId depends on replaced Vpc network" for c in data["changes"] for r in c["reasons"])
     assert "diff JSON written to" in capsys.readouterr().out
+
+
+# -- property details -------------------------------------------------------------------------------------------
+
+
+def test_ignored_changes_and_aliases_are_honoured(staging_plan: Plan) -> None:
+    head = copy.deepcopy(staging_plan)
+    vpc = _one(head, VPC)
+    vpc.inputs["cidrBlock"], vpc.ignore_changes = "10.99.0.0/16", ["cidrBlock"]
+    group = next(r for r in head.resources if r.type == "aws:cloudwatch/logGroup:LogGroup")
+    old_urn = group.urn
+    group.urn, group.aliases = old_urn.replace(group.name, f"{group.name}-renamed"), [old_urn]
+    group.inputs["retentionInDays"] = 400
+    result = diff_plans(staging_plan, head)
+    assert [(c.type, c.action, [p.path for p in c.changes]) for c in result.changes] == [
+        (group.type, "update", ["retentionInDays"])
+    ]
+
+
+def test_lists_of_named_objects_are_compared_by_name() -> None:
+    from offline.diff import _walk
+
+    old = [{"name": "a", "value": "1"}, {"name": "b", "value": "2"}]
+    new = [{"name": "b", "value": "3"}, {"name": "a", "value": "1"}, {"name": "c", "value": "4"}]
+    assert [(p.path, p.before, p.after) for p in _walk("env", old, new)] == [
+        ("env[name=b].value", "2", "3"),
+        ("env[name=c]", None, {"name": "c", "value": "4"}),
+        ("env(order)", ["name=a", "name=b"], ["name=b", "name=a"]),
+    ]
