@@ -189,6 +189,11 @@ def _arn_service(old: Mapping[str, Any], new: Mapping[str, Any], path: str) -> b
     return service(before) != service(after)
 
 
+def _when_decreased(old: Mapping[str, Any], new: Mapping[str, Any], path: str) -> bool:
+    before, after = get_path(old, path), get_path(new, path)
+    return isinstance(before, int | float) and isinstance(after, int | float) and after < before
+
+
 RULES: dict[str, Rule] = {
     "unlessIpv4NetmaskLength": _unless_ipv4_netmask,
     "tenancyUnlessDedicatedToDefault": _tenancy,
@@ -200,6 +205,7 @@ RULES: dict[str, Rule] = {
     "nlbSecurityGroupsNoneToSome": _nlb_security_groups,
     "capacityProviderStrategyUnlessForceNewDeployment": _capacity_provider_strategy,
     "arnServiceChanges": _arn_service,
+    "whenDecreased": _when_decreased,
 }
 # Rules under which an input that becomes unknown (its dependency is replaced) forces replacement.
 UNKNOWN_REPLACES = frozenset({"arnServiceChanges"})

@@ -215,6 +215,9 @@ def test_region_and_conditional_rules() -> None:
     logs = {"deliveryDestinationConfiguration": {"destinationResourceArn": "arn:aws:logs:eu-west-1:1:log-group:a"}}
     s3 = {"deliveryDestinationConfiguration": {"destinationResourceArn": "arn:aws:s3:::bucket"}}
     assert arn(logs, s3, path) and not arn(logs, logs, path)
+    decreased = RULES["whenDecreased"]
+    key = "secondaryIpsAutoAssignedPerSubnet"
+    assert decreased({key: 3}, {key: 1}, key) and not decreased({key: 1}, {key: 3}, key)
 
 
 def test_a_security_group_rule_replaces_only_when_its_source_kind_changes(staging_plan: Plan) -> None:
@@ -346,3 +349,25 @@ def test_lists_of_named_objects_are_compared_by_name() -> None:
         ("env[name=c]", None, {"name": "c", "value": "4"}),
         ("env(order)", ["name=a", "name=b"], ["name=b", "name=a"]),
     ]
+
+
+_FORCES = re.compile(
+    r"forces? (a )?new resource|cannot be changed after|forces? (a )?replacement|will force a recreation", re.I
+)
+
+
+def test_inputs_the_sdk_documents_as_replacing_are_in_the_data() -> None:
+    """The installed SDK's docstrings (the bridged provider's docs) against the data, for every type."""
+    missing = []
+    for type_, data in TYPES.items():
+        if not type_.startswith("aws:"):
+            continue
+        source = inspect.getsource(sys.modules[_args_class(type_).__module__])
+        documented = {
+            m.group(1) for m in re.finditer(r":param [^\n]*?\]+ (\w+): ([^\n]*)", source) if _FORCES.search(m.group(2))
+        }
+        listed = {_snake(p.split(".")[0]) for p in data.replace_on} | {
+            _snake(p) for c in data.conditional for p in c.paths
+        }
+        missing += [f"{type_} {name}" for name in sorted(documented - listed)]
+    assert missing == []
