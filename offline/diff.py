@@ -38,6 +38,8 @@ class PropertyChange:
     json_changes: tuple[PropertyChange, ...] = ()
     # The new value comes from a replaced resource's output: unknown until that resource is re-created.
     unknown: bool = False
+    # Both values are JSON documents that parse equal: only the formatting or key order changed.
+    json_equal: bool = False
 
 
 @dataclass(frozen=True)
@@ -287,7 +289,8 @@ def _walk(path: str, old: Any, new: Any) -> list[PropertyChange]:
     if isinstance(old, str) and isinstance(new, str):
         parsed = _json(old), _json(new)
         if parsed[0] is not None and parsed[1] is not None:
-            return [PropertyChange(path, old, new, tuple(_walk("", *parsed)))]
+            inner = tuple(_walk("", *parsed))
+            return [PropertyChange(path, old, new, inner, json_equal=not inner)]
     return [PropertyChange(path, old, new)]
 
 
@@ -404,6 +407,8 @@ def _because(change: ResourceChange) -> str:
 def _property_lines(p: PropertyChange, max_json: int = 25) -> list[str]:
     if p.unknown:
         return [f"  - `{p.path}`: `{_short(p.before)}` → {UNKNOWN}"]
+    if p.json_equal:
+        return [f"  - `{p.path}`: JSON reformatted, no key or value changed"]
     if p.json_changes:
         out = [f"  - `{p.path}` (JSON, {len(p.json_changes)} changed):"]
         out += [
@@ -432,7 +437,7 @@ def to_json(diff: PlanDiff) -> dict[str, Any]:
 
     def prop(p: PropertyChange) -> dict[str, Any]:
         out: dict[str, Any] = {"path": p.path}
-        if p.json_changes:
+        if p.json_changes or p.json_equal:
             out["json"] = [prop(j) for j in p.json_changes]
         else:
             out["before"], out["after"] = p.before, (None if p.unknown else p.after)

@@ -302,6 +302,7 @@ def test_a_json_string_change_lists_the_changed_keys(staging_plan: Plan) -> None
     markdown = to_markdown(result)
     assert "    - `widgets[0].properties.markdown`: `## Overview` → `## Overview (new)`" in markdown
     assert "    - `[name=api].stopTimeout`: `30` → `60`" in markdown
+    assert "JSON reformatted, no key or value changed" not in markdown
     as_json = next(c for c in to_json(result)["changes"] if c["type"] == dashboard.type)
     assert as_json["properties"][0]["json"][1] == {"path": "widgets[1].width", "before": width, "after": width + 1}
 
@@ -371,3 +372,13 @@ def test_inputs_the_sdk_documents_as_replacing_are_in_the_data() -> None:
         }
         missing += [f"{type_} {name}" for name in sorted(documented - listed)]
     assert missing == []
+
+
+def test_a_reformatted_json_string_is_not_a_key_change(staging_plan: Plan) -> None:
+    head = copy.deepcopy(staging_plan)
+    dashboard = _one(head, "aws:cloudwatch/dashboard:Dashboard")
+    dashboard.inputs["dashboardBody"] = json.dumps(json.loads(dashboard.inputs["dashboardBody"]), indent=2)
+    result = diff_plans(staging_plan, head)
+    (change,) = result.get(dashboard.type, dashboard.name).changes
+    assert change.json_equal and change.json_changes == ()
+    assert "  - `dashboardBody`: JSON reformatted, no key or value changed" in to_markdown(result)
