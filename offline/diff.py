@@ -26,6 +26,11 @@ from offline.stateful import (
 )
 
 UNKNOWN = "(known after the replacement)"
+# Inputs that set a resource's physical name. A create-before-replace keeping one needs that name free while the
+# old resource still exists, which AWS refuses for most types (Pulumi's auto-naming exists to avoid this).
+NAME_INPUTS = ("name", "identifier", "bucket", "alarmName", "dashboardName", "repositoryName", "clusterName")
+# Inputs that scope a name: a replacement that moves the resource to a new scope does not collide.
+SCOPE_INPUTS = ("vpcId",)
 _LIST_KEYS = ("name", "Name", "Sid", "id", "key")
 
 
@@ -90,6 +95,17 @@ class ResourceChange:
         """`pulumi up` stops: it does not replace or delete a protected resource."""
         return self.protected and self.action in ("delete", "replace")
 
+    @property
+    def name_collision(self) -> str | None:
+        """The physical-name input a create-before-replace keeps (the create would collide with the old one)."""
+        if self.action != "replace" or self.delete_before_replace:
+            return None
+        if any(r.path in SCOPE_INPUTS for r in self.reasons):
+            return None
+        return self.kept_name
+
+    kept_name: str | None = None  # set by diff_plans: an unchanged explicit physical-name input
+
 
 @dataclass
 class PlanDiff:
@@ -134,6 +150,16 @@ def diff_plans(base: Plan, head: Plan) -> PlanDiff:
         if change is not None:
             changes[urn] = change
     _cascade(changes, before, after, aliased)
+    for change in changes.values():
+        record = after[change.urn]
+        change.kept_name = next(
+            (
+                k
+                for k in NAME_INPUTS
+                if isinstance(record.inputs.get(k), str) and _old(record, before, k) == record.inputs[k]
+            ),
+            None,
+        )
     result = list(changes.values())
     for urn, record in before.items():
         if urn not in after and urn not in aliased:
@@ -142,6 +168,11 @@ def diff_plans(base: Plan, head: Plan) -> PlanDiff:
     result.sort(key=lambda c: (not c.refused, not c.destructive, order[c.action], c.type, c.name))
     missing = sorted({r.type for r in [*base.resources, *head.resources] if r.custom and r.type not in TYPES})
     return PlanDiff(head.stack, result, missing)
+
+
+def _old(record: ResourceRecord, before: dict[str, ResourceRecord], key: str) -> Any:
+    old = before.get(record.urn) or next((before[a] for a in record.aliases if a in before), None)
+    return None if old is None else old.inputs.get(key)
 
 
 def _is_provider(record: ResourceRecord) -> bool:
@@ -369,6 +400,11 @@ def to_markdown(diff: PlanDiff, *, max_rows: int = 200) -> str:
             order = "delete, then create" if c.delete_before_replace else "create, then delete"
             refused = " **refused: protected**" if c.refused else ""
             lines.append(f"- `{c.type}` `{c.name}` ({order}){refused}{_because(c)}")
+            if c.name_collision:
+                lines.append(
+                    f"  - keeps its `{c.name_collision}` while the new one is created first: AWS rejects the"
+                    " duplicate name for most types; set `deleteBeforeReplace` or change the name"
+                )
     lines += ["", "| | Type | Name | Changed properties |", "|---|---|---|---|"]
     symbol = {"create": "+", "delete": "-", "update": "~", "replace": "+-"}
     for c in diff.changes[:max_rows]:
@@ -380,7 +416,7 @@ def to_markdown(diff: PlanDiff, *, max_rows: int = 200) -> str:
     if detailed:
         lines += ["", "<details><summary>Property changes</summary>", ""]
         for c in detailed:
-            lines.append(f"- `{c.name}` ({c.action})")
+            lines.append(f"- `{c.name}` ({c.action}, `{c.type}`)")
             for p in c.changes:
                 lines += _property_lines(p)
         lines += ["", "</details>"]
@@ -461,6 +497,7 @@ def to_json(diff: PlanDiff) -> dict[str, Any]:
                 "protected": c.protected,
                 "refused": c.refused,
                 "deleteBeforeReplace": c.delete_before_replace,
+                "nameCollision": c.name_collision,
                 "reasons": [
                     {
                         "kind": r.kind,

@@ -382,3 +382,14 @@ def test_a_reformatted_json_string_is_not_a_key_change(staging_plan: Plan) -> No
     (change,) = result.get(dashboard.type, dashboard.name).changes
     assert change.json_equal and change.json_changes == ()
     assert "  - `dashboardBody`: JSON reformatted, no key or value changed" in to_markdown(result)
+
+
+def test_a_create_before_replace_keeping_a_fixed_name_is_flagged(staging_plan: Plan) -> None:
+    head = copy.deepcopy(staging_plan)
+    db = head.one("aws:rds/instance:Instance", "db")
+    db.inputs["username"] = "app_owner"
+    result = diff_plans(staging_plan, head)
+    assert result.get(db.type, "db").name_collision == "identifier"
+    assert "keeps its `identifier` while the new one is created first" in to_markdown(result)
+    db.delete_before_replace = True
+    assert diff_plans(staging_plan, head).get(db.type, "db").name_collision is None
