@@ -179,6 +179,12 @@ def _is_provider(record: ResourceRecord) -> bool:
     return record.type.startswith(PROVIDER_TYPE_PREFIX)
 
 
+def _provider_urn(reference: str | None) -> str:
+    """A provider reference is its URN, optionally followed by `::<id>` (the engine's form): the URN."""
+    parts = (reference or "").split("::")
+    return "::".join(parts[:4])
+
+
 def _compare(old: ResourceRecord, new: ResourceRecord, regions: dict[str, Any]) -> ResourceChange | None:
     props = [p for p in _walk("", old.inputs, new.inputs) if not _ignored(p.path, new.ignore_changes)]
     if not props and old.protect == new.protect:
@@ -224,7 +230,7 @@ def _reasons(
             for path in hits:
                 add(Reason("conditional", path, cond.why))
     if new.type.startswith("aws:") and "region" in changed:
-        provider_region = regions.get(new.provider or "")
+        provider_region = regions.get(_provider_urn(new.provider))
         if region_forces(old.inputs.get("region"), new.inputs.get("region"), provider_region):
             add(Reason("region", "region", "a move to another region (forceNewIfRegionChanges)"))
     order = {p: i for i, p in enumerate(changed)}
@@ -248,7 +254,7 @@ def _cascade(
             for urn in urns:
                 dependents.setdefault(urn, []).append((record, key))
         if record.provider:
-            dependents.setdefault(record.provider, []).append((record, "(provider)"))
+            dependents.setdefault(_provider_urn(record.provider), []).append((record, "(provider)"))
     queue = [urn for urn, c in changes.items() if c.action == "replace"]
     while queue:
         replaced = queue.pop(0)
