@@ -403,7 +403,7 @@ def to_markdown(diff: PlanDiff, *, max_rows: int = 200) -> str:
     if replaced:
         lines += ["", "#### Replacements", ""]
         for c in replaced:
-            order = "delete, then create" if c.delete_before_replace else "create, then delete"
+            order = "delete, then create: gone in between" if c.delete_before_replace else "create, then delete"
             refused = " **refused: protected**" if c.refused else ""
             lines.append(f"- `{c.type}` `{c.name}` ({order}){refused}{_because(c)}")
             if c.name_collision:

@@ -184,7 +184,7 @@ def test_cascades_are_transitive_and_honour_delete_before_replace(staging_plan: 
     )
     db_group = result.get(SG, "db")
     assert db_group.delete_before_replace
-    assert "`aws:ec2/securityGroup:SecurityGroup` `db` (delete, then create)" in to_markdown(result)
+    assert "`aws:ec2/securityGroup:SecurityGroup` `db` (delete, then create: gone in between)" in to_markdown(result)
     assert result.get("aws:ec2/internetGateway:InternetGateway", "network").action == "update"  # vpcId in place
 
 
