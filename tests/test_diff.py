@@ -293,7 +293,13 @@ def test_a_json_string_change_lists_the_changed_keys(staging_plan: Plan) -> None
     containers = json.loads(task.inputs["containerDefinitions"])
     containers[0]["stopTimeout"] = 60
     task.inputs["containerDefinitions"] = json.dumps(containers)
+    role = next(r for r in head.resources if r.type == "aws:iam/role:Role")
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    trust["Statement"][0]["Effect"] = "Deny"
+    role.inputs["assumeRolePolicy"] = json.dumps(trust)
     result = diff_plans(staging_plan, head)
+    (policy_change,) = result.get(role.type, role.name).changes
+    assert [(j.path, j.after) for j in policy_change.json_changes] == [("Statement[0].Effect", "Deny")]
     (body_change,) = result.get(dashboard.type, dashboard.name).changes
     assert [j.path for j in body_change.json_changes] == ["widgets[0].properties.markdown", "widgets[1].width"]
     task_change = result.get(task.type, "api")
