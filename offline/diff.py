@@ -105,6 +105,8 @@ class ResourceChange:
         return self.kept_name
 
     kept_name: str | None = None  # set by diff_plans: an unchanged explicit physical-name input
+    # Why the provider would reject this change at plan time (`pulumi preview` and `up` fail).
+    plan_errors: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -130,6 +132,11 @@ class PlanDiff:
     @property
     def refused(self) -> list[ResourceChange]:
         return [c for c in self.changes if c.refused]
+
+    @property
+    def rejected(self) -> list[ResourceChange]:
+        """Changes the provider rejects at plan time."""
+        return [c for c in self.changes if c.plan_errors]
 
 
 def diff_plans(base: Plan, head: Plan) -> PlanDiff:
@@ -190,6 +197,12 @@ def _compare(old: ResourceRecord, new: ResourceRecord, regions: dict[str, Any]) 
     if not props and old.protect == new.protect:
         return None
     reasons = _reasons(old, new, props, regions)
+    data = TYPES.get(new.type)
+    errors = [
+        f"`{rule.path}`: {rule.why}"
+        for rule in (data.plan_errors if data else ())
+        if any(matches(p.path, rule.path) for p in props) and RULES[rule.rule](old.inputs, new.inputs, rule.path)
+    ]
     if old.type != new.type:
         reasons.append(Reason("type", "type changed", f"{old.type} -> {new.type}"))
     if old.protect != new.protect:
@@ -203,6 +216,7 @@ def _compare(old: ResourceRecord, new: ResourceRecord, regions: dict[str, Any]) 
         reasons,
         protected=old.protect and new.protect,
         delete_before_replace=new.delete_before_replace,
+        plan_errors=errors,
     )
 
 
@@ -380,6 +394,15 @@ def to_markdown(diff: PlanDiff, *, max_rows: int = 200) -> str:
         for c in diff.refused:
             lines.append(f"> - **{c.action.upper()} REFUSED** `{c.type}` `{c.name}`{_because(c)}")
         lines.append("")
+    if diff.rejected:
+        lines += [
+            "> [!WARNING]",
+            "> **The provider would reject these changes** (`pulumi preview` and `up` fail):",
+            ">",
+        ]
+        for c in diff.rejected:
+            lines += [f"> - `{c.type}` `{c.name}`: {error}" for error in c.plan_errors]
+        lines.append("")
     if diff.destructive:
         lines += [
             "> [!CAUTION]",
@@ -491,6 +514,7 @@ def to_json(diff: PlanDiff) -> dict[str, Any]:
         "stack": diff.stack,
         "counts": {a: len(diff.of_action(a)) for a in ("create", "update", "replace", "delete")},
         "refused": [c.urn for c in diff.refused],
+        "rejected": [c.urn for c in diff.rejected],
         "runbook": RUNBOOK if diff.refused else None,
         "typesWithoutData": diff.types_without_data,
         "changes": [
@@ -504,6 +528,7 @@ def to_json(diff: PlanDiff) -> dict[str, Any]:
                 "refused": c.refused,
                 "deleteBeforeReplace": c.delete_before_replace,
                 "nameCollision": c.name_collision,
+                "planErrors": c.plan_errors,
                 "reasons": [
                     {
                         "kind": r.kind,

@@ -46,6 +46,8 @@ class TypeData:
     stateful: bool = False
     notes: str = ""
     other_sources: Mapping[str, str] | None = None
+    # Changes the provider rejects at plan time (a CustomizeDiff returning an error): `pulumi up` fails.
+    plan_errors: tuple[Conditional, ...] = ()
 
     def forcing_roots(self) -> set[str]:
         """Top-level inputs whose unknown value (a replaced dependency's output) forces replacement."""
@@ -69,6 +71,7 @@ def load(path: Path = DATA) -> dict[str, TypeData]:
             stateful=bool(entry.get("stateful")),
             notes=entry.get("notes", ""),
             other_sources=entry.get("otherSources"),
+            plan_errors=tuple(Conditional(c["path"], c["rule"], c["why"]) for c in entry.get("planErrors", ())),
         )
     return out
 
@@ -172,9 +175,8 @@ def _nlb_security_groups(old: Mapping[str, Any], new: Mapping[str, Any], path: s
     return _network(new) and _empty(old.get("securityGroups")) != _empty(new.get("securityGroups"))
 
 
-def _capacity_provider_strategy(old: Mapping[str, Any], new: Mapping[str, Any], path: str) -> bool:
-    both = not _empty(old.get("capacityProviderStrategies")) and not _empty(new.get("capacityProviderStrategies"))
-    return not (bool(new.get("forceNewDeployment")) and both)
+def _without_force_new_deployment(old: Mapping[str, Any], new: Mapping[str, Any], path: str) -> bool:
+    return not new.get("forceNewDeployment")
 
 
 def _arn_service(old: Mapping[str, Any], new: Mapping[str, Any], path: str) -> bool:
@@ -203,9 +205,9 @@ RULES: dict[str, Rule] = {
     "nlbSubnetsUnlessGrowing": _nlb_subnets,
     "subnetMappingsUnlessPureAddRemove": _subnet_mappings,
     "nlbSecurityGroupsNoneToSome": _nlb_security_groups,
-    "capacityProviderStrategyUnlessForceNewDeployment": _capacity_provider_strategy,
     "arnServiceChanges": _arn_service,
     "whenDecreased": _when_decreased,
+    "changedWithoutForceNewDeployment": _without_force_new_deployment,
 }
 # Rules under which an input that becomes unknown (its dependency is replaced) forces replacement.
 UNKNOWN_REPLACES = frozenset({"arnServiceChanges"})

@@ -206,10 +206,6 @@ def test_region_and_conditional_rules() -> None:
     tenancy = RULES["tenancyUnlessDedicatedToDefault"]
     assert not tenancy({"instanceTenancy": "dedicated"}, {"instanceTenancy": "default"}, "instanceTenancy")
     assert tenancy({"instanceTenancy": "default"}, {"instanceTenancy": "dedicated"}, "instanceTenancy")
-    strategy = RULES["capacityProviderStrategyUnlessForceNewDeployment"]
-    old = {"capacityProviderStrategies": [{"capacityProvider": "FARGATE"}]}
-    new = {"capacityProviderStrategies": [{"capacityProvider": "FARGATE_SPOT"}]}
-    assert strategy(old, new, "") and not strategy(old, {**new, "forceNewDeployment": True}, "")
     arn = RULES["arnServiceChanges"]
     path = "deliveryDestinationConfiguration.destinationResourceArn"
     logs = {"deliveryDestinationConfiguration": {"destinationResourceArn": "arn:aws:logs:eu-west-1:1:log-group:a"}}
@@ -399,3 +395,15 @@ def test_a_create_before_replace_keeping_a_fixed_name_is_flagged(staging_plan: P
     assert "keeps its `identifier` while the new one is created first" in to_markdown(result)
     db.delete_before_replace = True
     assert diff_plans(staging_plan, head).get(db.type, "db").name_collision is None
+
+
+def test_a_change_the_provider_rejects_is_reported(staging_plan: Plan) -> None:
+    head = copy.deepcopy(staging_plan)
+    service = head.one("aws:ecs/service:Service", "api")
+    service.inputs["capacityProviderStrategies"] = [{"capacityProvider": "FARGATE", "weight": 1, "base": 1}]
+    result = diff_plans(staging_plan, head)
+    change = result.get(service.type, "api")
+    assert change.action == "update" and change.plan_errors and result.rejected == [change]
+    assert "**The provider would reject these changes**" in to_markdown(result)
+    service.inputs["forceNewDeployment"] = True
+    assert not diff_plans(staging_plan, head).rejected
