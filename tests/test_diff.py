@@ -77,9 +77,11 @@ def _args_class(type_: str) -> Any:
         return importlib.import_module("pulumi_aws").ProviderArgs
     if type_.startswith("docker:"):
         return importlib.import_module("pulumi_docker").ImageArgs
-    package, file_ = type_.split(":")[1].split("/")
-    module = importlib.import_module(f"pulumi_aws.{package}.{_snake(file_)}")
+    # Through the package's attributes, as programs do: pulumi_aws loads its modules lazily, and importing a
+    # resource module directly first breaks that loading for later renders in the same process.
+    package = getattr(importlib.import_module("pulumi_aws"), type_.split(":")[1].split("/", maxsplit=1)[0])
     name = type_.split(":")[2]
+    module = sys.modules[getattr(package, name).__module__]
     return getattr(module, f"{name}InitArgs", None) or getattr(module, f"{name}Args")
 
 
