@@ -380,9 +380,10 @@ def _json(text: str) -> Any:
 # -- output ---------------------------------------------------------------------------------------------------
 
 
-def to_markdown(diff: PlanDiff, *, max_rows: int = 200) -> str:
+def to_markdown(diff: PlanDiff, *, max_rows: int = 200, max_details_chars: int = 8000) -> str:
     """A pull-request comment: what `pulumi up` would refuse, data at risk, every replacement with its causes,
-    then a summary and the property changes folded away."""
+    then a summary and the property changes folded away (cut at `max_details_chars`: the comment holds both
+    stacks and their policy reports under GitHub's size limit; `--json` keeps every change)."""
     lines = [f"### Infrastructure plan diff: `{diff.stack}`", ""]
     if diff.refused:
         lines += [
@@ -444,10 +445,16 @@ def to_markdown(diff: PlanDiff, *, max_rows: int = 200) -> str:
     detailed = [c for c in diff.changes if c.changes]
     if detailed:
         lines += ["", "<details><summary>Property changes</summary>", ""]
-        for c in detailed:
-            lines.append(f"- `{c.name}` ({c.action}, `{c.type}`)")
+        used = 0
+        for shown, c in enumerate(detailed):
+            block = [f"- `{c.name}` ({c.action}, `{c.type}`)"]
             for p in c.changes:
-                lines += _property_lines(p)
+                block += _property_lines(p)
+            used += sum(len(line) + 1 for line in block)
+            if used > max_details_chars and shown:
+                lines.append(f"- ... {len(detailed) - shown} more resources: the JSON diff (`--json`) lists them all")
+                break
+            lines += block
         lines += ["", "</details>"]
     lines += _missing(diff)
     return "\n".join(lines) + "\n"
