@@ -163,6 +163,7 @@ def test_a_cidr_change_replaces_the_network_and_says_why(cidr_diff: PlanDiff) ->
     assert "#### Replacements" in markdown
     line = "`aws:lb/targetGroup:TargetGroup` `api` (create, then delete)"
     assert f"{line} (because of `vpcId` depends on replaced `Vpc network`)" in markdown
+    assert "more resources: the JSON diff (`--json`) lists them all" in to_markdown(cidr_diff, max_details_chars=500)
     data = to_json(cidr_diff)
     vpc_json = next(c for c in data["changes"] if c["type"] == VPC)
     assert vpc_json["action"] == "replace" and vpc_json["reasons"][0]["kind"] == "conditional"
