@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     diff.add_argument("base", type=Path, help="plan JSON of the base branch")
     diff.add_argument("head", type=Path, help="plan JSON of the pull request")
     diff.add_argument("--markdown", type=Path, help="write the Markdown here (default: print it)")
+    diff.add_argument("--json", type=Path, help="also write the diff as JSON here (changes, causes, paths)")
     diff.add_argument("--fail-on-stateful", action="store_true", help="exit 3 on stateful replace/delete")
 
     cost = commands.add_parser("cost", help="monthly cost estimate of a plan (and its delta against a base plan)")
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         return _policy(args.out / f"{args.stack}.plan.json", None, args.out)
     if args.command == "policy":
         return _policy(args.plan, args.config, args.out)
-    return _diff(args.base, args.head, args.markdown, args.fail_on_stateful)
+    return _diff(args.base, args.head, args.markdown, args.fail_on_stateful, args.json)
 
 
 def _preview(stack: str, out: Path) -> int:
@@ -129,8 +130,10 @@ def _policy(plan_path: Path, config: Path | None, out: Path) -> int:
     return EXIT_POLICY if run.mandatory_violations else EXIT_OK
 
 
-def _diff(base: Path, head: Path, markdown: Path | None, fail_on_stateful: bool) -> int:
-    from offline.diff import diff_plans, to_markdown
+def _diff(base: Path, head: Path, markdown: Path | None, fail_on_stateful: bool, as_json: Path | None = None) -> int:
+    import json
+
+    from offline.diff import diff_plans, to_json, to_markdown
     from offline.plan import Plan
 
     try:
@@ -149,6 +152,14 @@ def _diff(base: Path, head: Path, markdown: Path | None, fail_on_stateful: bool)
         markdown.parent.mkdir(parents=True, exist_ok=True)
         markdown.write_text(text)
         print(f"diff written to {markdown}")
+    if as_json is not None:
+        as_json.parent.mkdir(parents=True, exist_ok=True)
+        as_json.write_text(json.dumps(to_json(result), indent=1, default=str) + "\n")
+        print(f"diff JSON written to {as_json}")
+    if result.refused:
+        print(
+            f"warning: `pulumi up` would refuse {len(result.refused)} change(s) to protected resources", file=sys.stderr
+        )
     if result.destructive:
         print(
             f"warning: {len(result.destructive)} stateful resource(s) would be replaced or deleted",

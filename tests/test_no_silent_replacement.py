@@ -14,7 +14,7 @@ from offline.diff import PlanDiff, diff_plans
 from offline.plan import Plan
 from offline.project import load_stack
 from offline.render import render
-from offline.stateful import REPLACEMENT_INPUTS, STATEFUL_TYPES, replacement_keys
+from offline.stateful import STATEFUL_TYPES, replacement_keys
 
 # Changes an operator makes routinely; each must be an in-place update.
 IN_PLACE: dict[str, dict[str, Any]] = {
@@ -45,12 +45,12 @@ def overrides(stack: str, database: dict[str, Any], log_retention: int, api: dic
 
 
 def identity_changes(base: Plan, head: Plan) -> list[tuple[str, str]]:
-    """(resource, input) pairs where an input that forces AWS to replace the resource differs."""
+    """(stateful resource, input) pairs where an input that forces AWS to replace the resource differs."""
     before = {r.urn: r for r in base.resources}
     found: list[tuple[str, str]] = []
     for record in head.resources:
         old = before.get(record.urn)
-        if old is None or record.type not in REPLACEMENT_INPUTS:
+        if old is None or record.type not in STATEFUL_TYPES:
             continue
         for key in replacement_keys(record.type):
             if old.inputs.get(key) != record.inputs.get(key):
