@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from offline.policy_runner import PolicyRun
+from offline.policy_model import PolicyRun
 from offline.reports.common import summarize
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from offline.policy_runner import PolicyRun
+from offline.policy_model import Outcome, PolicyRun
 from offline.reports.common import fsbp, ordered_policies, sorted_results
 
 
@@ -15,8 +15,8 @@ def render(run: PolicyRun) -> str:
         "testsuites",
         name=f"{run.pack} {run.version} on {run.stack}",
         tests=str(len(run.results)),
-        failures=str(run.count("violation")),
-        skipped=str(run.count("not-applicable") + run.count("unknown")),
+        failures=str(run.count(Outcome.VIOLATION)),
+        skipped=str(run.count(Outcome.NOT_APPLICABLE) + run.count(Outcome.UNKNOWN)),
         timestamp=run.started,
     )
     for meta in ordered_policies(run):

@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from offline.policy_runner import PolicyMeta, PolicyRun, Result
+from offline.policy_model import PolicyMeta, PolicyRun, Result
 from offline.reports.common import fsbp, ordered_policies
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

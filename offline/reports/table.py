@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from offline.policy_runner import PolicyRun
+from offline.policy_model import PolicyRun
 from offline.reports.common import ordered_policies, summarize, verdict
 
 

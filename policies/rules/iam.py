@@ -7,10 +7,6 @@ from typing import Any
 from pulumi_policy import Policy, ReportViolation, ResourceValidationArgs, Severity
 
 from .common import (
-    Control,
-    Report,
-    Settings,
-    StackView,
     action_matches,
     actions,
     document,
@@ -21,12 +17,22 @@ from .common import (
     label,
     policy_documents,
     principals,
-    resource_policy,
     resources_of,
-    stack_policy,
     statements,
+)
+from .declare import (
+    ADVISORY,
+    MANDATORY,
+    Control,
+    Report,
+    ResourceRule,
+    Settings,
+    SeveritySource,
+    StackRule,
+    declared,
     strings,
 )
+from .stack import StackView
 
 ROLE = "aws:iam/role:Role"
 POLICY = "aws:iam/policy:Policy"
@@ -36,55 +42,6 @@ POLICY_TYPES = (POLICY, ROLE_POLICY, ROLE)
 DOCS = "https://docs.aws.amazon.com/IAM/latest/UserGuide"
 AWS_MANAGED = "arn:aws:iam::aws:policy/"
 
-C104 = Control(
-    "C104",
-    "No Action * on Resource *",
-    Severity.HIGH,
-    "IAM.1",
-    cdk_nag=("R5:IAMPolicyNoStatementsWithAdminAccess",),
-    checkov=("CKV_AWS_62",),
-)
-C105 = Control(
-    "C105",
-    "No service-wide wildcard actions or unjustified * resources",
-    Severity.LOW,
-    "IAM.21",
-    cdk_nag=("AwsSolutions-IAM5",),
-    checkov=("CKV_AWS_63", "CKV_AWS_355", "CKV2_AWS_40"),
-)
-C106 = Control("C106", "No kms:Decrypt / kms:ReEncryptFrom on all keys", Severity.MEDIUM, "KMS.1, KMS.2")
-C107 = Control(
-    "C107",
-    "No privilege escalation, credential exposure or permissions management on *",
-    Severity.HIGH,
-    checkov=("CKV_AWS_286", "CKV_AWS_287", "CKV_AWS_289"),
-    severity_source="suggested",
-)
-C108 = Control(
-    "C108",
-    "No AWS managed policies",
-    Severity.MEDIUM,
-    cdk_nag=("AwsSolutions-IAM4",),
-    checkov=("CKV_AWS_274", "CKV2_AWS_56"),
-    severity_source="suggested",
-)
-C109 = Control(
-    "C109",
-    "Trust policy names specific principals",
-    Severity.HIGH,
-    checkov=("CKV_AWS_60", "CKV_AWS_61"),
-    severity_source="suggested",
-)
-C110 = Control(
-    "C110", "No inline policies", Severity.LOW, cdk_nag=("R5:IAMNoInlinePolicy",), severity_source="suggested"
-)
-C111 = Control(
-    "C111",
-    "Role policies managed in one place",
-    Severity.MEDIUM,
-    awsguard=("iam-role-no-policy-management-conflicts",),
-    severity_source="suggested",
-)
 
 # Actions that let a principal widen its own rights, mint credentials or rewrite permissions (Checkov
 # CKV_AWS_286/287/289). ecr:GetAuthorizationToken is left out on purpose: it only works with Resource "*".
@@ -134,6 +91,21 @@ def _allows(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return [s for s in statements(doc) if s.get("Effect", "Allow") == "Allow"]
 
 
+@ResourceRule(
+    name="iam-no-admin-statements",
+    control=Control(
+        id="C104",
+        title="No Action * on Resource *",
+        severity=Severity.HIGH,
+        fsbp="IAM.1",
+        cdk_nag=("R5:IAMPolicyNoStatementsWithAdminAccess",),
+        checkov=("CKV_AWS_62",),
+    ),
+    types=POLICY_TYPES,
+    description="No IAM policy grants full administrative access (Action * on Resource *).",
+    remediation="List the actions and resources the principal needs.",
+    enforcement=MANDATORY,
+)
 def no_admin(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     for where, doc in policy_documents(args):
         for statement in _allows(doc):
@@ -141,6 +113,23 @@ def no_admin(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
                 report(f"{where}: statement {statement.get('Sid', '(no Sid)')} allows Action * on Resource *.")
 
 
+@ResourceRule(
+    name="iam-no-wildcards",
+    control=Control(
+        id="C105",
+        title="No service-wide wildcard actions or unjustified * resources",
+        severity=Severity.LOW,
+        fsbp="IAM.21",
+        cdk_nag=("AwsSolutions-IAM5",),
+        checkov=("CKV_AWS_63", "CKV_AWS_355", "CKV2_AWS_40"),
+    ),
+    types=POLICY_TYPES,
+    description="IAM policies name actions and resources instead of wildcards.",
+    remediation="Replace service:* with the needed actions and Resource * with ARNs, except for actions that only "
+    "support Resource * (listed in the policy config).",
+    enforcement=ADVISORY,
+    config={"actionsAllowedOnAnyResource": strings(STAR_ONLY, "Actions that only work with Resource *.")},
+)
 def no_wildcards(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     star_ok = [str(a) for a in settings["actionsAllowedOnAnyResource"]]
     for where, doc in policy_documents(args):
@@ -154,6 +143,16 @@ def no_wildcards(args: ResourceValidationArgs, report: Report, settings: Setting
                 report(f"{where}: statement {sid} applies {', '.join(unjustified)} to Resource *.")
 
 
+@ResourceRule(
+    name="iam-no-kms-decrypt-on-all-keys",
+    control=Control(
+        id="C106", title="No kms:Decrypt / kms:ReEncryptFrom on all keys", severity=Severity.MEDIUM, fsbp="KMS.1, KMS.2"
+    ),
+    types=POLICY_TYPES,
+    description="IAM policies do not allow decrypting with every KMS key.",
+    remediation="Limit kms:Decrypt and kms:ReEncryptFrom to the key ARNs the principal uses.",
+    enforcement=MANDATORY,
+)
 def no_decrypt_all(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     for where, doc in policy_documents(args):
         for statement in _allows(doc):
@@ -164,6 +163,21 @@ def no_decrypt_all(args: ResourceValidationArgs, report: Report, _: Settings) ->
                 )
 
 
+@ResourceRule(
+    name="iam-no-privilege-escalation",
+    control=Control(
+        id="C107",
+        title="No privilege escalation, credential exposure or permissions management on *",
+        severity=Severity.HIGH,
+        checkov=("CKV_AWS_286", "CKV_AWS_287", "CKV_AWS_289"),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=POLICY_TYPES,
+    description="IAM policies grant no privilege-escalation, credential or permission-management action on Resource *.",
+    remediation="Scope iam:PassRole and similar actions to specific ARNs (with iam:PassedToService), or remove them.",
+    enforcement=MANDATORY,
+    url=f"{DOCS}/best-practices.html",
+)
 def no_escalation(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     for where, doc in policy_documents(args):
         for statement in _allows(doc):
@@ -177,6 +191,22 @@ def no_escalation(args: ResourceValidationArgs, report: Report, _: Settings) -> 
                 )
 
 
+@ResourceRule(
+    name="iam-no-aws-managed-policies",
+    control=Control(
+        id="C108",
+        title="No AWS managed policies",
+        severity=Severity.MEDIUM,
+        cdk_nag=("AwsSolutions-IAM4",),
+        checkov=("CKV_AWS_274", "CKV2_AWS_56"),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=(ROLE, ATTACHMENT),
+    description="Roles use customer managed policies only.",
+    remediation="Write a least-privilege customer managed policy (components/iam.py) instead of the AWS managed one.",
+    enforcement=MANDATORY,
+    url=f"{DOCS}/access_policies_managed-vs-inline.html",
+)
 def no_aws_managed(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     # AWS managed policy ARNs are literals, always known at preview; an unknown ARN is one created in the stack.
     if args.resource_type == ATTACHMENT:
@@ -190,6 +220,21 @@ def no_aws_managed(args: ResourceValidationArgs, report: Report, _: Settings) ->
             report(f"AWS managed policy {arn.removeprefix(AWS_MANAGED)} is attached; use a customer managed policy.")
 
 
+@ResourceRule(
+    name="iam-role-trust-specific-principals",
+    control=Control(
+        id="C109",
+        title="Trust policy names specific principals",
+        severity=Severity.HIGH,
+        checkov=("CKV_AWS_60", "CKV_AWS_61"),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=[ROLE],
+    description="Role trust policies name the services or accounts that may assume the role.",
+    remediation="Name the service principal or account, and add aws:SourceAccount / aws:SourceArn conditions.",
+    enforcement=MANDATORY,
+    url=f"{DOCS}/id_roles_terms-and-concepts.html",
+)
 def trust_specific(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     for statement in _allows(document(get(args.props, "assumeRolePolicy"))):
         for principal in principals(statement):
@@ -197,6 +242,21 @@ def trust_specific(args: ResourceValidationArgs, report: Report, _: Settings) ->
                 report(f"The trust policy lets {principal} assume the role without a condition.")
 
 
+@ResourceRule(
+    name="iam-no-inline-policies",
+    control=Control(
+        id="C110",
+        title="No inline policies",
+        severity=Severity.LOW,
+        cdk_nag=("R5:IAMNoInlinePolicy",),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=(ROLE, ROLE_POLICY),
+    description="Roles carry no inline policies.",
+    remediation="Move the statements to an aws.iam.Policy and attach it with aws.iam.RolePolicyAttachment.",
+    enforcement=MANDATORY,
+    url=f"{DOCS}/access_policies_managed-vs-inline.html",
+)
 def no_inline(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     if args.resource_type == ROLE_POLICY:
         report("An inline role policy (aws.iam.RolePolicy); use a customer managed policy and an attachment.")
@@ -204,6 +264,21 @@ def no_inline(args: ResourceValidationArgs, report: Report, _: Settings) -> None
         report("The role declares inlinePolicies; use customer managed policies and attachments.")
 
 
+@StackRule(
+    name="iam-role-no-policy-management-conflicts",
+    control=Control(
+        id="C111",
+        title="Role policies managed in one place",
+        severity=Severity.MEDIUM,
+        awsguard=("iam-role-no-policy-management-conflicts",),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=[ROLE],
+    description="A role's policies are managed either on the role or by attachment resources, never both.",
+    remediation="Use RolePolicyAttachment resources only, and leave managed_policy_arns/inline_policies unset.",
+    enforcement=ADVISORY,
+    url="https://www.pulumi.com/registry/packages/aws/api-docs/iam/role/",
+)
 def no_conflicts(stack: StackView, report: ReportViolation, _: Settings) -> None:
     for role in stack.of_type(ROLE):
         managed = items(known(role.props, "managedPolicyArns"))
@@ -216,79 +291,4 @@ def no_conflicts(stack: StackView, report: ReportViolation, _: Settings) -> None
             report(f"{label(role)} sets inlinePolicies and also has RolePolicy resources.", role.urn)
 
 
-POLICIES: list[Policy] = [
-    resource_policy(
-        "iam-no-admin-statements",
-        C104,
-        POLICY_TYPES,
-        "No IAM policy grants full administrative access (Action * on Resource *).",
-        "List the actions and resources the principal needs.",
-        no_admin,
-    ),
-    resource_policy(
-        "iam-no-wildcards",
-        C105,
-        POLICY_TYPES,
-        "IAM policies name actions and resources instead of wildcards.",
-        "Replace service:* with the needed actions and Resource * with ARNs, except for actions that only "
-        "support Resource * (listed in the policy config).",
-        no_wildcards,
-        config={"actionsAllowedOnAnyResource": strings(STAR_ONLY, "Actions that only work with Resource *.")},
-    ),
-    resource_policy(
-        "iam-no-kms-decrypt-on-all-keys",
-        C106,
-        POLICY_TYPES,
-        "IAM policies do not allow decrypting with every KMS key.",
-        "Limit kms:Decrypt and kms:ReEncryptFrom to the key ARNs the principal uses.",
-        no_decrypt_all,
-        promoted=True,
-    ),
-    resource_policy(
-        "iam-no-privilege-escalation",
-        C107,
-        POLICY_TYPES,
-        "IAM policies grant no privilege-escalation, credential or permission-management action on Resource *.",
-        "Scope iam:PassRole and similar actions to specific ARNs (with iam:PassedToService), or remove them.",
-        no_escalation,
-        url=f"{DOCS}/best-practices.html",
-    ),
-    resource_policy(
-        "iam-no-aws-managed-policies",
-        C108,
-        (ROLE, ATTACHMENT),
-        "Roles use customer managed policies only.",
-        "Write a least-privilege customer managed policy (components/iam.py) instead of the AWS managed one.",
-        no_aws_managed,
-        promoted=True,
-        url=f"{DOCS}/access_policies_managed-vs-inline.html",
-    ),
-    resource_policy(
-        "iam-role-trust-specific-principals",
-        C109,
-        [ROLE],
-        "Role trust policies name the services or accounts that may assume the role.",
-        "Name the service principal or account, and add aws:SourceAccount / aws:SourceArn conditions.",
-        trust_specific,
-        url=f"{DOCS}/id_roles_terms-and-concepts.html",
-    ),
-    resource_policy(
-        "iam-no-inline-policies",
-        C110,
-        (ROLE, ROLE_POLICY),
-        "Roles carry no inline policies.",
-        "Move the statements to an aws.iam.Policy and attach it with aws.iam.RolePolicyAttachment.",
-        no_inline,
-        promoted=True,
-        url=f"{DOCS}/access_policies_managed-vs-inline.html",
-    ),
-    stack_policy(
-        "iam-role-no-policy-management-conflicts",
-        C111,
-        [ROLE],
-        "A role's policies are managed either on the role or by attachment resources, never both.",
-        "Use RolePolicyAttachment resources only, and leave managed_policy_arns/inline_policies unset.",
-        no_conflicts,
-        url="https://www.pulumi.com/registry/packages/aws/api-docs/iam/role/",
-    ),
-]
+POLICIES: list[Policy] = declared(__name__)

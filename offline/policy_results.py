@@ -1,0 +1,88 @@
+"""From what the pack said to one result per policy and resource: the protocol reports violations and
+not-applicable results only, so a pass is derived (the policy judges the resource's type and said nothing)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from offline.plan import UNKNOWN, Plan, ResourceRecord
+from offline.policy_model import Answer, Answers, Level, Outcome, PolicyKind, PolicyMeta, Result
+
+UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi_policy.proxy.UNKNOWN_STRING_VALUE
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def engine_value(value: Any) -> Any:
+    """Plan inputs back to engine form: "[unknown]" -> the unknown sentinel (secrets stay masked)."""
+    if isinstance(value, dict):
+        return {k: engine_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [engine_value(v) for v in value]
+    if value == UNKNOWN:
+        return UNKNOWN_SENTINEL
+    return value
+
+
+def stack_urn(plan: Plan) -> str:
+    return f"urn:pulumi:{plan.stack}::{plan.project}::{STACK_TYPE}::{plan.project}-{plan.stack}"
+
+
+def now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def results(plan: Plan, metas: Sequence[PolicyMeta], answers: Answers) -> list[Result]:
+    out: list[Result] = []
+    for meta in metas:
+        if meta.enforcement == Level.DISABLED:
+            continue
+        if meta.kind == PolicyKind.RESOURCE:
+            out += _resource_results(meta, plan.resources, answers)
+        else:
+            out += _stack_results(meta, plan, answers.stack)
+    return out
+
+
+def _result(meta: PolicyMeta, record: ResourceRecord, answer: Answer | None = None) -> Result:
+    if answer is None:
+        return Result(meta.name, record.urn, record.type, record.name, Outcome.PASS, meta.enforcement)
+    return Result(meta.name, record.urn, record.type, record.name, answer.outcome, answer.level, answer.message)
+
+
+def _resource_results(meta: PolicyMeta, records: Sequence[ResourceRecord], answers: Answers) -> list[Result]:
+    out: list[Result] = []
+    for record in records:
+        said = [a for a in answers.resource.get(record.urn, []) if a.policy == meta.name]
+        if said:
+            out += [_result(meta, record, a) for a in said]
+        elif record.type in meta.types:
+            out.append(_result(meta, record))
+    return out
+
+
+def _stack_results(meta: PolicyMeta, plan: Plan, stack_answers: Sequence[Answer]) -> list[Result]:
+    """Violations on named resources, then violations on the stack as a whole; a stack-wide not-applicable or
+    unknown applies to every subject; any other subject not named passes."""
+    by_urn = {r.urn: r for r in plan.resources}
+    said = [a for a in stack_answers if a.policy == meta.name]
+    subjects = [r for r in plan.resources if r.type in meta.types]
+    stack_wide = [a for a in said if not a.urn]
+    out: list[Result] = []
+    for answer in said:
+        if answer.urn and answer.outcome == Outcome.VIOLATION:
+            found = by_urn.get(answer.urn)
+            type_, name = (found.type, found.name) if found else ("", answer.urn)
+            out.append(Result(meta.name, answer.urn, type_, name, answer.outcome, answer.level, answer.message))
+    root = stack_urn(plan)
+    for answer in stack_wide:
+        if answer.outcome == Outcome.VIOLATION:
+            out.append(Result(meta.name, root, STACK_TYPE, plan.stack, answer.outcome, answer.level, answer.message))
+    unjudged = [a for a in stack_wide if a.outcome in (Outcome.NOT_APPLICABLE, Outcome.UNKNOWN)]
+    if unjudged:
+        first = unjudged[0]
+        targets = [(r.urn, r.type, r.name) for r in subjects] or [(root, STACK_TYPE, plan.stack)]
+        return out + [Result(meta.name, u, t, n, first.outcome, first.level, first.message) for u, t, n in targets]
+    flagged = {a.urn for a in said if a.urn}
+    return out + [_result(meta, r) for r in subjects if r.urn not in flagged]
