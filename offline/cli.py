@@ -126,7 +126,7 @@ def _policy(plan_path: Path, config: Path | None, out: Path) -> int:
     print(table.render(run), end="")
     written = write_reports(run, out)
     print(f"\npolicy reports written to {', '.join(str(p) for p in written)}")
-    return EXIT_POLICY if run.mandatory_violations else EXIT_OK
+    return EXIT_POLICY if run.blocking else EXIT_OK
 
 
 def _diff(base: Path, head: Path, markdown: Path | None, fail_on_stateful: bool) -> int:

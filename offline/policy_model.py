@@ -135,6 +135,16 @@ class PolicyRun:
     def mandatory_violations(self) -> list[Result]:
         return [r for r in self.results if r.outcome == Outcome.VIOLATION and r.enforcement == Level.MANDATORY]
 
+    @property
+    def mandatory_unknowns(self) -> list[Result]:
+        """Mandatory controls the pack could not evaluate (an input unknown) and the config did not accept."""
+        return [r for r in self.results if r.outcome == Outcome.UNKNOWN and r.enforcement == Level.MANDATORY]
+
+    @property
+    def blocking(self) -> list[Result]:
+        """What fails the offline gate (exit 4): mandatory violations and unaccepted mandatory unknowns."""
+        return self.mandatory_violations + self.mandatory_unknowns
+
     def policy(self, name: str) -> PolicyMeta:
         return next(p for p in self.policies if p.name == name)
 

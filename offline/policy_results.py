@@ -3,6 +3,7 @@ not-applicable results only, so a pass is derived (the policy judges the resourc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +13,8 @@ from offline.policy_model import Answer, Answers, Level, Outcome, PolicyKind, Po
 
 UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi_policy.proxy.UNKNOWN_STRING_VALUE
 STACK_TYPE = "pulumi:pulumi:Stack"
+ACCEPT_UNKNOWN = "acceptUnknown"  # the policy config key (policies/rules/declare.py)
+_UNKNOWN_PATH = re.compile(r"value at \.(\S*) can't be known")
 
 
 def engine_value(value: Any) -> Any:
@@ -45,10 +48,34 @@ def results(plan: Plan, metas: Sequence[PolicyMeta], answers: Answers) -> list[R
     return out
 
 
+def unknown_input(message: str) -> str:
+    """The input path pulumi-policy names in "can't run during preview" (`... value at .sslPolicy can't be known`)."""
+    found = _UNKNOWN_PATH.search(message)
+    return found.group(1) if found else "(an input)"
+
+
+def _judged_unknown(meta: PolicyMeta, name: str, answer: Answer) -> tuple[Level, str]:
+    """Offline there is no `pulumi up` to judge the value later, so an unknown on a mandatory control blocks
+    unless the policy config accepts that resource's input by name."""
+    path = unknown_input(answer.message)
+    level = Level.MANDATORY if meta.enforcement in (Level.MANDATORY, Level.REMEDIATE) else meta.enforcement
+    accepted = {str(a) for a in meta.config.get(ACCEPT_UNKNOWN, [])}
+    if level == Level.MANDATORY and {f"{name}:{path}", f"*:{path}"} & accepted:
+        return Level.ADVISORY, f"{path} is unknown; accepted by the policy config ({ACCEPT_UNKNOWN} {name}:{path})."
+    return level, f"{path} is unknown, so the control could not be evaluated."
+
+
 def _result(meta: PolicyMeta, record: ResourceRecord, answer: Answer | None = None) -> Result:
     if answer is None:
         return Result(meta.name, record.urn, record.type, record.name, Outcome.PASS, meta.enforcement)
-    return Result(meta.name, record.urn, record.type, record.name, answer.outcome, answer.level, answer.message)
+    return _answered(meta, record.urn, record.type, record.name, answer)
+
+
+def _answered(meta: PolicyMeta, urn: str, type_: str, name: str, answer: Answer) -> Result:
+    level, message = answer.level, answer.message
+    if answer.outcome == Outcome.UNKNOWN:
+        level, message = _judged_unknown(meta, name, answer)
+    return Result(meta.name, urn, type_, name, answer.outcome, level, message)
 
 
 def _resource_results(meta: PolicyMeta, records: Sequence[ResourceRecord], answers: Answers) -> list[Result]:
@@ -83,6 +110,6 @@ def _stack_results(meta: PolicyMeta, plan: Plan, stack_answers: Sequence[Answer]
     if unjudged:
         first = unjudged[0]
         targets = [(r.urn, r.type, r.name) for r in subjects] or [(root, STACK_TYPE, plan.stack)]
-        return out + [Result(meta.name, u, t, n, first.outcome, first.level, first.message) for u, t, n in targets]
+        return out + [_answered(meta, u, t, n, first) for u, t, n in targets]
     flagged = {a.urn for a in said if a.urn}
     return out + [_result(meta, r) for r in subjects if r.urn not in flagged]

@@ -24,10 +24,11 @@ class Summary:
     not_applicable: int
     unknown: int
     policies_judging: int
+    mandatory_unknown: int = 0
 
     @property
     def passed(self) -> bool:
-        return self.mandatory_violations == 0
+        return self.mandatory_violations == 0 and self.mandatory_unknown == 0
 
 
 def summarize(run: PolicyRun) -> Summary:
@@ -39,6 +40,7 @@ def summarize(run: PolicyRun) -> Summary:
         not_applicable=run.count(Outcome.NOT_APPLICABLE),
         unknown=run.count(Outcome.UNKNOWN),
         policies_judging=len(judging),
+        mandatory_unknown=len(run.mandatory_unknowns),
     )
 
 
@@ -46,7 +48,15 @@ def verdict(run: PolicyRun) -> str:
     summary = summarize(run)
     if summary.passed:
         return f"PASSED: no mandatory violations ({summary.advisory_violations} advisory)"
-    return f"FAILED: {summary.mandatory_violations} mandatory violation(s), {summary.advisory_violations} advisory"
+    unknown = (
+        f", {summary.mandatory_unknown} mandatory control(s) not evaluated (unknown input)"
+        if summary.mandatory_unknown
+        else ""
+    )
+    return (
+        f"FAILED: {summary.mandatory_violations} mandatory violation(s){unknown}, "
+        f"{summary.advisory_violations} advisory"
+    )
 
 
 def fsbp(meta: PolicyMeta) -> str:

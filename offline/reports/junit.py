@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from offline.policy_model import Outcome, PolicyRun
+from offline.policy_model import Level, Outcome, PolicyRun, Result
 from offline.reports.common import fsbp, ordered_policies, sorted_results
+
+
+def _failed(result: Result) -> bool:
+    return result.outcome == Outcome.VIOLATION or (
+        result.outcome == Outcome.UNKNOWN and result.enforcement == Level.MANDATORY
+    )
 
 
 def render(run: PolicyRun) -> str:
@@ -15,8 +21,8 @@ def render(run: PolicyRun) -> str:
         "testsuites",
         name=f"{run.pack} {run.version} on {run.stack}",
         tests=str(len(run.results)),
-        failures=str(run.count(Outcome.VIOLATION)),
-        skipped=str(run.count(Outcome.NOT_APPLICABLE) + run.count(Outcome.UNKNOWN)),
+        failures=str(run.count(Outcome.VIOLATION) + len(run.mandatory_unknowns)),
+        skipped=str(run.count(Outcome.NOT_APPLICABLE) + run.count(Outcome.UNKNOWN) - len(run.mandatory_unknowns)),
         timestamp=run.started,
     )
     for meta in ordered_policies(run):
@@ -28,8 +34,8 @@ def render(run: PolicyRun) -> str:
             "testsuite",
             name=f"{meta.control} {meta.name}",
             tests=str(len(results)),
-            failures=str(sum(1 for r in results if r.outcome == "violation")),
-            skipped=str(sum(1 for r in results if r.outcome in ("not-applicable", "unknown"))),
+            failures=str(sum(1 for r in results if _failed(r))),
+            skipped=str(sum(1 for r in results if r.outcome in ("not-applicable", "unknown") and not _failed(r))),
             errors="0",
             timestamp=run.started,
         )
@@ -53,7 +59,10 @@ def render(run: PolicyRun) -> str:
                 failure.text = f"{result.urn}\n{result.message}\nRemediation: {meta.remediation}"
             elif result.outcome == "not-applicable":
                 ET.SubElement(case, "skipped", message=f"not applicable: {result.message}")
-            elif result.outcome == "unknown":
+            elif result.outcome == Outcome.UNKNOWN and result.enforcement == Level.MANDATORY:
+                failure = ET.SubElement(case, "failure", message=result.message, type="mandatory-unknown")
+                failure.text = f"{result.urn}\n{result.message}\nAccept it by name (acceptUnknown) or make it known."
+            elif result.outcome == Outcome.UNKNOWN:
                 ET.SubElement(case, "skipped", message=f"not evaluated during preview: {result.message}")
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

@@ -78,6 +78,16 @@ def _violations(run: PolicyRun) -> list[str]:
     mandatory = [r for r in violations if r.enforcement == Level.MANDATORY]
     advisory = [r for r in violations if r.enforcement != Level.MANDATORY]
     lines: list[str] = []
+    if run.mandatory_unknowns:
+        lines += [
+            "## Mandatory controls not evaluated (unknown inputs block the offline gate)",
+            "",
+            "The offline engine's mocks return realistic values, so an input still unknown hides what the control "
+            "judges. Accept a named one with `acceptUnknown` in the policy config (`<resource name>:<input>`).",
+            "",
+            *_violation_table(run.mandatory_unknowns, run),
+            "",
+        ]
     if mandatory:
         lines += ["## Mandatory violations (block the deployment)", "", *_violation_table(mandatory, run), ""]
     if advisory:
@@ -98,8 +108,9 @@ def _control(meta: PolicyMeta, results: list[Result]) -> list[str]:
         f"- Remediation: {meta.remediation}",
         f"- Reference: {meta.url}",
     ]
-    if meta.config:
-        settings = ", ".join(f"`{k}` = `{v}`" for k, v in sorted(meta.config.items()))
+    shown = {k: v for k, v in meta.config.items() if v or k != "acceptUnknown"}  # no empty acceptance lists
+    if shown:
+        settings = ", ".join(f"`{k}` = `{v}`" for k, v in sorted(shown.items()))
         lines.append(f"- Settings: {settings}")
     lines += ["", "| Resource | Type | Outcome | Detail |", "|---|---|---|---|"]
     for result in sorted_results(results):
@@ -135,7 +146,9 @@ def _how_to_read(run: PolicyRun) -> list[str]:
         f"- {run.note}",
         "- Not applicable: the policy judged the resource and recorded why the control does not apply to it "
         "(for example the AWS limitation that makes it impossible), instead of passing it silently.",
-        "- Not evaluated: a value the policy needs is only known after deployment; `pulumi up` judges it again.",
+        "- Not evaluated: a value the policy needs is unknown. `pulumi preview` reports it as advisory and `pulumi up` "
+        "judges it again; offline there is no `up`, so on a mandatory control it fails the gate unless the policy "
+        "config accepts that input (`acceptUnknown`).",
         "- Mandatory violations fail `pulumi preview --policy-pack` and the offline command; advisory ones are "
         "reported only.",
         "",

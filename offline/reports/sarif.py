@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from offline.policy_model import PolicyMeta, PolicyRun, Result
+from offline.policy_model import Level, Outcome, PolicyMeta, PolicyRun, Result
 from offline.reports.common import fsbp, ordered_policies
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -40,12 +40,16 @@ def _rule(meta: PolicyMeta) -> dict[str, Any]:
 
 def _result(result: Result, index: int, stack_file: str) -> dict[str, Any]:
     kind = KIND[result.outcome]
+    if result.outcome == Outcome.UNKNOWN and result.enforcement == Level.MANDATORY:
+        kind = "fail"  # it fails the offline gate
     level = ("error" if result.enforcement == "mandatory" else "warning") if kind == "fail" else "none"
     text = {
         "pass": f"{result.name}: passes {result.policy}.",
         "notApplicable": f"{result.name}: not applicable: {result.message}",
         "open": f"{result.name}: not evaluated during preview: {result.message}",
     }.get(kind, f"{result.name}: {result.message}")
+    if result.outcome == Outcome.UNKNOWN and kind == "fail":
+        text = f"{result.name}: not evaluated, blocks the offline gate: {result.message}"
     fingerprint = hashlib.sha256(f"{result.policy}\0{result.urn}".encode()).hexdigest()
     return {
         "ruleId": result.policy,

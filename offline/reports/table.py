@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from offline.policy_model import PolicyRun
+from offline.policy_model import Outcome, PolicyRun
 from offline.reports.common import ordered_policies, summarize, verdict
 
 
@@ -27,10 +27,11 @@ def render(run: PolicyRun) -> str:
             f"{sum(1 for r in results if r.outcome == 'pass'):>5} {fails:>5} "
             f"{sum(1 for r in results if r.outcome == 'not-applicable'):>5}"
         )
-    violations = [r for r in run.results if r.outcome == "violation"]
+    violations = [r for r in run.results if r.outcome == Outcome.VIOLATION] + run.mandatory_unknowns
     if violations:
         lines += ["", "Violations:"]
         for result in sorted(violations, key=lambda r: (r.enforcement != "mandatory", r.policy, r.name)):
             message = result.message.replace("\n", " ")
-            lines.append(f"  [{result.enforcement}] {result.policy}: {result.type} {result.name}: {message}")
+            tag = result.enforcement if result.outcome == Outcome.VIOLATION else "mandatory, not evaluated"
+            lines.append(f"  [{tag}] {result.policy}: {result.type} {result.name}: {message}")
     return "\n".join(lines) + "\n"

@@ -17,6 +17,7 @@ from .declare import (
     Settings,
     SeveritySource,
     StackRule,
+    boolean,
     declared,
     integer,
     strings,
@@ -355,7 +356,12 @@ def geo_restriction(args: ResourceValidationArgs, report: Report, _: Settings) -
     remediation="Attach an aws.cloudfront.ResponseHeadersPolicy with strict_transport_security (max-age >= 1 year, "
     "include subdomains, override=True) to every cache behavior.",
     enforcement=ADVISORY,
-    config={"minimumHstsMaxAgeSeconds": integer(31536000, "Minimum HSTS max-age in seconds.", 1)},
+    config={
+        "minimumHstsMaxAgeSeconds": integer(31536000, "Minimum HSTS max-age in seconds.", 1),
+        # Recorded decision (policies/README.md): preload is off by default. A domain on the browsers' preload
+        # list stays HTTPS-only for every subdomain for months after removal, so it is the domain owner's call.
+        "requirePreload": boolean(False, "Require HSTS preload and includeSubdomains (hstspreload.org)."),
+    },
     url=f"{DOCS}/understanding-response-headers-policies.html",
 )
 def security_headers(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
@@ -374,6 +380,8 @@ def security_headers(args: ResourceValidationArgs, report: Report, settings: Set
         report(f"HSTS max-age is {int(float(age))} s; at least {minimum} s is required.")
     if not is_true(get(hsts, "override")):
         report("HSTS override is not true: an origin header could weaken it.")
+    if settings["requirePreload"] and not (is_true(get(hsts, "preload")) and is_true(get(hsts, "includeSubdomains"))):
+        report("HSTS preload (with includeSubdomains) is required by the policy config and not set.")
 
 
 POLICIES: list[Policy] = declared(__name__)

@@ -46,6 +46,18 @@ Report = Callable[[str], None]
 ResourceCheck = Callable[[ResourceValidationArgs, Report, Settings], None]
 StackCheck = Callable[[StackView, ReportViolation, Settings], None]
 ConfigSchema = Mapping[str, Mapping[str, Any]]
+ACCEPT_UNKNOWN = "acceptUnknown"
+# Every policy accepts this key. Offline, a mandatory policy that cannot be evaluated because an input is unknown
+# fails the gate (the offline engine's mocks return realistic values, so an unknown hides something); a named
+# unknown listed here is accepted instead. `pulumi preview` never fails on unknowns (they are advisory "can't run
+# during preview" and `pulumi up` judges the known value), so the key changes nothing there.
+ACCEPT_UNKNOWN_SCHEMA = {
+    "type": "array",
+    "items": {"type": "string", "pattern": "^[^:]+:[^:]+$"},
+    "default": [],
+    "description": "Unknown inputs accepted by the offline gate, as '<resource name>:<input path>' (for example "
+    "'api-https:sslPolicy'); '*' as the resource name accepts the input on every resource.",
+}
 
 
 class FsbpStatus(StrEnum):
@@ -135,7 +147,9 @@ class Rule:
             "name": self.name,
             "description": self.description,
             "enforcement_level": self.enforcement,
-            "config_schema": PolicyConfigSchema({k: dict(v) for k, v in self.config.items()}) if self.config else None,
+            "config_schema": PolicyConfigSchema(
+                {**{k: dict(v) for k, v in (self.config or {}).items()}, ACCEPT_UNKNOWN: dict(ACCEPT_UNKNOWN_SCHEMA)}
+            ),
             "display_name": f"{self.control.id} {self.control.title}",
             "severity": self.control.severity,
             "framework": self.control.framework(),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import ipaddress
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi_policy import Policy, ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import Policy, PolicyResource, ReportViolation, ResourceValidationArgs, Severity
 
 from .common import forbid_true, get, is_true, items, known, label, text
 from .declare import (
@@ -45,6 +46,8 @@ DB_SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"
 DOCS = "https://docs.aws.amazon.com/vpc/latest/userguide"
 
 ANYWHERE = ("0.0.0.0/0", "::/0")
+# A public block this wide is "the internet" even when it is not all of it (0.0.0.0/1 is half of IPv4).
+WIDEST_PREFIX = {4: 8, 6: 16}
 HIGH_RISK_PORTS = [20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3389, 4333, 5000, 5432, 5500]
 HIGH_RISK_PORTS += [5601, 8080, 8088, 8888, 9200, 9300]
 
@@ -60,6 +63,7 @@ class Rule:
     to_port: int
     sources: tuple[str, ...]
     description: str
+    prefix_lists: tuple[str, ...] = ()
 
     @property
     def all_ports(self) -> bool:
@@ -70,12 +74,46 @@ class Rule:
 
     @property
     def public(self) -> bool:
-        return any(s in ANYWHERE for s in self.sources)
+        return bool(public_sources(self.sources))
 
     def ports_text(self) -> str:
         if self.all_ports:
             return "all ports"
         return f"port {self.from_port}" if self.from_port == self.to_port else f"ports {self.from_port}-{self.to_port}"
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _network(source: str) -> Network | None:
+    try:
+        return ipaddress.ip_network(str(source).strip(), strict=False)
+    except ValueError:
+        return None  # a prefix list or group id, or a value AWS would reject
+
+
+def covers_everything(sources: Iterable[str]) -> bool:
+    """The ranges together are all of IPv4 or all of IPv6 (0.0.0.0/1 + 128.0.0.0/1; ::/0 in any spelling)."""
+    networks = [n for n in map(_network, sources) if n is not None]
+    v4 = [n for n in networks if isinstance(n, ipaddress.IPv4Network)]
+    v6 = [n for n in networks if isinstance(n, ipaddress.IPv6Network)]
+    return list(ipaddress.collapse_addresses(v4)) == [ipaddress.IPv4Network("0.0.0.0/0")] or list(
+        ipaddress.collapse_addresses(v6)
+    ) == [ipaddress.IPv6Network("::/0")]
+
+
+def public_sources(sources: Iterable[str]) -> list[str]:
+    """Sources open to the internet, compared as address ranges: together everything, or one public block of
+    /8 (IPv4) or /16 (IPv6) or wider."""
+    sources = list(sources)
+    if covers_everything(sources):
+        return sources
+    wide = []
+    for source in sources:
+        network = _network(source)
+        if network is not None and not network.is_private and network.prefixlen <= WIDEST_PREFIX[network.version]:
+            wide.append(source)
+    return wide
 
 
 def _port(value: Any, default: int) -> int:
@@ -95,12 +133,16 @@ def _inline(block: Mapping[str, Any], direction: str, where: str) -> Rule:
         _port(get(block, "toPort"), 65535),
         sources,
         str(get(block, "description", default="")),
+        tuple(str(p) for p in items(get(block, "prefixListIds"))),
     )
 
 
 def rules_of(args: ResourceValidationArgs) -> list[Rule]:
     """Every rule a security group resource or rule resource declares."""
-    props, kind = args.props, args.resource_type
+    return rules_from(args.resource_type, args.props)
+
+
+def rules_from(kind: str, props: Any) -> list[Rule]:
     if kind in (SG, DEFAULT_SG):
         return [_inline(b, "ingress", f"ingress[{i}]") for i, b in enumerate(items(get(props, "ingress")))] + [
             _inline(b, "egress", f"egress[{i}]") for i, b in enumerate(items(get(props, "egress")))
@@ -119,6 +161,7 @@ def rules_of(args: ResourceValidationArgs) -> list[Rule]:
                 _port(get(props, "toPort"), 65535) if protocol != "-1" else 65535,
                 sources,
                 str(get(props, "description", default="")),
+                tuple(str(p) for p in items(get(props, "prefixListId"))),
             )
         ]
     return []
@@ -126,8 +169,27 @@ def rules_of(args: ResourceValidationArgs) -> list[Rule]:
 
 SG_TYPES = (SG, SG_RULE, INGRESS_RULE)
 SG_ALL_TYPES = (SG, SG_RULE, INGRESS_RULE, EGRESS_RULE)
+RULE_TYPES = (SG_RULE, INGRESS_RULE, EGRESS_RULE)
 
 # -- controls ---------------------------------------------------------------------------------------------------
+C005 = Control(
+    id="C005",
+    title="No 0.0.0.0/0 or ::/0 ingress to high-risk ports",
+    severity=Severity.CRITICAL,
+    fsbp="EC2.19",
+    cdk_nag=("R5:EC2RestrictedCommonPorts", "R5:EC2RestrictedSSH"),
+    checkov=("CKV_AWS_24", "CKV_AWS_25"),
+    hub_other=("EC2.13", "EC2.14"),
+)
+
+C002 = Control(
+    id="C002",
+    title="Default SG of each VPC has no ingress/egress rules",
+    severity=Severity.HIGH,
+    fsbp="EC2.2",
+    cdk_nag=("R5:VPCDefaultSecurityGroupClosed",),
+    checkov=("CKV2_AWS_12",),
+)
 
 
 # -- checks -----------------------------------------------------------------------------------------------------
@@ -164,14 +226,7 @@ def vpc_flow_logs(stack: StackView, report: ReportViolation, settings: Settings)
 
 @ResourceRule(
     name="ec2-default-security-group-closed",
-    control=Control(
-        id="C002",
-        title="Default SG of each VPC has no ingress/egress rules",
-        severity=Severity.HIGH,
-        fsbp="EC2.2",
-        cdk_nag=("R5:VPCDefaultSecurityGroupClosed",),
-        checkov=("CKV2_AWS_12",),
-    ),
+    control=C002,
     types=[DEFAULT_SG],
     description="The VPC's default security group allows no traffic in or out.",
     remediation="Adopt the default security group with aws.ec2.DefaultSecurityGroup(vpc_id=..., ingress=[], "
@@ -270,15 +325,7 @@ def workload_subnets_private(stack: StackView, report: ReportViolation, _: Setti
 
 @ResourceRule(
     name="ec2-no-public-ingress-high-risk-ports",
-    control=Control(
-        id="C005",
-        title="No 0.0.0.0/0 or ::/0 ingress to high-risk ports",
-        severity=Severity.CRITICAL,
-        fsbp="EC2.19",
-        cdk_nag=("R5:EC2RestrictedCommonPorts", "R5:EC2RestrictedSSH"),
-        checkov=("CKV_AWS_24", "CKV_AWS_25"),
-        hub_other=("EC2.13", "EC2.14"),
-    ),
+    control=C005,
     types=SG_TYPES,
     description="No security group rule opens a high-risk port (SSH, RDP, databases, admin consoles) to the internet.",
     remediation="Remove the 0.0.0.0/0 and ::/0 sources; allow only the security group or prefix list that needs the "
@@ -294,7 +341,7 @@ def no_public_high_risk_ports(args: ResourceValidationArgs, report: Report, sett
         exposed = [p for p in ports if rule.covers(p)]
         if exposed:
             report(
-                f"{rule.where}: {rule.ports_text()} open to {', '.join(s for s in rule.sources if s in ANYWHERE)} "
+                f"{rule.where}: {rule.ports_text()} open to {', '.join(public_sources(rule.sources))} "
                 f"exposes high-risk port(s) {', '.join(map(str, exposed))}."
             )
 
@@ -422,6 +469,70 @@ def sg_no_rule_conflicts(stack: StackView, report: ReportViolation, _: Settings)
             report(
                 f"{label(group)} declares inline {'/'.join(inline)} rules and also has standalone rule resources "
                 f"({', '.join(r.name for r in standalone)}): Pulumi will keep replacing one with the other.",
+                group.urn,
+            )
+
+
+def group_of(stack: StackView, rule: PolicyResource) -> PolicyResource | None:
+    """The security group a standalone rule belongs to. A rule whose securityGroupId comes from a VPC (its
+    defaultSecurityGroupId) belongs to that VPC's default group."""
+    linked = [
+        d for d in rule.property_dependencies.get("securityGroupId", []) if d.resource_type in (SG, DEFAULT_SG, VPC)
+    ]
+    if len(linked) == 1:
+        return linked[0]
+    found = [g for g in stack.of_type(SG, DEFAULT_SG) if stack.references(rule, "securityGroupId", g)]
+    return found[0] if len(found) == 1 else None
+
+
+def group_rules(stack: StackView, group: PolicyResource) -> list[Rule]:
+    """A security group's rules, inline and from the standalone rule resources joined to it."""
+    rules = rules_from(group.resource_type, group.props)
+    for rule in stack.of_type(*RULE_TYPES):
+        joined = group_of(stack, rule)
+        if joined is not None and joined.urn == group.urn:
+            rules += rules_from(rule.resource_type, rule.props)
+    return rules
+
+
+@StackRule(
+    name="ec2-default-security-group-no-rule-resources",
+    control=C002,
+    types=RULE_TYPES,
+    description="No standalone rule resource opens the VPC's default security group (the inline check alone can be "
+    "walked around with aws.ec2.SecurityGroupRule or aws.vpc.SecurityGroup*Rule).",
+    remediation="Attach the rule to a security group of its own, never to the VPC's default_security_group_id.",
+    enforcement=MANDATORY,
+)
+def default_sg_no_rule_resources(stack: StackView, report: ReportViolation, _: Settings) -> None:
+    for rule in stack.of_type(*RULE_TYPES):
+        group = group_of(stack, rule)
+        if group is not None and group.resource_type in (DEFAULT_SG, VPC):
+            report(f"{label(rule)} adds a rule to the default security group of {label(group)}.", rule.urn)
+
+
+@StackRule(
+    name="ec2-no-public-ingress-high-risk-ports-joined",
+    control=C005,
+    types=[SG, DEFAULT_SG],
+    description="The ingress rules of a security group, inline and standalone together, open no high-risk port to "
+    "the internet (ranges split across rules are joined: 0.0.0.0/1 here and 128.0.0.0/1 there is 0.0.0.0/0).",
+    remediation="Remove the sources that together make up the internet; allow only the security group or prefix "
+    "list that needs the port.",
+    enforcement=MANDATORY,
+    config={"highRiskPorts": integers(HIGH_RISK_PORTS, "Ports that must never be open to the internet.")},
+)
+def joined_high_risk_ports(stack: StackView, report: ReportViolation, settings: Settings) -> None:
+    for group in stack.of_type(SG, DEFAULT_SG):
+        ingress = [r for r in group_rules(stack, group) if r.direction == "ingress"]
+        exposed = [
+            p
+            for p in (int(x) for x in settings["highRiskPorts"])
+            if covers_everything(s for r in ingress if r.covers(p) for s in r.sources)
+        ]
+        if exposed:
+            report(
+                f"{label(group)}: its rules together open port(s) {', '.join(map(str, exposed))} to the internet.",
                 group.urn,
             )
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from pulumi_policy import Policy, ResourceValidationArgs, Severity
 
-from .common import forbid_true, get, is_true, items
+from .common import forbid_true, get, is_true, items, require_true
 from .declare import (
     ADVISORY,
     MANDATORY,
@@ -22,6 +22,14 @@ from .declare import (
     strings,
 )
 
+if __name__.startswith("policies."):
+    from policies.credential_patterns import SECRET_NAME, credential_finding
+else:  # under the Pulumi CLI: policies/ is on sys.path and the rules are the top-level package `rules`
+    from credential_patterns import (  # type: ignore[import-not-found,no-redef]
+        SECRET_NAME,
+        credential_finding,
+    )
+
 CLUSTER = "aws:ecs/cluster:Cluster"
 SERVICE = "aws:ecs/service:Service"
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
@@ -29,7 +37,10 @@ DOCS = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide"
 
 
 FSBP_SECRET_KEYS = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ECS_ENGINE_AUTH_DATA"]
-SECRET_NAME = r"(?i)(password|passwd|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|credential)"
+# Names the shared pattern (policies/credential_patterns.py, also the config loader's) does not catch yet: PASS as a
+# word (DB_PASS, dbPass).
+EXTRA_SECRET_NAME = r"(?:(?i:(?:^|[_.\-])pass(?:$|[_.\-0-9]))|[a-z0-9]Pass(?:$|[A-Z_0-9]))"
+LAMBDA = "aws:lambda/function:Function"
 ROOT_USERS = ("root", "0", "0:0", "root:root")
 
 
@@ -122,6 +133,28 @@ def no_public_ip(args: ResourceValidationArgs, report: Report, _: Settings) -> N
 
 
 @ResourceRule(
+    name="ecs-service-deployment-circuit-breaker",
+    control=Control(
+        id="P004",
+        title="Deployment circuit breaker with rollback",
+        severity=Severity.MEDIUM,
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=[SERVICE],
+    description="Rolling ECS deployments stop and roll back by themselves when new tasks fail to become healthy.",
+    remediation="Set deployment_circuit_breaker={'enable': True, 'rollback': True}.",
+    enforcement=MANDATORY,
+    url=f"{DOCS}/deployment-circuit-breaker.html",
+)
+def circuit_breaker(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
+    controller = str(get(args.props, "deploymentController", "type", default="ECS")).upper()
+    if controller != "ECS":
+        args.not_applicable(f"Deployment controller {controller}: the circuit breaker applies to rolling updates.")
+    require_true(args, report, "deploymentCircuitBreaker.enable")
+    require_true(args, report, "deploymentCircuitBreaker.rollback", ": a failed deployment is stopped, not undone")
+
+
+@ResourceRule(
     name="ecs-service-fargate-latest-platform",
     control=Control(
         id="C016",
@@ -198,6 +231,19 @@ def readonly_root(args: ResourceValidationArgs, report: Report, _: Settings) -> 
             report(f"Container {_name(container)} has a writable root filesystem (readonlyRootFilesystem is not true).")
 
 
+def environment(args: ResourceValidationArgs) -> list[tuple[str, str, Any]]:
+    """(owner, name, value) of every plain environment variable: containers of a task definition, or a Lambda
+    function's `environment.variables`."""
+    if args.resource_type == LAMBDA:
+        variables = get(args.props, "environment", "variables", default={})
+        return [("Function", str(k), variables[k]) for k in variables]
+    return [
+        (f"Container {_name(c)}", str(get(e, "name", default="")), get(e, "value"))
+        for c in containers(args)
+        for e in items(c.get("environment"))
+    ]
+
+
 @ResourceRule(
     name="ecs-task-no-secrets-in-environment",
     control=Control(
@@ -207,13 +253,22 @@ def readonly_root(args: ResourceValidationArgs, report: Report, _: Settings) -> 
         fsbp="ECS.8",
         cdk_nag=("AwsSolutions-ECS2",),
     ),
-    types=[TASK],
+    types=[TASK, LAMBDA],
     description="Containers receive credentials through secrets (valueFrom), never as plain environment variables.",
     remediation="Move the value to Secrets Manager and reference it in the container's secrets list.",
     enforcement=MANDATORY,
     config={
         "forbiddenNames": strings(FSBP_SECRET_KEYS, "Environment names FSBP ECS.8 forbids."),
-        "secretNamePattern": {"type": "string", "default": SECRET_NAME, "description": "Secret-looking names."},
+        "secretNamePattern": {
+            "type": "string",
+            "default": SECRET_NAME.pattern,
+            "description": "Secret-looking names (policies/credential_patterns.py, shared with the config loader).",
+        },
+        "extraSecretNamePattern": {
+            "type": "string",
+            "default": EXTRA_SECRET_NAME,
+            "description": "More secret-looking names.",
+        },
         "allowedNameSuffixes": strings(
             ["_ARN", "_ID", "_NAME"], "Names that only point at a secret (its ARN or name) are allowed."
         ),
@@ -221,19 +276,17 @@ def readonly_root(args: ResourceValidationArgs, report: Report, _: Settings) -> 
 )
 def no_secret_environment(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     forbidden = {str(k).upper() for k in settings["forbiddenNames"]}
-    pattern = re.compile(str(settings["secretNamePattern"]))
+    names = [re.compile(str(settings["secretNamePattern"])), re.compile(str(settings["extraSecretNamePattern"]))]
     allowed_suffixes = tuple(str(s).upper() for s in settings["allowedNameSuffixes"])
-    for container in containers(args):
-        for entry in items(container.get("environment")):
-            name = str(get(entry, "name", default=""))
-            upper = name.upper()
-            if upper in forbidden:
-                report(f"Container {_name(container)}: environment variable {name} carries credentials (ECS.8 key).")
-            elif pattern.search(name) and not upper.endswith(allowed_suffixes):
-                report(
-                    f"Container {_name(container)}: environment variable {name} looks like a secret; pass it with "
-                    "secrets/valueFrom instead."
-                )
+    for owner, name, value in environment(args):
+        upper = name.upper()
+        finding = credential_finding(name, value) if isinstance(value, str) else None
+        if upper in forbidden:
+            report(f"{owner}: environment variable {name} carries credentials (ECS.8 key).")
+        elif finding:
+            report(f"{owner}: environment variable {name} holds a credential ({finding}); pass it with secrets.")
+        elif any(p.search(name) for p in names) and not upper.endswith(allowed_suffixes):
+            report(f"{owner}: environment variable {name} looks like a secret; pass it with secrets/valueFrom instead.")
 
 
 @ResourceRule(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pulumi_policy import Policy, ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import Policy, PolicyResource, ReportViolation, ResourceValidationArgs, Severity
 
 from .common import get, is_false, is_true, items, known, label, require_true
 from .declare import (
@@ -18,12 +18,14 @@ from .declare import (
     declared,
     strings,
 )
+from .ec2 import SG, SUBNET, group_rules
 from .stack import StackView
 
 LB = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 LISTENER = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 TARGET_GROUP = ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup")
 WAF_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+LISTENER_RULE = ("aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule")
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 DOCS = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application"
 
@@ -41,6 +43,17 @@ TLS_POLICIES = [
     "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
     "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
 ]
+
+
+C032 = Control(
+    id="C032",
+    title="HTTP listener redirects to HTTPS",
+    severity=Severity.MEDIUM,
+    fsbp="ELB.1",
+    cdk_nag=("R5:ALBHttpToHttpsRedirection",),
+    checkov=("CKV2_AWS_20",),
+    awsguard=("alb-http-to-https-redirection",),
+)
 
 
 def _application(args: ResourceValidationArgs) -> bool:
@@ -149,6 +162,25 @@ def multi_az(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
         report(f"The load balancer is placed in {len(subnets)} subnet(s); it needs subnets in at least two AZs.")
 
 
+def _public_albs(stack: StackView) -> list[PolicyResource]:
+    return [
+        lb
+        for lb in stack.of_type(*LB)
+        if not is_true(known(lb.props, "internal"))
+        and str(known(lb.props, "loadBalancerType") or "application") == "application"
+    ]
+
+
+def _cloudfront_only(stack: StackView, lb: PolicyResource, prefix_lists: set[str]) -> bool:
+    """Every ingress rule of every security group of the ALB admits only the CloudFront origin-facing prefix list
+    (configured ids): then nothing but CloudFront reaches it. A distribution depending on the ALB proves nothing."""
+    groups = [g for g in stack.of_type(SG) if stack.references(lb, "securityGroups", g)]
+    ingress = [r for g in groups for r in group_rules(stack, g) if r.direction == "ingress"]
+    return bool(groups) and all(
+        not r.sources and r.prefix_lists and set(r.prefix_lists) <= prefix_lists for r in ingress
+    )
+
+
 @StackRule(
     name="elb-internet-facing-behind-waf",
     control=Control(
@@ -162,27 +194,28 @@ def multi_az(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
         severity_source=SeveritySource.THIRD_PARTY,
     ),
     types=LB,
-    description="An internet-facing ALB has a WAFv2 web ACL, or sits behind a CloudFront distribution (whose WAF the "
-    "CloudFront rules check).",
+    description="An internet-facing ALB has a WAFv2 web ACL association, or admits only CloudFront (its security "
+    "groups accept nothing but the CloudFront origin-facing prefix list; CloudFront's WAF is checked there).",
     remediation="Associate a REGIONAL web ACL with aws.wafv2.WebAclAssociation, or front the ALB with CloudFront and "
     "accept only the CloudFront origin-facing prefix list on its security group.",
     enforcement=MANDATORY,
+    config={
+        "cloudFrontPrefixListIds": strings(
+            [], "Ids of the com.amazonaws.global.cloudfront.origin-facing prefix list in the stack's Regions."
+        )
+    },
     url=f"{DOCS}/application-load-balancers.html#load-balancer-waf",
 )
-def alb_protected(stack: StackView, report: ReportViolation, _: Settings) -> None:
-    for lb in stack.of_type(*LB):
-        if is_true(known(lb.props, "internal")) or str(known(lb.props, "loadBalancerType") or "application") != (
-            "application"
-        ):
+def alb_protected(stack: StackView, report: ReportViolation, settings: Settings) -> None:
+    allowed = {str(p) for p in settings["cloudFrontPrefixListIds"]}
+    for lb in _public_albs(stack):
+        if stack.referencing(lb, [WAF_ASSOCIATION], "resourceArn") or _cloudfront_only(stack, lb, allowed):
             continue
-        waf = stack.referencing(lb, [WAF_ASSOCIATION], "resourceArn")
-        fronted = [d for d in stack.of_type(DISTRIBUTION) if stack.depends_on(d, lb)]
-        if not waf and not fronted:
-            report(
-                f"{label(lb)} is internet-facing with neither a WAFv2 web ACL association nor a CloudFront "
-                "distribution in front of it.",
-                lb.urn,
-            )
+        report(
+            f"{label(lb)} is internet-facing with neither a WAFv2 web ACL association nor ingress limited to the "
+            "CloudFront origin-facing prefix list.",
+            lb.urn,
+        )
 
 
 def _redirects_to_https(args: ResourceValidationArgs) -> bool:
@@ -195,15 +228,7 @@ def _redirects_to_https(args: ResourceValidationArgs) -> bool:
 
 @ResourceRule(
     name="elb-http-redirects-to-https",
-    control=Control(
-        id="C032",
-        title="HTTP listener redirects to HTTPS",
-        severity=Severity.MEDIUM,
-        fsbp="ELB.1",
-        cdk_nag=("R5:ALBHttpToHttpsRedirection",),
-        checkov=("CKV2_AWS_20",),
-        awsguard=("alb-http-to-https-redirection",),
-    ),
+    control=C032,
     types=LISTENER,
     description="Plain-HTTP listeners only redirect to HTTPS.",
     remediation="Make the HTTP listener's default action a redirect with protocol='HTTPS', status_code='HTTP_301'.",
@@ -214,6 +239,50 @@ def http_redirect(args: ResourceValidationArgs, report: Report, _: Settings) -> 
         args.not_applicable("Not an HTTP listener: the redirect rule judges plain-HTTP listeners.")
     if not _redirects_to_https(args):
         report("The HTTP listener's default action does not redirect to HTTPS.")
+
+
+@StackRule(
+    name="elb-http-listener-rules-redirect-only",
+    control=C032,
+    types=LISTENER_RULE,
+    description="Rules of plain-HTTP listeners only redirect to HTTPS (a forwarding rule serves plain HTTP even when "
+    "the default action redirects).",
+    remediation="Move the rule to the HTTPS listener; on the HTTP listener keep only the redirect.",
+    enforcement=MANDATORY,
+    url=f"{DOCS}/listener-update-rules.html",
+)
+def http_listener_rules(stack: StackView, report: ReportViolation, _: Settings) -> None:
+    http = [lt for lt in stack.of_type(*LISTENER) if str(known(lt.props, "protocol") or "HTTP").upper() == "HTTP"]
+    for rule in stack.of_type(*LISTENER_RULE):
+        listener = next((lt for lt in http if stack.references(rule, "listenerArn", lt)), None)
+        kinds = [str(known(a, "type")) for a in items(known(rule.props, "actions"))]
+        serving = [k for k in kinds if k != "redirect"]
+        if listener is not None and serving:
+            report(f"{label(rule)} on HTTP {label(listener)} answers with {', '.join(serving)}.", rule.urn)
+
+
+@StackRule(
+    name="elb-subnets-in-distinct-azs",
+    control=Control(
+        id="C030",
+        title="ALB spans multiple AZs",
+        severity=Severity.MEDIUM,
+        fsbp="ELB.13",
+    ),
+    types=LB,
+    description="Load balancers are placed in subnets of at least two distinct Availability Zones (two subnets of "
+    "one AZ are one AZ).",
+    remediation="Pass one subnet per Availability Zone, in at least two zones.",
+    enforcement=MANDATORY,
+    url=f"{DOCS}/application-load-balancers.html#availability-zones",
+)
+def distinct_azs(stack: StackView, report: ReportViolation, _: Settings) -> None:
+    subnets = stack.of_type(SUBNET)
+    for lb in stack.of_type(*LB):
+        placed = [s for s in subnets if stack.references(lb, "subnets", s)]
+        zones = {str(known(s.props, "availabilityZone") or known(s.props, "availabilityZoneId")) for s in placed}
+        if placed and len(zones - {"None"}) < 2:
+            report(f"{label(lb)} is placed in {len(zones)} Availability Zone(s) ({', '.join(sorted(zones))}).", lb.urn)
 
 
 @ResourceRule(

@@ -37,8 +37,20 @@ from .stack import StackView
 ROLE = "aws:iam/role:Role"
 POLICY = "aws:iam/policy:Policy"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+USER_POLICY = "aws:iam/userPolicy:UserPolicy"
+GROUP_POLICY = "aws:iam/groupPolicy:GroupPolicy"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-POLICY_TYPES = (POLICY, ROLE_POLICY, ROLE)
+# Every way to attach a managed policy: to a role, a user, a group, or to any of them at once.
+ATTACHMENTS = (
+    ATTACHMENT,
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+    "aws:iam/policyAttachment:PolicyAttachment",
+)
+INLINE_TYPES = (ROLE_POLICY, USER_POLICY, GROUP_POLICY)
+# Every resource that carries an identity policy document: managed policies, inline policies of roles, users and
+# groups (as resources) and a role's inlinePolicies blocks.
+POLICY_TYPES = (POLICY, *INLINE_TYPES, ROLE)
 DOCS = "https://docs.aws.amazon.com/IAM/latest/UserGuide"
 AWS_MANAGED = "arn:aws:iam::aws:policy/"
 
@@ -87,8 +99,67 @@ STAR_ONLY = [
 ]
 
 
+# Reading secrets wholesale: Checkov CKV_AWS_288 (data exfiltration) lists these on Resource "*".
+EXFILTRATION_ACTIONS = [
+    "secretsmanager:GetSecretValue",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:GetParametersByPath",
+    "s3:GetObject",
+]
+
+
+C105 = Control(
+    id="C105",
+    title="No service-wide wildcard actions or unjustified * resources",
+    severity=Severity.LOW,
+    fsbp="IAM.21",
+    cdk_nag=("AwsSolutions-IAM5",),
+    checkov=("CKV_AWS_63", "CKV_AWS_355", "CKV2_AWS_40"),
+)
+C107 = Control(
+    id="C107",
+    title="No privilege escalation, credential exposure or permissions management on *",
+    severity=Severity.HIGH,
+    checkov=("CKV_AWS_286", "CKV_AWS_287", "CKV_AWS_289"),
+    severity_source=SeveritySource.SUGGESTED,
+)
+
+
 def _allows(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    return [s for s in statements(doc) if s.get("Effect", "Allow") == "Allow"]
+    return [s for s in statements(doc) if str(s.get("Effect", "Allow")).lower() == "allow"]
+
+
+def _everything(resource: str) -> bool:
+    """`*`, `arn:*`, `arn:aws:*:*:*:*`: a resource pattern whose service is a wildcard matches every resource."""
+    if resource.strip() == "*":
+        return True
+    parts = resource.split(":")
+    return parts[0] == "arn" and (len(parts) < 3 or parts[2] in ("*", "")) and resource.endswith("*")
+
+
+def any_resource(statement: dict[str, Any]) -> bool:
+    """The statement applies to every resource: Resource "*" in any spelling, or NotResource (all but some)."""
+    return "NotResource" in statement or any(_everything(r) for r in resources_of(statement))
+
+
+def granted(statement: dict[str, Any], wanted: list[str]) -> list[str]:
+    """The actions of `wanted` the statement allows: through Action (wildcards included), or through NotAction,
+    which allows everything it does not exclude."""
+    if "NotAction" in statement:
+        excluded = [str(a) for a in items(statement["NotAction"])]
+        return [w for w in wanted if not action_matches(w, excluded)]
+    return [a for a in actions(statement) if action_matches(a, wanted)]
+
+
+def _sid(statement: dict[str, Any]) -> str:
+    return str(statement.get("Sid", "(no Sid)"))
+
+
+def _service_wide(statement: dict[str, Any]) -> list[str]:
+    if "NotAction" in statement:
+        return ["NotAction (every action but " + ", ".join(str(a) for a in items(statement["NotAction"])) + ")"]
+    return [a for a in actions(statement) if a.strip() == "*" or a.split(":", 1)[-1].strip() == "*"]
 
 
 @ResourceRule(
@@ -109,20 +180,17 @@ def _allows(doc: dict[str, Any]) -> list[dict[str, Any]]:
 def no_admin(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     for where, doc in policy_documents(args):
         for statement in _allows(doc):
-            if "*" in actions(statement) and "*" in resources_of(statement):
-                report(f"{where}: statement {statement.get('Sid', '(no Sid)')} allows Action * on Resource *.")
+            if not any_resource(statement):
+                continue
+            if "*" in [a.strip() for a in actions(statement)]:
+                report(f"{where}: statement {_sid(statement)} allows Action * on Resource *.")
+            elif "NotAction" in statement:
+                report(f"{where}: statement {_sid(statement)} allows NotAction on Resource * (every other action).")
 
 
 @ResourceRule(
     name="iam-no-wildcards",
-    control=Control(
-        id="C105",
-        title="No service-wide wildcard actions or unjustified * resources",
-        severity=Severity.LOW,
-        fsbp="IAM.21",
-        cdk_nag=("AwsSolutions-IAM5",),
-        checkov=("CKV_AWS_63", "CKV_AWS_355", "CKV2_AWS_40"),
-    ),
+    control=C105,
     types=POLICY_TYPES,
     description="IAM policies name actions and resources instead of wildcards.",
     remediation="Replace service:* with the needed actions and Resource * with ARNs, except for actions that only "
@@ -154,24 +222,17 @@ def no_wildcards(args: ResourceValidationArgs, report: Report, settings: Setting
     enforcement=MANDATORY,
 )
 def no_decrypt_all(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
+    # Identity policies only: in a key policy, Resource "*" means the key itself (the KMS rules judge those).
     for where, doc in policy_documents(args):
         for statement in _allows(doc):
-            granted = [a for a in actions(statement) if action_matches(a, ["kms:Decrypt", "kms:ReEncryptFrom"])]
-            if granted and any(r == "*" or r.endswith(":key/*") for r in resources_of(statement)):
-                report(
-                    f"{where}: statement {statement.get('Sid', '(no Sid)')} allows {', '.join(granted)} on all keys."
-                )
+            found = granted(statement, ["kms:Decrypt", "kms:ReEncryptFrom"])
+            if found and (any_resource(statement) or any(r.endswith(":key/*") for r in resources_of(statement))):
+                report(f"{where}: statement {_sid(statement)} allows {', '.join(found)} on all keys.")
 
 
 @ResourceRule(
     name="iam-no-privilege-escalation",
-    control=Control(
-        id="C107",
-        title="No privilege escalation, credential exposure or permissions management on *",
-        severity=Severity.HIGH,
-        checkov=("CKV_AWS_286", "CKV_AWS_287", "CKV_AWS_289"),
-        severity_source=SeveritySource.SUGGESTED,
-    ),
+    control=C107,
     types=POLICY_TYPES,
     description="IAM policies grant no privilege-escalation, credential or permission-management action on Resource *.",
     remediation="Scope iam:PassRole and similar actions to specific ARNs (with iam:PassedToService), or remove them.",
@@ -181,14 +242,52 @@ def no_decrypt_all(args: ResourceValidationArgs, report: Report, _: Settings) ->
 def no_escalation(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     for where, doc in policy_documents(args):
         for statement in _allows(doc):
-            if "*" not in resources_of(statement):
+            if not any_resource(statement):
                 continue
-            risky = [a for a in actions(statement) if action_matches(a, SENSITIVE_ACTIONS)]
+            risky = granted(statement, SENSITIVE_ACTIONS)
             if risky:
                 report(
                     f"{where}: statement {statement.get('Sid', '(no Sid)')} allows {', '.join(risky)} on Resource * "
                     "(privilege escalation / credential exposure / permissions management)."
                 )
+
+
+@ResourceRule(
+    name="iam-no-service-wide-actions-on-any-resource",
+    control=C105,
+    types=POLICY_TYPES,
+    description="No IAM policy grants a whole service (ec2:*, or Allow with NotAction) on every resource: that is "
+    "administrator access to the service.",
+    remediation="List the actions the principal needs and the ARNs it needs them on.",
+    enforcement=MANDATORY,
+    url=f"{DOCS}/best-practices.html#grant-least-privilege",
+)
+def no_service_wide(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
+    for where, doc in policy_documents(args):
+        for statement in _allows(doc):
+            wide = _service_wide(statement)
+            if wide and any_resource(statement):
+                report(f"{where}: statement {_sid(statement)} grants {', '.join(wide)} on every resource.")
+
+
+@ResourceRule(
+    name="iam-no-data-exfiltration-on-any-resource",
+    control=C107,
+    types=POLICY_TYPES,
+    description="No IAM policy reads every secret, parameter or object (secretsmanager:GetSecretValue, "
+    "ssm:GetParameter*, s3:GetObject on Resource *; Checkov's data-exfiltration set).",
+    remediation="Scope the read to the ARNs of the secrets, parameters or buckets the principal uses.",
+    enforcement=MANDATORY,
+    config={"exfiltrationActions": strings(EXFILTRATION_ACTIONS, "Actions never allowed on every resource.")},
+    url=f"{DOCS}/best-practices.html#grant-least-privilege",
+)
+def no_exfiltration(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
+    wanted = [str(a) for a in settings["exfiltrationActions"]]
+    for where, doc in policy_documents(args):
+        for statement in _allows(doc):
+            found = granted(statement, wanted)
+            if found and any_resource(statement):
+                report(f"{where}: statement {_sid(statement)} allows {', '.join(found)} on every resource.")
 
 
 @ResourceRule(
@@ -201,15 +300,15 @@ def no_escalation(args: ResourceValidationArgs, report: Report, _: Settings) -> 
         checkov=("CKV_AWS_274", "CKV2_AWS_56"),
         severity_source=SeveritySource.SUGGESTED,
     ),
-    types=(ROLE, ATTACHMENT),
-    description="Roles use customer managed policies only.",
+    types=(ROLE, *ATTACHMENTS),
+    description="Roles, users and groups use customer managed policies only.",
     remediation="Write a least-privilege customer managed policy (components/iam.py) instead of the AWS managed one.",
     enforcement=MANDATORY,
     url=f"{DOCS}/access_policies_managed-vs-inline.html",
 )
 def no_aws_managed(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     # AWS managed policy ARNs are literals, always known at preview; an unknown ARN is one created in the stack.
-    if args.resource_type == ATTACHMENT:
+    if args.resource_type in ATTACHMENTS:
         arns = [known(args.props, "policyArn")]
     else:
         arns = [
@@ -251,15 +350,16 @@ def trust_specific(args: ResourceValidationArgs, report: Report, _: Settings) ->
         cdk_nag=("R5:IAMNoInlinePolicy",),
         severity_source=SeveritySource.SUGGESTED,
     ),
-    types=(ROLE, ROLE_POLICY),
-    description="Roles carry no inline policies.",
+    types=(ROLE, *INLINE_TYPES),
+    description="Roles, users and groups carry no inline policies.",
     remediation="Move the statements to an aws.iam.Policy and attach it with aws.iam.RolePolicyAttachment.",
     enforcement=MANDATORY,
     url=f"{DOCS}/access_policies_managed-vs-inline.html",
 )
 def no_inline(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
-    if args.resource_type == ROLE_POLICY:
-        report("An inline role policy (aws.iam.RolePolicy); use a customer managed policy and an attachment.")
+    if args.resource_type in INLINE_TYPES:
+        kind = args.resource_type.rsplit(":", 1)[-1]
+        report(f"An inline policy (aws.iam.{kind}); use a customer managed policy and an attachment.")
     elif items(get(args.props, "inlinePolicies")):
         report("The role declares inlinePolicies; use customer managed policies and attachments.")
 

@@ -7,6 +7,7 @@ from pulumi_policy import Policy, ResourceValidationArgs, Severity
 from .common import (
     document,
     forbid_false,
+    forbid_true,
     get,
     has_restricting_condition,
     is_public_principal,
@@ -28,12 +29,25 @@ from .declare import (
 )
 
 KEY = "aws:kms/key:Key"
+KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
+KEY_POLICY_TYPES = (KEY, KEY_POLICY)  # a key's policy is set on the key or by a separate KeyPolicy resource
 DOCS = "https://docs.aws.amazon.com/kms/latest/developerguide"
 
 
 def _symmetric(args: ResourceValidationArgs) -> bool:
     spec = get(args.props, "customerMasterKeySpec", default=get(args.props, "keySpec", default="SYMMETRIC_DEFAULT"))
     return str(spec) == "SYMMETRIC_DEFAULT"
+
+
+C081 = Control(
+    id="C081",
+    title="Key policy has no public principal",
+    severity=Severity.CRITICAL,
+    fsbp="KMS.5",
+    fsbp_status=FsbpStatus.UNVERIFIED,
+    checkov=("CKV_AWS_33",),
+    severity_source=SeveritySource.THIRD_PARTY,
+)
 
 
 @ResourceRule(
@@ -61,16 +75,8 @@ def rotation(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
 
 @ResourceRule(
     name="kms-key-policy-not-public",
-    control=Control(
-        id="C081",
-        title="Key policy has no public principal",
-        severity=Severity.CRITICAL,
-        fsbp="KMS.5",
-        fsbp_status=FsbpStatus.UNVERIFIED,
-        checkov=("CKV_AWS_33",),
-        severity_source=SeveritySource.THIRD_PARTY,
-    ),
-    types=[KEY],
+    control=C081,
+    types=KEY_POLICY_TYPES,
     description="Key policies do not grant any principal ('*') access without an account condition.",
     remediation="Name the account root or specific roles as principals, or add an aws:SourceAccount / "
     "kms:CallerAccount "
@@ -80,11 +86,25 @@ def rotation(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
 def not_public(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     for statement in statements(document(get(args.props, "policy"))):
         if (
-            statement.get("Effect") == "Allow"
+            str(statement.get("Effect", "")).lower() == "allow"
             and is_public_principal(statement)
             and not has_restricting_condition(statement)
         ):
             report(f"Statement {statement.get('Sid', '(no Sid)')} allows any principal without an account condition.")
+
+
+@ResourceRule(
+    name="kms-key-policy-lockout-safety-check",
+    control=C081,
+    types=KEY_POLICY_TYPES,
+    description="Key policies keep the policy lockout safety check: KMS refuses a policy that would leave the key "
+    "unmanageable.",
+    remediation="Leave bypass_policy_lockout_safety_check unset (false).",
+    enforcement=MANDATORY,
+    url=f"{DOCS}/key-policy-default.html#prevent-unmanageable-key",
+)
+def lockout_check(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
+    forbid_true(args, report, "bypassPolicyLockoutSafetyCheck", ": the key can be made unmanageable by its own policy")
 
 
 @ResourceRule(

@@ -26,6 +26,14 @@ INSTANCE = "aws:rds/instance:Instance"
 PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
 EVENTS = "aws:rds/eventSubscription:EventSubscription"
 REPLICATION = "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"
+CLUSTER = "aws:rds/cluster:Cluster"
+CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+# Aurora splits a database in two: the cluster holds storage, backups, network, users and log exports; its
+# instances hold compute (public access, monitoring, upgrades, CA). Each rule judges the resource that holds
+# what it reads, so an Aurora database is judged like an RDS instance.
+STORAGE = (INSTANCE, CLUSTER)
+COMPUTE = (INSTANCE, CLUSTER_INSTANCE)
 SELECTION = "aws:backup/selection:Selection"
 PLAN = "aws:backup/plan:Plan"
 DOCS = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide"
@@ -43,6 +51,12 @@ def _postgres(args: ResourceValidationArgs) -> bool:
     return _engine(args).startswith("postgres") or _engine(args) == "aurora-postgresql"
 
 
+def _family(engine: str) -> str | None:
+    """The engine family whose defaults apply: aurora-postgresql is PostgreSQL, aurora(-mysql) is MySQL."""
+    engine = {"aurora-postgresql": "postgres", "aurora-mysql": "mysql", "aurora": "mysql"}.get(engine, engine)
+    return next((e for e in DEFAULT_PORTS if engine.startswith(e)), None)
+
+
 def _replica(args: ResourceValidationArgs) -> bool:
     return bool(get(args.props, "replicateSourceDb"))
 
@@ -58,7 +72,7 @@ def _replica(args: ResourceValidationArgs) -> bool:
         checkov=("CKV_AWS_16",),
         awsguard=("rds-storage-encrypted",),
     ),
-    types=[INSTANCE],
+    types=STORAGE,
     description="Database storage (and so its snapshots) is encrypted with a customer managed KMS key.",
     remediation="Set storage_encrypted=True and kms_key_id=<the database key ARN>.",
     enforcement=MANDATORY,
@@ -82,7 +96,7 @@ def storage_encrypted(args: ResourceValidationArgs, report: Report, settings: Se
         checkov=("CKV_AWS_17",),
         awsguard=("rds-instance-public-access",),
     ),
-    types=[INSTANCE],
+    types=COMPUTE,
     description="Databases are not reachable from the internet.",
     remediation="Set publicly_accessible=False.",
     enforcement=MANDATORY,
@@ -122,7 +136,7 @@ def multi_az(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
         checkov=("CKV_AWS_133",),
         awsguard=("rds-instance-backup-enabled",),
     ),
-    types=[INSTANCE],
+    types=STORAGE,
     description="Automated backups are kept at least the configured number of days.",
     remediation="Set backup_retention_period to at least the configured minimum.",
     enforcement=MANDATORY,
@@ -149,7 +163,7 @@ def backup_retention(args: ResourceValidationArgs, report: Report, settings: Set
         cdk_nag=("AwsSolutions-RDS10",),
         checkov=("CKV_AWS_293",),
     ),
-    types=[INSTANCE],
+    types=STORAGE,
     description="Databases have deletion protection.",
     remediation="Set deletion_protection=True.",
     enforcement=MANDATORY,
@@ -168,7 +182,7 @@ def deletion_protection(args: ResourceValidationArgs, report: Report, _: Setting
         cdk_nag=("R5:RDSEnhancedMonitoringEnabled",),
         checkov=("CKV_AWS_118",),
     ),
-    types=[INSTANCE],
+    types=COMPUTE,
     description="Databases publish enhanced monitoring metrics.",
     remediation="Set monitoring_interval (e.g. 60) and monitoring_role_arn.",
     enforcement=ADVISORY,
@@ -196,17 +210,23 @@ def enhanced_monitoring(args: ResourceValidationArgs, report: Report, settings: 
         checkov=("CKV_AWS_129",),
         hub_other=("RDS.36",),
     ),
-    types=[INSTANCE],
+    types=STORAGE,
     description="PostgreSQL databases export their logs to CloudWatch Logs.",
     remediation="Set enabled_cloudwatch_logs_exports=['postgresql', 'upgrade'].",
     enforcement=MANDATORY,
-    config={"requiredPostgresExports": strings(["postgresql", "upgrade"], "Log types every PostgreSQL exports.")},
+    config={
+        "requiredPostgresExports": strings(["postgresql", "upgrade"], "Log types every PostgreSQL exports."),
+        # Aurora PostgreSQL exports postgresql (and instance, iam-db-auth-error); `upgrade` is RDS-only
+        # (RDS API CreateDBCluster EnableCloudwatchLogsExports, checked 2026-12-03).
+        "requiredAuroraPostgresExports": strings(["postgresql"], "Log types every Aurora PostgreSQL exports."),
+    },
 )
 def log_exports(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     if not _postgres(args):
         args.not_applicable(f"Engine {_engine(args) or '(unknown)'}: the required exports are PostgreSQL log types.")
     exported = {str(e) for e in items(get(args.props, "enabledCloudwatchLogsExports"))}
-    missing = [e for e in settings["requiredPostgresExports"] if e not in exported]
+    key = "requiredAuroraPostgresExports" if _engine(args) == "aurora-postgresql" else "requiredPostgresExports"
+    missing = [e for e in settings[key] if e not in exported]
     if missing:
         report(f"enabledCloudwatchLogsExports lacks {', '.join(missing)}.")
 
@@ -220,7 +240,7 @@ def log_exports(args: ResourceValidationArgs, report: Report, settings: Settings
         fsbp="RDS.10",
         checkov=("CKV_AWS_161",),
     ),
-    types=[INSTANCE],
+    types=STORAGE,
     description="Databases accept IAM authentication.",
     remediation="Set iam_database_authentication_enabled=True.",
     enforcement=ADVISORY,
@@ -239,7 +259,7 @@ def iam_auth(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
         cdk_nag=("PCI/HIPAA:RDSAutomaticMinorVersionUpgradeEnabled",),
         checkov=("CKV_AWS_226",),
     ),
-    types=[INSTANCE],
+    types=COMPUTE,
     description="Databases receive minor engine upgrades automatically.",
     remediation="Leave auto_minor_version_upgrade unset or True.",
     enforcement=MANDATORY,
@@ -253,7 +273,7 @@ def minor_upgrades(args: ResourceValidationArgs, report: Report, _: Settings) ->
     control=Control(
         id="C064", title="Tags copied to snapshots", severity=Severity.LOW, fsbp="RDS.17", checkov=("CKV2_AWS_60",)
     ),
-    types=[INSTANCE],
+    types=STORAGE,
     description="Snapshots inherit the database's tags.",
     remediation="Set copy_tags_to_snapshot=True.",
     enforcement=ADVISORY,
@@ -265,7 +285,7 @@ def copy_tags(args: ResourceValidationArgs, report: Report, _: Settings) -> None
 @ResourceRule(
     name="rds-in-vpc-subnet-group",
     control=Control(id="C065", title="Instance in a VPC via a DB subnet group", severity=Severity.HIGH, fsbp="RDS.18"),
-    types=[INSTANCE],
+    types=STORAGE,
     description="Databases sit in the VPC through a DB subnet group and their own security groups.",
     remediation="Set db_subnet_group_name (isolated subnets) and vpc_security_group_ids.",
     enforcement=MANDATORY,
@@ -286,13 +306,13 @@ def in_vpc(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
         fsbp="RDS.23",
         cdk_nag=("AwsSolutions-RDS11",),
     ),
-    types=[INSTANCE],
+    types=STORAGE,
     description="Databases do not listen on the engine's default port.",
     remediation="Set port to a non-default value (e.g. 5433 for PostgreSQL).",
     enforcement=ADVISORY,
 )
 def non_default_port(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
-    family = next((e for e in DEFAULT_PORTS if _engine(args).startswith(e)), None)
+    family = _family(_engine(args))
     if family is None:
         args.not_applicable(f"Engine {_engine(args) or '(unknown)'} has no known default port.")
     port = get(args.props, "port")
@@ -303,7 +323,7 @@ def non_default_port(args: ResourceValidationArgs, report: Report, _: Settings) 
 @ResourceRule(
     name="rds-non-default-master-username",
     control=Control(id="C067", title="Master username is not the default", severity=Severity.MEDIUM, fsbp="RDS.25"),
-    types=[INSTANCE],
+    types=STORAGE,
     description="The master username is not the engine's default.",
     remediation="Set username to a project-specific name.",
     enforcement=ADVISORY,
@@ -311,8 +331,8 @@ def non_default_port(args: ResourceValidationArgs, report: Report, _: Settings) 
 def non_default_user(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     if _replica(args) or get(args.props, "snapshotIdentifier"):
         args.not_applicable("The master user comes from the source instance or snapshot.")
-    family = next((e for e in DEFAULT_USERS if _engine(args).startswith(e)), None)
-    username = str(get(args.props, "username", default=""))
+    family = _family(_engine(args))
+    username = str(get(args.props, "masterUsername" if args.resource_type == CLUSTER else "username", default=""))
     if family is None:
         args.not_applicable(f"Engine {_engine(args) or '(unknown)'} has no known default user.")
     if not username or username == DEFAULT_USERS[str(family)]:
@@ -330,19 +350,24 @@ def non_default_user(args: ResourceValidationArgs, report: Report, _: Settings) 
         checkov=("CKV2_AWS_69",),
         severity_source=SeveritySource.THIRD_PARTY,
     ),
-    types=[INSTANCE],
+    types=STORAGE,
     description="PostgreSQL databases refuse unencrypted connections (custom parameter group with rds.force_ssl=1).",
     remediation="Create an aws.rds.ParameterGroup with rds.force_ssl=1 and pass it as parameter_group_name.",
     enforcement=MANDATORY,
     url=f"{DOCS}/PostgreSQL.Concepts.General.SSL.html",
 )
 def force_ssl(stack: StackView, report: ReportViolation, _: Settings) -> None:
-    groups = stack.of_type(PARAMETER_GROUP)
-    for instance in stack.of_type(INSTANCE):
+    """RDS instances read rds.force_ssl from their parameter group, Aurora clusters from their cluster one."""
+    for instance in stack.of_type(*STORAGE):
         engine = str(known(instance.props, "engine") or "").lower()
-        if not engine.startswith("postgres"):
+        if not (engine.startswith("postgres") or engine == "aurora-postgresql"):
             continue
-        linked = [g for g in groups if stack.references(instance, "parameterGroupName", g)]
+        group_type, prop = (
+            (CLUSTER_PARAMETER_GROUP, "dbClusterParameterGroupName")
+            if instance.resource_type == CLUSTER
+            else (PARAMETER_GROUP, "parameterGroupName")
+        )
+        linked = [g for g in stack.of_type(group_type) if stack.references(instance, prop, g)]
         if not linked:
             report(f"{label(instance)} uses no custom parameter group, so rds.force_ssl is not enforced.", instance.urn)
             continue
@@ -386,7 +411,7 @@ def logging_parameters(args: ResourceValidationArgs, report: Report, settings: S
         checkov=("CKV_AWS_353", "CKV_AWS_354"),
         severity_source=SeveritySource.SUGGESTED,
     ),
-    types=[INSTANCE],
+    types=COMPUTE,
     description="Performance Insights is on and encrypted with a customer managed key.",
     remediation="Set performance_insights_enabled=True and performance_insights_kms_key_id.",
     enforcement=ADVISORY,
@@ -408,7 +433,7 @@ def performance_insights(args: ResourceValidationArgs, report: Report, _: Settin
         checkov=("CKV_AWS_211",),
         severity_source=SeveritySource.SUGGESTED,
     ),
-    types=[INSTANCE],
+    types=COMPUTE,
     description="Databases use a current certificate authority for TLS.",
     remediation="Set ca_cert_identifier to a current CA (e.g. rds-ca-rsa2048-g1).",
     enforcement=ADVISORY,
@@ -431,14 +456,14 @@ def ca_certificate(args: ResourceValidationArgs, report: Report, settings: Setti
         fsbp_status=FsbpStatus.NOT_FSBP,
         cdk_nag=("R5:RDSInBackupPlan",),
     ),
-    types=[INSTANCE],
+    types=STORAGE,
     description="Every database is selected by an AWS Backup plan.",
     remediation="Add an aws.backup.Selection whose resources include the instance ARN, under an aws.backup.Plan.",
     enforcement=MANDATORY,
 )
 def in_backup_plan(stack: StackView, report: ReportViolation, _: Settings) -> None:
     plans = stack.of_type(PLAN)
-    for instance in stack.of_type(INSTANCE):
+    for instance in stack.of_type(*STORAGE):
         selections = [s for s in stack.of_type(SELECTION) if stack.depends_on(s, instance)]
         if not selections:
             report(f"{label(instance)} is in no AWS Backup selection.", instance.urn)
