@@ -105,8 +105,9 @@ def test_json_web_tokens(name: str, parts: list[str], signature: str) -> None:
 
 
 schemes = st.sampled_from(["postgres", "postgresql", "mysql", "redis", "rediss", "amqp", "mongodb+srv", "https"])
-hosts = st.from_regex(r"[a-z][a-z0-9-]{0,20}(\.[a-z][a-z0-9-]{0,20}){0,3}", fullmatch=True)
-dotted_hosts = st.from_regex(r"[a-z][a-z0-9-]{0,20}(\.[a-z][a-z0-9-]{0,20}){1,3}", fullmatch=True)
+# RFC 1123 labels: no label ends with a hyphen (the module rightly reads "a000234-.a01" as no host name).
+hosts = st.from_regex(r"[a-z]([a-z0-9-]{0,19}[a-z0-9])?(\.[a-z]([a-z0-9-]{0,19}[a-z0-9])?){0,3}", fullmatch=True)
+dotted_hosts = st.from_regex(r"[a-z]([a-z0-9-]{0,19}[a-z0-9])?(\.[a-z]([a-z0-9-]{0,19}[a-z0-9])?){1,3}", fullmatch=True)
 users = st.text(ALNUM + "._-", max_size=12)
 passwords = st.text(ALNUM + "!$&'()*+,;=._~-%", min_size=1, max_size=30).filter(
     lambda p: not (set(p) <= {"*"} or set(p) <= {"x"} or set(p) <= {"X"} or p.startswith("$"))
