@@ -24,7 +24,7 @@ from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 from offline.plan import Plan, ResourceRecord
 from offline.policy_config import Configured, Declared, load_config, pack_version, reconcile, relative
 from offline.policy_model import Answer, Answers, Level, Outcome, PolicyKind, PolicyMeta, PolicyRun
-from offline.policy_results import engine_value, now, results
+from offline.policy_results import engine_value, evidence, now, results, sources
 
 
 def run_direct(
@@ -54,6 +54,8 @@ def run_direct(
         policies=metas,
         results=results(plan, metas, answers),
         resource_count=len(plan.resources),
+        sources=sources(plan),
+        evidence=evidence(plan),
     )
 
 

@@ -119,6 +119,8 @@ class PolicyRun:
     results: list[Result]
     resource_count: int = 0
     note: str = PASS_RULE
+    sources: dict[str, str] = field(default_factory=dict)  # urn -> "components/x.py:42", the declaring line
+    evidence: dict[str, str] = field(default_factory=dict)  # commit, plan digest, tool versions (policy_results)
 
     def by_policy(self) -> dict[str, list[Result]]:
         out: dict[str, list[Result]] = {p.name: [] for p in self.policies}

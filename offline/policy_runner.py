@@ -55,7 +55,7 @@ from offline.policy_model import (
     PolicyRun,
     Result,
 )
-from offline.policy_results import engine_value, now, results
+from offline.policy_results import engine_value, evidence, now, results, sources
 from offline.reports import WRITERS
 
 ENGINE_PLACEHOLDER = "127.0.0.1:0"
@@ -95,6 +95,8 @@ def run_pack(plan: Plan, config_file: Path | None = None, *, pack_dir: Path = PA
         policies=metas,
         results=results(plan, metas, answers),
         resource_count=len(plan.resources),
+        sources=sources(plan),
+        evidence=evidence(plan),
     )
 
 

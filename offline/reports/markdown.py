@@ -55,6 +55,7 @@ def _header(run: PolicyRun) -> list[str]:
         f"- Stack: `{run.stack}` (project `{run.project}`), {run.resource_count} resources",
         f"- Evaluated: {run.started} by {run.method}",
         f"- Policy config: `{run.config_file}`",
+        *[f"- {key}: `{value}`" for key, value in run.evidence.items()],
         "",
         "## Summary",
         "",

@@ -14,6 +14,7 @@ def render(run: PolicyRun) -> str:
         f"{verdict(run)}; {summary.passes} passed, {summary.not_applicable} not applicable, "
         f"{summary.unknown} not evaluated, {summary.policies_judging} of {len(run.policies)} policies judged "
         f"{run.resource_count} resources",
+        "Evidence: " + ", ".join(f"{key} {value}" for key, value in run.evidence.items()),
         "",
         f"{'control':<8} {'policy':<48} {'severity':<9} {'level':<10} {'pass':>5} {'fail':>5} {'n/a':>5}",
     ]
