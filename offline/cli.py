@@ -1,8 +1,8 @@
 """`python -m offline`: render a stack offline, print its tree, write its plan, diff two plans.
 
 Exit codes: 0 success; 1 invalid configuration or stack file; 2 usage; 3 the diff would replace or delete
-a stateful resource (with --fail-on-stateful); 4 mandatory policy violations (preview, policy); 5 the cost
-estimate exceeds --budget (cost).
+a stateful resource (with --fail-on-stateful); 4 mandatory policy violations or unevaluated mandatory
+controls (preview, policy); 5 the cost estimate exceeds --budget (cost).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from pulumi_policy import Policy, ReportViolation, ResourceValidationArgs, Severity
@@ -130,6 +131,13 @@ def _allows(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return [s for s in statements(doc) if str(s.get("Effect", "Allow")).lower() == "allow"]
 
 
+def _allowed(args: ResourceValidationArgs) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, statement) for every Allow statement of every identity policy document the resource carries."""
+    for where, doc in policy_documents(args):
+        for statement in _allows(doc):
+            yield where, statement
+
+
 def _everything(resource: str) -> bool:
     """`*`, `arn:*`, `arn:aws:*:*:*:*`: a resource pattern whose service is a wildcard matches every resource."""
     if resource.strip() == "*":
@@ -178,14 +186,13 @@ def _service_wide(statement: dict[str, Any]) -> list[str]:
     enforcement=MANDATORY,
 )
 def no_admin(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
-    for where, doc in policy_documents(args):
-        for statement in _allows(doc):
-            if not any_resource(statement):
-                continue
-            if "*" in [a.strip() for a in actions(statement)]:
-                report(f"{where}: statement {_sid(statement)} allows Action * on Resource *.")
-            elif "NotAction" in statement:
-                report(f"{where}: statement {_sid(statement)} allows NotAction on Resource * (every other action).")
+    for where, statement in _allowed(args):
+        if not any_resource(statement):
+            continue
+        if "*" in [a.strip() for a in actions(statement)]:
+            report(f"{where}: statement {_sid(statement)} allows Action * on Resource *.")
+        elif "NotAction" in statement:
+            report(f"{where}: statement {_sid(statement)} allows NotAction on Resource * (every other action).")
 
 
 @ResourceRule(
@@ -200,15 +207,14 @@ def no_admin(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
 )
 def no_wildcards(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     star_ok = [str(a) for a in settings["actionsAllowedOnAnyResource"]]
-    for where, doc in policy_documents(args):
-        for statement in _allows(doc):
-            sid = statement.get("Sid", "(no Sid)")
-            wide = [a for a in actions(statement) if a == "*" or a.endswith(":*")]
-            if wide:
-                report(f"{where}: statement {sid} grants service-wide actions {', '.join(wide)}.")
-            unjustified = [a for a in actions(statement) if not any(a.lower() == s.lower() for s in star_ok)]
-            if "*" in resources_of(statement) and unjustified:
-                report(f"{where}: statement {sid} applies {', '.join(unjustified)} to Resource *.")
+    for where, statement in _allowed(args):
+        sid = statement.get("Sid", "(no Sid)")
+        wide = [a for a in actions(statement) if a == "*" or a.endswith(":*")]
+        if wide:
+            report(f"{where}: statement {sid} grants service-wide actions {', '.join(wide)}.")
+        unjustified = [a for a in actions(statement) if not any(a.lower() == s.lower() for s in star_ok)]
+        if "*" in resources_of(statement) and unjustified:
+            report(f"{where}: statement {sid} applies {', '.join(unjustified)} to Resource *.")
 
 
 @ResourceRule(
@@ -223,11 +229,10 @@ def no_wildcards(args: ResourceValidationArgs, report: Report, settings: Setting
 )
 def no_decrypt_all(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     # Identity policies only: in a key policy, Resource "*" means the key itself (the KMS rules judge those).
-    for where, doc in policy_documents(args):
-        for statement in _allows(doc):
-            found = granted(statement, ["kms:Decrypt", "kms:ReEncryptFrom"])
-            if found and (any_resource(statement) or any(r.endswith(":key/*") for r in resources_of(statement))):
-                report(f"{where}: statement {_sid(statement)} allows {', '.join(found)} on all keys.")
+    for where, statement in _allowed(args):
+        found = granted(statement, ["kms:Decrypt", "kms:ReEncryptFrom"])
+        if found and (any_resource(statement) or any(r.endswith(":key/*") for r in resources_of(statement))):
+            report(f"{where}: statement {_sid(statement)} allows {', '.join(found)} on all keys.")
 
 
 @ResourceRule(
@@ -240,16 +245,15 @@ def no_decrypt_all(args: ResourceValidationArgs, report: Report, _: Settings) ->
     url=f"{DOCS}/best-practices.html",
 )
 def no_escalation(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
-    for where, doc in policy_documents(args):
-        for statement in _allows(doc):
-            if not any_resource(statement):
-                continue
-            risky = granted(statement, SENSITIVE_ACTIONS)
-            if risky:
-                report(
-                    f"{where}: statement {statement.get('Sid', '(no Sid)')} allows {', '.join(risky)} on Resource * "
-                    "(privilege escalation / credential exposure / permissions management)."
-                )
+    for where, statement in _allowed(args):
+        if not any_resource(statement):
+            continue
+        risky = granted(statement, SENSITIVE_ACTIONS)
+        if risky:
+            report(
+                f"{where}: statement {statement.get('Sid', '(no Sid)')} allows {', '.join(risky)} on Resource * "
+                "(privilege escalation / credential exposure / permissions management)."
+            )
 
 
 @ResourceRule(
@@ -263,11 +267,10 @@ def no_escalation(args: ResourceValidationArgs, report: Report, _: Settings) -> 
     url=f"{DOCS}/best-practices.html#grant-least-privilege",
 )
 def no_service_wide(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
-    for where, doc in policy_documents(args):
-        for statement in _allows(doc):
-            wide = _service_wide(statement)
-            if wide and any_resource(statement):
-                report(f"{where}: statement {_sid(statement)} grants {', '.join(wide)} on every resource.")
+    for where, statement in _allowed(args):
+        wide = _service_wide(statement)
+        if wide and any_resource(statement):
+            report(f"{where}: statement {_sid(statement)} grants {', '.join(wide)} on every resource.")
 
 
 @ResourceRule(
@@ -283,11 +286,10 @@ def no_service_wide(args: ResourceValidationArgs, report: Report, _: Settings) -
 )
 def no_exfiltration(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     wanted = [str(a) for a in settings["exfiltrationActions"]]
-    for where, doc in policy_documents(args):
-        for statement in _allows(doc):
-            found = granted(statement, wanted)
-            if found and any_resource(statement):
-                report(f"{where}: statement {_sid(statement)} allows {', '.join(found)} on every resource.")
+    for where, statement in _allowed(args):
+        found = granted(statement, wanted)
+        if found and any_resource(statement):
+            report(f"{where}: statement {_sid(statement)} allows {', '.join(found)} on every resource.")
 
 
 @ResourceRule(
