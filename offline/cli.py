@@ -1,8 +1,8 @@
 """`python -m offline`: render a stack offline, print its tree, write its plan, diff two plans.
 
 Exit codes: 0 success; 1 invalid configuration or stack file; 2 usage; 3 the diff would replace or delete
-a stateful resource (with --fail-on-stateful); 4 mandatory policy violations (preview, policy); 5 the cost
-estimate exceeds --budget (cost).
+a stateful resource (with --fail-on-stateful); 4 mandatory policy violations or unevaluated mandatory
+controls (preview, policy); 5 the cost estimate exceeds --budget (cost).
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def _policy(plan_path: Path, config: Path | None, out: Path) -> int:
     print(table.render(run), end="")
     written = write_reports(run, out)
     print(f"\npolicy reports written to {', '.join(str(p) for p in written)}")
-    return EXIT_POLICY if run.mandatory_violations else EXIT_OK
+    return EXIT_POLICY if run.blocking else EXIT_OK
 
 
 def _diff(base: Path, head: Path, markdown: Path | None, fail_on_stateful: bool, as_json: Path | None = None) -> int:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from pulumi.output import Unknown
 from pulumi.runtime import mocks, rpc
 
 from offline.mocks import AwsMocks
 from offline.plan import SECRET, UNKNOWN, ResourceRecord
+from offline.project import ROOT
+
+SOURCE_FOLDERS = ("components/", "infra/")
 
 
 class RecordingMonitor(mocks.MockMonitor):
@@ -52,9 +57,22 @@ class RecordingMonitor(mocks.MockMonitor):
                         for key, deps in sorted(request.propertyDependencies.items())
                         if deps.urns
                     },
+                    source=declared_at(request),
                 )
             )
         return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+
+
+def declared_at(request: Any) -> str | None:
+    """`components/x.py:42`: the innermost frame of the request's stack trace (the SDK sends the caller's frames,
+    innermost first) that lies under components/ or infra/ of this repository."""
+    for frame in request.stackTrace.frames:
+        path = Path(unquote(urlparse(frame.pc.uri).path)) if frame.pc.uri else None
+        if path is not None and path.is_relative_to(ROOT):
+            relative = path.relative_to(ROOT).as_posix()
+            if relative.startswith(SOURCE_FOLDERS):
+                return f"{relative}:{frame.pc.line}"
+    return None
 
 
 def _alias_text(alias: Any) -> str:

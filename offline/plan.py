@@ -33,6 +33,8 @@ class ResourceRecord:
     secret_paths: list[str] = field(default_factory=list)
     # Top-level input -> URNs its value came from (what the engine hands policies as propertyDependencies).
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    # "components/x.py:42": the line of this repository that declared the resource (reports point at the code).
+    source: str | None = None
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from offline.policy_runner import PolicyRun
+from offline.policy_model import PolicyRun
 from offline.reports import json, junit, markdown, sarif, table
 
 WRITERS: dict[str, Callable[[PolicyRun], str]] = {

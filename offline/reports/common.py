@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from offline.policy_runner import PolicyMeta, PolicyRun, Result
+from offline.policy_model import Level, Outcome, PolicyMeta, PolicyRun, Result
 
-OUTCOMES = ("violation", "pass", "not-applicable", "unknown")
+OUTCOMES = (Outcome.VIOLATION, Outcome.PASS, Outcome.NOT_APPLICABLE, Outcome.UNKNOWN)
 OUTCOME_TEXT = {
-    "violation": "Violation",
-    "pass": "Pass",
-    "not-applicable": "Not applicable",
-    "unknown": "Not evaluated (unknown during preview)",
+    Outcome.VIOLATION: "Violation",
+    Outcome.PASS: "Pass",
+    Outcome.NOT_APPLICABLE: "Not applicable",
+    Outcome.UNKNOWN: "Not evaluated (unknown during preview)",
 }
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "unspecified": 4}
 
@@ -24,21 +24,23 @@ class Summary:
     not_applicable: int
     unknown: int
     policies_judging: int
+    mandatory_unknown: int = 0
 
     @property
     def passed(self) -> bool:
-        return self.mandatory_violations == 0
+        return self.mandatory_violations == 0 and self.mandatory_unknown == 0
 
 
 def summarize(run: PolicyRun) -> Summary:
     judging = {r.policy for r in run.results}
     return Summary(
-        mandatory_violations=run.count("violation", "mandatory"),
-        advisory_violations=run.count("violation", "advisory"),
-        passes=run.count("pass"),
-        not_applicable=run.count("not-applicable"),
-        unknown=run.count("unknown"),
+        mandatory_violations=run.count(Outcome.VIOLATION, Level.MANDATORY),
+        advisory_violations=run.count(Outcome.VIOLATION, Level.ADVISORY),
+        passes=run.count(Outcome.PASS),
+        not_applicable=run.count(Outcome.NOT_APPLICABLE),
+        unknown=run.count(Outcome.UNKNOWN),
         policies_judging=len(judging),
+        mandatory_unknown=len(run.mandatory_unknowns),
     )
 
 
@@ -46,7 +48,15 @@ def verdict(run: PolicyRun) -> str:
     summary = summarize(run)
     if summary.passed:
         return f"PASSED: no mandatory violations ({summary.advisory_violations} advisory)"
-    return f"FAILED: {summary.mandatory_violations} mandatory violation(s), {summary.advisory_violations} advisory"
+    unknown = (
+        f", {summary.mandatory_unknown} mandatory control(s) not evaluated (unknown input)"
+        if summary.mandatory_unknown
+        else ""
+    )
+    return (
+        f"FAILED: {summary.mandatory_violations} mandatory violation(s){unknown}, "
+        f"{summary.advisory_violations} advisory"
+    )
 
 
 def fsbp(meta: PolicyMeta) -> str:

@@ -1,18 +1,18 @@
-"""SARIF 2.1.0 for GitHub code scanning: one rule per policy, one result per policy and resource."""
+"""SARIF 2.1.0 for GitHub code scanning: one rule per policy, one result per finding, located at the line that
+declared the resource, fingerprinted by rule, resource and property path (`policy_identity`)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
-from offline.policy_runner import PolicyMeta, PolicyRun, Result
+from offline.policy_identity import findings, fingerprints, property_path
+from offline.policy_model import Level, Outcome, PolicyMeta, PolicyRun, Result
 from offline.reports.common import fsbp, ordered_policies
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 # GitHub ranks alerts by `security-severity` (0-10): >= 9 critical, >= 7 high, >= 4 medium, else low.
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "unspecified": "0.0"}
-KIND = {"violation": "fail", "pass": "pass", "not-applicable": "notApplicable", "unknown": "open"}
 
 
 def _rule(meta: PolicyMeta) -> dict[str, Any]:
@@ -38,38 +38,46 @@ def _rule(meta: PolicyMeta) -> dict[str, Any]:
     }
 
 
-def _result(result: Result, index: int, stack_file: str) -> dict[str, Any]:
-    kind = KIND[result.outcome]
-    level = ("error" if result.enforcement == "mandatory" else "warning") if kind == "fail" else "none"
-    text = {
-        "pass": f"{result.name}: passes {result.policy}.",
-        "notApplicable": f"{result.name}: not applicable: {result.message}",
-        "open": f"{result.name}: not evaluated during preview: {result.message}",
-    }.get(kind, f"{result.name}: {result.message}")
-    fingerprint = hashlib.sha256(f"{result.policy}\0{result.urn}".encode()).hexdigest()
+def _location(result: Result, run: PolicyRun) -> dict[str, Any]:
+    """The line of this repository that declared the resource; the stack file for stack-wide findings."""
+    path, _, line = run.sources.get(result.urn, f"Pulumi.{run.stack}.yaml:1").rpartition(":")
+    return {
+        "physicalLocation": {"artifactLocation": {"uri": path}, "region": {"startLine": int(line)}},
+        "logicalLocations": [{"name": result.name, "fullyQualifiedName": result.urn, "kind": "resource"}],
+    }
+
+
+def _result(result: Result, index: int, run: PolicyRun, fingerprint: str) -> dict[str, Any]:
+    blocking = result.enforcement == Level.MANDATORY
+    unknown = result.outcome == Outcome.UNKNOWN
+    kind = "open" if unknown and not blocking else "fail"  # a mandatory unknown fails the offline gate
+    level = ("error" if blocking else "warning") if kind == "fail" else "none"
+    text = f"{result.name}: {result.message}"
+    if unknown:
+        text = f"{result.name}: not evaluated{', blocks the offline gate' if blocking else ''}: {result.message}"
     return {
         "ruleId": result.policy,
         "ruleIndex": index,
         "kind": kind,
         "level": level,
         "message": {"text": text},
-        "locations": [
-            {
-                "physicalLocation": {"artifactLocation": {"uri": stack_file}, "region": {"startLine": 1}},
-                "logicalLocations": [
-                    {"name": result.name, "fullyQualifiedName": result.urn, "kind": "resource"},
-                ],
-            }
-        ],
-        "partialFingerprints": {"policyResource/v1": fingerprint},
-        "properties": {"resourceType": result.type, "enforcementLevel": result.enforcement},
+        "locations": [_location(result, run)],
+        "partialFingerprints": {"policyFinding/v1": fingerprint},
+        "properties": {
+            "resourceType": result.type,
+            "enforcementLevel": result.enforcement,
+            "propertyPath": property_path(result.message),
+        },
     }
 
 
 def render(run: PolicyRun) -> str:
+    """Findings only (violations and unevaluated controls): passes and not-applicable results stay in the JSON
+    and Markdown reports, so code scanning opens no alert for them."""
     metas = ordered_policies(run)
     index = {m.name: i for i, m in enumerate(metas)}
-    stack_file = f"Pulumi.{run.stack}.yaml"
+    found = [r for r in findings(run.results) if r.policy in index]
+    prints = fingerprints(found)
     document = {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -85,13 +93,14 @@ def render(run: PolicyRun) -> str:
                 },
                 "automationDetails": {"id": f"pulumi-policy/{run.stack}/"},
                 "invocations": [{"executionSuccessful": True, "startTimeUtc": run.started}],
-                "results": [_result(r, index[r.policy], stack_file) for r in run.results if r.policy in index],
+                "results": [_result(r, index[r.policy], run, prints[id(r)]) for r in found],
                 "properties": {
                     "stack": run.stack,
                     "project": run.project,
                     "method": run.method,
                     "policyConfig": run.config_file,
                     "note": run.note,
+                    **run.evidence,
                 },
             }
         ],

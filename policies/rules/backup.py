@@ -4,29 +4,51 @@ from __future__ import annotations
 
 from pulumi_policy import Policy, ResourceValidationArgs, Severity
 
-from .common import Control, Report, Settings, get, integer, items, resource_policy, text
+from .common import get, items, text
+from .declare import MANDATORY, Control, FsbpStatus, Report, ResourceRule, Settings, SeveritySource, declared, integer
 
 VAULT = "aws:backup/vault:Vault"
 PLAN = "aws:backup/plan:Plan"
 
-C075 = Control(
-    "C075",
-    "Backup vault encrypted with a KMS CMK",
-    Severity.MEDIUM,
-    "Backup.1",
-    "unverified",
-    checkov=("CKV_AWS_166",),
-    severity_source="third-party",
-)
 # Project control (not in the catalogue): recovery points outlive the configured minimum, like RDS.11 for AWS Backup.
-P002 = Control("P002", "Backup plan keeps recovery points long enough", Severity.MEDIUM, severity_source="suggested")
 
 
+@ResourceRule(
+    name="backup-vault-cmk",
+    control=Control(
+        id="C075",
+        title="Backup vault encrypted with a KMS CMK",
+        severity=Severity.MEDIUM,
+        fsbp="Backup.1",
+        fsbp_status=FsbpStatus.UNVERIFIED,
+        checkov=("CKV_AWS_166",),
+        severity_source=SeveritySource.THIRD_PARTY,
+    ),
+    types=[VAULT],
+    description="Backup vaults encrypt recovery points with a customer managed KMS key.",
+    remediation="Set kms_key_arn on the aws.backup.Vault.",
+    enforcement=MANDATORY,
+)
 def vault_cmk(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     if not get(args.props, "kmsKeyArn"):
         report("kmsKeyArn is not set: recovery points use the AWS managed backup key.")
 
 
+@ResourceRule(
+    name="backup-plan-retention",
+    control=Control(
+        id="P002",
+        title="Backup plan keeps recovery points long enough",
+        severity=Severity.MEDIUM,
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=[PLAN],
+    description="Backup plan rules keep recovery points at least the configured number of days.",
+    remediation="Set lifecycle.delete_after on every rule to at least the configured minimum.",
+    enforcement=MANDATORY,
+    config={"minimumRetentionDays": integer(7, "Minimum recovery point retention in days.", 1)},
+    url="https://docs.aws.amazon.com/aws-backup/latest/devguide/creating-a-backup-plan.html",
+)
 def plan_retention(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     minimum = int(settings["minimumRetentionDays"])
     for rule in items(get(args.props, "rules")):
@@ -35,25 +57,4 @@ def plan_retention(args: ResourceValidationArgs, report: Report, settings: Setti
             report(f"Rule {get(rule, 'ruleName')} deletes recovery points after {text(days)} days; minimum {minimum}.")
 
 
-POLICIES: list[Policy] = [
-    resource_policy(
-        "backup-vault-cmk",
-        C075,
-        [VAULT],
-        "Backup vaults encrypt recovery points with a customer managed KMS key.",
-        "Set kms_key_arn on the aws.backup.Vault.",
-        vault_cmk,
-        promoted=True,
-    ),
-    resource_policy(
-        "backup-plan-retention",
-        P002,
-        [PLAN],
-        "Backup plan rules keep recovery points at least the configured number of days.",
-        "Set lifecycle.delete_after on every rule to at least the configured minimum.",
-        plan_retention,
-        config={"minimumRetentionDays": integer(7, "Minimum recovery point retention in days.", 1)},
-        promoted=True,
-        url="https://docs.aws.amazon.com/aws-backup/latest/devguide/creating-a-backup-plan.html",
-    ),
-]
+POLICIES: list[Policy] = declared(__name__)

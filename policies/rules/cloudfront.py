@@ -6,21 +6,23 @@ from typing import Any
 
 from pulumi_policy import Policy, ReportViolation, ResourceValidationArgs, Severity
 
-from .common import (
+from .common import get, is_true, items, known, label
+from .declare import (
+    ADVISORY,
+    MANDATORY,
     Control,
+    FsbpStatus,
     Report,
+    ResourceRule,
     Settings,
-    StackView,
-    get,
+    SeveritySource,
+    StackRule,
+    boolean,
+    declared,
     integer,
-    is_true,
-    items,
-    known,
-    label,
-    resource_policy,
-    stack_policy,
     strings,
 )
+from .stack import StackView
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 HEADERS_POLICY = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"
@@ -28,78 +30,6 @@ LOG_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
 VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 DOCS = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide"
 
-C038 = Control(
-    "C038", "Viewers use HTTPS on every cache behavior", Severity.MEDIUM, "CloudFront.3", checkov=("CKV_AWS_34",)
-)
-C039 = Control(
-    "C039",
-    "Viewer minimum protocol TLSv1.2_2021 or newer",
-    Severity.MEDIUM,
-    "CloudFront.15",
-    "unverified",
-    cdk_nag=("AwsSolutions-CFR4",),
-    checkov=("CKV_AWS_174",),
-    severity_source="third-party",
-)
-C040 = Control(
-    "C040",
-    "Custom ACM certificate served with SNI",
-    Severity.MEDIUM,
-    "CloudFront.7, CloudFront.8",
-    checkov=("CKV2_AWS_42",),
-)
-C041 = Control("C041", "Custom origins use https-only", Severity.MEDIUM, "CloudFront.9", checkov=("CKV2_AWS_72",))
-C042 = Control(
-    "C042",
-    "Origin SSL protocols exclude SSLv3 and old TLS",
-    Severity.MEDIUM,
-    "CloudFront.10",
-    cdk_nag=("AwsSolutions-CFR5",),
-    checkov=("CKV2_AWS_54",),
-)
-C043 = Control(
-    "C043",
-    "Standard (access) logging enabled",
-    Severity.MEDIUM,
-    "CloudFront.5",
-    cdk_nag=("AwsSolutions-CFR3",),
-    checkov=("CKV_AWS_86",),
-)
-C044 = Control(
-    "C044",
-    "Distribution has a WAFv2 web ACL",
-    Severity.MEDIUM,
-    "CloudFront.6",
-    cdk_nag=("AwsSolutions-CFR2",),
-    checkov=("CKV_AWS_68",),
-)
-C045 = Control("C045", "defaultRootObject set", Severity.CRITICAL, "CloudFront.1", checkov=("CKV_AWS_305",))
-C046 = Control("C046", "Origin group with failover", Severity.LOW, "CloudFront.4", checkov=("CKV_AWS_310",))
-C047 = Control(
-    "C047",
-    "S3 origins use origin access control",
-    Severity.MEDIUM,
-    "CloudFront.13",
-    "unverified",
-    cdk_nag=("AwsSolutions-CFR7",),
-    checkov=("CKV2_AWS_46",),
-    severity_source="third-party",
-)
-C048 = Control(
-    "C048",
-    "Geo restriction configured",
-    Severity.LOW,
-    cdk_nag=("AwsSolutions-CFR1",),
-    checkov=("CKV_AWS_374",),
-    severity_source="suggested",
-)
-C049 = Control(
-    "C049",
-    "Response headers policy attached and enforces HSTS",
-    Severity.MEDIUM,
-    checkov=("CKV2_AWS_32", "CKV_AWS_259"),
-    severity_source="suggested",
-)
 
 VIEWER_PROTOCOLS = ["TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"]
 
@@ -118,6 +48,20 @@ def _s3_origin(origin: Any) -> bool:
     )
 
 
+@ResourceRule(
+    name="cloudfront-viewer-https",
+    control=Control(
+        id="C038",
+        title="Viewers use HTTPS on every cache behavior",
+        severity=Severity.MEDIUM,
+        fsbp="CloudFront.3",
+        checkov=("CKV_AWS_34",),
+    ),
+    types=[DISTRIBUTION],
+    description="Every cache behavior sends viewers to HTTPS.",
+    remediation="Set viewer_protocol_policy='redirect-to-https' (or 'https-only') on every cache behavior.",
+    enforcement=MANDATORY,
+)
 def viewer_https(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     for where, behavior in behaviors(args):
         policy = str(get(behavior, "viewerProtocolPolicy", default="allow-all"))
@@ -125,6 +69,25 @@ def viewer_https(args: ResourceValidationArgs, report: Report, _: Settings) -> N
             report(f"{where}: viewerProtocolPolicy is {policy}.")
 
 
+@ResourceRule(
+    name="cloudfront-viewer-tls",
+    control=Control(
+        id="C039",
+        title="Viewer minimum protocol TLSv1.2_2021 or newer",
+        severity=Severity.MEDIUM,
+        fsbp="CloudFront.15",
+        fsbp_status=FsbpStatus.UNVERIFIED,
+        cdk_nag=("AwsSolutions-CFR4",),
+        checkov=("CKV_AWS_174",),
+        severity_source=SeveritySource.THIRD_PARTY,
+    ),
+    types=[DISTRIBUTION],
+    description="Viewers negotiate TLS 1.2 or newer.",
+    remediation="Use a custom ACM certificate (us-east-1) with minimum_protocol_version='TLSv1.2_2021'.",
+    enforcement=MANDATORY,
+    config={"allowedMinimumProtocolVersions": strings(VIEWER_PROTOCOLS, "Accepted viewer TLS security policies.")},
+    url=f"{DOCS}/secure-connections-supported-viewer-protocols-ciphers.html",
+)
 def viewer_tls(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     certificate = get(args.props, "viewerCertificate")
     if is_true(get(certificate, "cloudfrontDefaultCertificate")):
@@ -137,6 +100,20 @@ def viewer_tls(args: ResourceValidationArgs, report: Report, settings: Settings)
         )
 
 
+@ResourceRule(
+    name="cloudfront-custom-certificate-sni",
+    control=Control(
+        id="C040",
+        title="Custom ACM certificate served with SNI",
+        severity=Severity.MEDIUM,
+        fsbp="CloudFront.7, CloudFront.8",
+        checkov=("CKV2_AWS_42",),
+    ),
+    types=[DISTRIBUTION],
+    description="The distribution serves its own ACM certificate with SNI.",
+    remediation="Set viewer_certificate={'acm_certificate_arn': <us-east-1 cert>, 'ssl_support_method': 'sni-only'}.",
+    enforcement=ADVISORY,
+)
 def custom_certificate(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     certificate = get(args.props, "viewerCertificate")
     if not get(certificate, "acmCertificateArn"):
@@ -158,6 +135,20 @@ def _custom_origins(args: ResourceValidationArgs) -> list[Any]:
     return custom
 
 
+@ResourceRule(
+    name="cloudfront-origin-https",
+    control=Control(
+        id="C041",
+        title="Custom origins use https-only",
+        severity=Severity.MEDIUM,
+        fsbp="CloudFront.9",
+        checkov=("CKV2_AWS_72",),
+    ),
+    types=[DISTRIBUTION, VPC_ORIGIN],
+    description="CloudFront reaches custom origins over HTTPS only.",
+    remediation="Set custom_origin_config.origin_protocol_policy='https-only'.",
+    enforcement=MANDATORY,
+)
 def origin_https(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     if args.resource_type == VPC_ORIGIN:
         policy = str(get(args.props, "vpcOriginEndpointConfig", "originProtocolPolicy", default=""))
@@ -170,6 +161,22 @@ def origin_https(args: ResourceValidationArgs, report: Report, _: Settings) -> N
             report(f"Origin {get(origin, 'originId')}: originProtocolPolicy is {policy}.")
 
 
+@ResourceRule(
+    name="cloudfront-origin-tls",
+    control=Control(
+        id="C042",
+        title="Origin SSL protocols exclude SSLv3 and old TLS",
+        severity=Severity.MEDIUM,
+        fsbp="CloudFront.10",
+        cdk_nag=("AwsSolutions-CFR5",),
+        checkov=("CKV2_AWS_54",),
+    ),
+    types=[DISTRIBUTION, VPC_ORIGIN],
+    description="CloudFront offers custom origins TLS 1.2 only.",
+    remediation="Set custom_origin_config.origin_ssl_protocols=['TLSv1.2'].",
+    enforcement=MANDATORY,
+    config={"allowedOriginSslProtocols": strings(["TLSv1.2"], "Protocols CloudFront may use to origins.")},
+)
 def origin_tls(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     allowed = set(settings["allowedOriginSslProtocols"])
     if args.resource_type == VPC_ORIGIN:
@@ -185,6 +192,22 @@ def origin_tls(args: ResourceValidationArgs, report: Report, settings: Settings)
             report(f"Origin {get(origin, 'originId')}: originSslProtocols include {weak or 'nothing'}.")
 
 
+@StackRule(
+    name="cloudfront-access-logging",
+    control=Control(
+        id="C043",
+        title="Standard (access) logging enabled",
+        severity=Severity.MEDIUM,
+        fsbp="CloudFront.5",
+        cdk_nag=("AwsSolutions-CFR3",),
+        checkov=("CKV_AWS_86",),
+    ),
+    types=[DISTRIBUTION],
+    description="Distributions log viewer requests (standard logging, legacy or v2).",
+    remediation="Prefer standard logging v2 (aws.cloudwatch.LogDeliverySource/Destination/Delivery, no bucket ACLs); "
+    "legacy logging_config needs a bucket with ACLs enabled.",
+    enforcement=MANDATORY,
+)
 def logging(stack: StackView, report: ReportViolation, _: Settings) -> None:
     sources = stack.of_type(LOG_SOURCE)
     for distribution in stack.of_type(DISTRIBUTION):
@@ -202,11 +225,41 @@ def logging(stack: StackView, report: ReportViolation, _: Settings) -> None:
             )
 
 
+@ResourceRule(
+    name="cloudfront-waf",
+    control=Control(
+        id="C044",
+        title="Distribution has a WAFv2 web ACL",
+        severity=Severity.MEDIUM,
+        fsbp="CloudFront.6",
+        cdk_nag=("AwsSolutions-CFR2",),
+        checkov=("CKV_AWS_68",),
+    ),
+    types=[DISTRIBUTION],
+    description="Distributions are protected by a WAFv2 web ACL.",
+    remediation="Create a CLOUDFRONT-scope aws.wafv2.WebAcl in us-east-1 and pass its ARN as web_acl_id.",
+    enforcement=MANDATORY,
+)
 def web_acl(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     if not get(args.props, "webAclId"):
         report("webAclId is not set: the distribution has no WAFv2 web ACL.")
 
 
+@ResourceRule(
+    name="cloudfront-default-root-object",
+    control=Control(
+        id="C045",
+        title="defaultRootObject set",
+        severity=Severity.CRITICAL,
+        fsbp="CloudFront.1",
+        checkov=("CKV_AWS_305",),
+    ),
+    types=[DISTRIBUTION],
+    description="Distributions name a default root object.",
+    remediation="Set default_root_object (e.g. 'index.html') when the default behavior serves an S3 origin; "
+    "not applicable when / is answered by a custom origin (FSBP CloudFront.1 scope).",
+    enforcement=MANDATORY,
+)
 def default_root_object(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     """FSBP CloudFront.1 guards S3 origins (a bare / must not list a bucket); it does not apply to custom
     origins. What matters is the origin that answers `/`: the default cache behavior's target."""
@@ -222,11 +275,42 @@ def default_root_object(args: ResourceValidationArgs, report: Report, _: Setting
         report("defaultRootObject is not set: a request for / reaches the S3 origin as is.")
 
 
+@ResourceRule(
+    name="cloudfront-origin-failover",
+    control=Control(
+        id="C046",
+        title="Origin group with failover",
+        severity=Severity.LOW,
+        fsbp="CloudFront.4",
+        checkov=("CKV_AWS_310",),
+    ),
+    types=[DISTRIBUTION],
+    description="Distributions fail over to a second origin.",
+    remediation="Add an origin group with a primary and a secondary origin and failover status codes.",
+    enforcement=ADVISORY,
+)
 def origin_failover(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     if not items(get(args.props, "originGroups")):
         report("No origin group: the distribution has no failover origin.")
 
 
+@ResourceRule(
+    name="cloudfront-s3-origin-access-control",
+    control=Control(
+        id="C047",
+        title="S3 origins use origin access control",
+        severity=Severity.MEDIUM,
+        fsbp="CloudFront.13",
+        fsbp_status=FsbpStatus.UNVERIFIED,
+        cdk_nag=("AwsSolutions-CFR7",),
+        checkov=("CKV2_AWS_46",),
+        severity_source=SeveritySource.THIRD_PARTY,
+    ),
+    types=[DISTRIBUTION],
+    description="S3 origins are read through origin access control.",
+    remediation="Create aws.cloudfront.OriginAccessControl and set origin_access_control_id on the S3 origin.",
+    enforcement=ADVISORY,
+)
 def s3_oac(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     s3 = [o for o in items(get(args.props, "origins")) if _s3_origin(o)]
     if not s3:
@@ -236,12 +320,50 @@ def s3_oac(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
             report(f"S3 origin {get(origin, 'originId')} has no origin access control.")
 
 
+@ResourceRule(
+    name="cloudfront-geo-restriction",
+    control=Control(
+        id="C048",
+        title="Geo restriction configured",
+        severity=Severity.LOW,
+        cdk_nag=("AwsSolutions-CFR1",),
+        checkov=("CKV_AWS_374",),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=[DISTRIBUTION],
+    description="Distributions restrict viewers by geography.",
+    remediation="Set restrictions.geo_restriction to a whitelist or blacklist of countries.",
+    enforcement=ADVISORY,
+    url=f"{DOCS}/georestrictions.html",
+)
 def geo_restriction(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     kind = str(get(args.props, "restrictions", "geoRestriction", "restrictionType", default="none"))
     if kind == "none":
         report("restrictions.geoRestriction.restrictionType is none.")
 
 
+@ResourceRule(
+    name="cloudfront-security-headers",
+    control=Control(
+        id="C049",
+        title="Response headers policy attached and enforces HSTS",
+        severity=Severity.MEDIUM,
+        checkov=("CKV2_AWS_32", "CKV_AWS_259"),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=[DISTRIBUTION, HEADERS_POLICY],
+    description="Every cache behavior attaches a response headers policy, and those policies enforce HSTS.",
+    remediation="Attach an aws.cloudfront.ResponseHeadersPolicy with strict_transport_security (max-age >= 1 year, "
+    "include subdomains, override=True) to every cache behavior.",
+    enforcement=ADVISORY,
+    config={
+        "minimumHstsMaxAgeSeconds": integer(31536000, "Minimum HSTS max-age in seconds.", 1),
+        # Recorded decision (policies/README.md): preload is off by default. A domain on the browsers' preload
+        # list stays HTTPS-only for every subdomain for months after removal, so it is the domain owner's call.
+        "requirePreload": boolean(False, "Require HSTS preload and includeSubdomains (hstspreload.org)."),
+    },
+    url=f"{DOCS}/understanding-response-headers-policies.html",
+)
 def security_headers(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     if args.resource_type == DISTRIBUTION:
         for where, behavior in behaviors(args):
@@ -258,118 +380,8 @@ def security_headers(args: ResourceValidationArgs, report: Report, settings: Set
         report(f"HSTS max-age is {int(float(age))} s; at least {minimum} s is required.")
     if not is_true(get(hsts, "override")):
         report("HSTS override is not true: an origin header could weaken it.")
+    if settings["requirePreload"] and not (is_true(get(hsts, "preload")) and is_true(get(hsts, "includeSubdomains"))):
+        report("HSTS preload (with includeSubdomains) is required by the policy config and not set.")
 
 
-POLICIES: list[Policy] = [
-    resource_policy(
-        "cloudfront-viewer-https",
-        C038,
-        [DISTRIBUTION],
-        "Every cache behavior sends viewers to HTTPS.",
-        "Set viewer_protocol_policy='redirect-to-https' (or 'https-only') on every cache behavior.",
-        viewer_https,
-        promoted=True,
-    ),
-    resource_policy(
-        "cloudfront-viewer-tls",
-        C039,
-        [DISTRIBUTION],
-        "Viewers negotiate TLS 1.2 or newer.",
-        "Use a custom ACM certificate (us-east-1) with minimum_protocol_version='TLSv1.2_2021'.",
-        viewer_tls,
-        config={"allowedMinimumProtocolVersions": strings(VIEWER_PROTOCOLS, "Accepted viewer TLS security policies.")},
-        promoted=True,
-        url=f"{DOCS}/secure-connections-supported-viewer-protocols-ciphers.html",
-    ),
-    resource_policy(
-        "cloudfront-custom-certificate-sni",
-        C040,
-        [DISTRIBUTION],
-        "The distribution serves its own ACM certificate with SNI.",
-        "Set viewer_certificate={'acm_certificate_arn': <us-east-1 cert>, 'ssl_support_method': 'sni-only'}.",
-        custom_certificate,
-    ),
-    resource_policy(
-        "cloudfront-origin-https",
-        C041,
-        [DISTRIBUTION, VPC_ORIGIN],
-        "CloudFront reaches custom origins over HTTPS only.",
-        "Set custom_origin_config.origin_protocol_policy='https-only'.",
-        origin_https,
-        promoted=True,
-    ),
-    resource_policy(
-        "cloudfront-origin-tls",
-        C042,
-        [DISTRIBUTION, VPC_ORIGIN],
-        "CloudFront offers custom origins TLS 1.2 only.",
-        "Set custom_origin_config.origin_ssl_protocols=['TLSv1.2'].",
-        origin_tls,
-        config={"allowedOriginSslProtocols": strings(["TLSv1.2"], "Protocols CloudFront may use to origins.")},
-        promoted=True,
-    ),
-    stack_policy(
-        "cloudfront-access-logging",
-        C043,
-        [DISTRIBUTION],
-        "Distributions log viewer requests (standard logging, legacy or v2).",
-        "Prefer standard logging v2 (aws.cloudwatch.LogDeliverySource/Destination/Delivery, no bucket ACLs); "
-        "legacy logging_config needs a bucket with ACLs enabled.",
-        logging,
-        promoted=True,
-    ),
-    resource_policy(
-        "cloudfront-waf",
-        C044,
-        [DISTRIBUTION],
-        "Distributions are protected by a WAFv2 web ACL.",
-        "Create a CLOUDFRONT-scope aws.wafv2.WebAcl in us-east-1 and pass its ARN as web_acl_id.",
-        web_acl,
-        promoted=True,
-    ),
-    resource_policy(
-        "cloudfront-default-root-object",
-        C045,
-        [DISTRIBUTION],
-        "Distributions name a default root object.",
-        "Set default_root_object (e.g. 'index.html') when the default behavior serves an S3 origin; "
-        "not applicable when / is answered by a custom origin (FSBP CloudFront.1 scope).",
-        default_root_object,
-    ),
-    resource_policy(
-        "cloudfront-origin-failover",
-        C046,
-        [DISTRIBUTION],
-        "Distributions fail over to a second origin.",
-        "Add an origin group with a primary and a secondary origin and failover status codes.",
-        origin_failover,
-    ),
-    resource_policy(
-        "cloudfront-s3-origin-access-control",
-        C047,
-        [DISTRIBUTION],
-        "S3 origins are read through origin access control.",
-        "Create aws.cloudfront.OriginAccessControl and set origin_access_control_id on the S3 origin.",
-        s3_oac,
-    ),
-    resource_policy(
-        "cloudfront-geo-restriction",
-        C048,
-        [DISTRIBUTION],
-        "Distributions restrict viewers by geography.",
-        "Set restrictions.geo_restriction to a whitelist or blacklist of countries.",
-        geo_restriction,
-        url=f"{DOCS}/georestrictions.html",
-    ),
-    resource_policy(
-        "cloudfront-security-headers",
-        C049,
-        [DISTRIBUTION, HEADERS_POLICY],
-        "Every cache behavior attaches a response headers policy, and those policies enforce HSTS.",
-        "Attach an aws.cloudfront.ResponseHeadersPolicy with strict_transport_security (max-age >= 1 year, "
-        "include subdomains, override=True) to every cache behavior.",
-        security_headers,
-        config={"minimumHstsMaxAgeSeconds": integer(31536000, "Minimum HSTS max-age in seconds.", 1)},
-        url=f"{DOCS}/understanding-response-headers-policies.html",
-    ),
-]
+POLICIES: list[Policy] = declared(__name__)

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import ipaddress
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi_policy import Policy, ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import Policy, PolicyResource, ReportViolation, ResourceValidationArgs, Severity
 
-from .common import (
+from .common import forbid_true, get, is_true, items, known, label, text
+from .declare import (
+    ADVISORY,
+    MANDATORY,
     Control,
+    FsbpStatus,
     Report,
+    ResourceRule,
     Settings,
-    StackView,
-    get,
+    SeveritySource,
+    StackRule,
+    declared,
     integers,
-    is_true,
-    items,
-    known,
-    label,
-    resource_policy,
-    stack_policy,
     strings,
-    text,
 )
+from .stack import StackView
 
 VPC = "aws:ec2/vpc:Vpc"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
@@ -45,6 +46,8 @@ DB_SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"
 DOCS = "https://docs.aws.amazon.com/vpc/latest/userguide"
 
 ANYWHERE = ("0.0.0.0/0", "::/0")
+# A public block this wide is "the internet" even when it is not all of it (0.0.0.0/1 is half of IPv4).
+WIDEST_PREFIX = {4: 8, 6: 16}
 HIGH_RISK_PORTS = [20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3389, 4333, 5000, 5432, 5500]
 HIGH_RISK_PORTS += [5601, 8080, 8088, 8888, 9200, 9300]
 
@@ -60,6 +63,7 @@ class Rule:
     to_port: int
     sources: tuple[str, ...]
     description: str
+    prefix_lists: tuple[str, ...] = ()
 
     @property
     def all_ports(self) -> bool:
@@ -70,12 +74,46 @@ class Rule:
 
     @property
     def public(self) -> bool:
-        return any(s in ANYWHERE for s in self.sources)
+        return bool(public_sources(self.sources))
 
     def ports_text(self) -> str:
         if self.all_ports:
             return "all ports"
         return f"port {self.from_port}" if self.from_port == self.to_port else f"ports {self.from_port}-{self.to_port}"
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _network(source: str) -> Network | None:
+    try:
+        return ipaddress.ip_network(str(source).strip(), strict=False)
+    except ValueError:
+        return None  # a prefix list or group id, or a value AWS would reject
+
+
+def covers_everything(sources: Iterable[str]) -> bool:
+    """The ranges together are all of IPv4 or all of IPv6 (0.0.0.0/1 + 128.0.0.0/1; ::/0 in any spelling)."""
+    networks = [n for n in map(_network, sources) if n is not None]
+    v4 = [n for n in networks if isinstance(n, ipaddress.IPv4Network)]
+    v6 = [n for n in networks if isinstance(n, ipaddress.IPv6Network)]
+    return list(ipaddress.collapse_addresses(v4)) == [ipaddress.IPv4Network("0.0.0.0/0")] or list(
+        ipaddress.collapse_addresses(v6)
+    ) == [ipaddress.IPv6Network("::/0")]
+
+
+def public_sources(sources: Iterable[str]) -> list[str]:
+    """Sources open to the internet, compared as address ranges: together everything, or one public block of
+    /8 (IPv4) or /16 (IPv6) or wider."""
+    sources = list(sources)
+    if covers_everything(sources):
+        return sources
+    wide = []
+    for source in sources:
+        network = _network(source)
+        if network is not None and not network.is_private and network.prefixlen <= WIDEST_PREFIX[network.version]:
+            wide.append(source)
+    return wide
 
 
 def _port(value: Any, default: int) -> int:
@@ -95,12 +133,16 @@ def _inline(block: Mapping[str, Any], direction: str, where: str) -> Rule:
         _port(get(block, "toPort"), 65535),
         sources,
         str(get(block, "description", default="")),
+        tuple(str(p) for p in items(get(block, "prefixListIds"))),
     )
 
 
 def rules_of(args: ResourceValidationArgs) -> list[Rule]:
     """Every rule a security group resource or rule resource declares."""
-    props, kind = args.props, args.resource_type
+    return rules_from(args.resource_type, args.props)
+
+
+def rules_from(kind: str, props: Any) -> list[Rule]:
     if kind in (SG, DEFAULT_SG):
         return [_inline(b, "ingress", f"ingress[{i}]") for i, b in enumerate(items(get(props, "ingress")))] + [
             _inline(b, "egress", f"egress[{i}]") for i, b in enumerate(items(get(props, "egress")))
@@ -119,6 +161,7 @@ def rules_of(args: ResourceValidationArgs) -> list[Rule]:
                 _port(get(props, "toPort"), 65535) if protocol != "-1" else 65535,
                 sources,
                 str(get(props, "description", default="")),
+                tuple(str(p) for p in items(get(props, "prefixListId"))),
             )
         ]
     return []
@@ -126,92 +169,46 @@ def rules_of(args: ResourceValidationArgs) -> list[Rule]:
 
 SG_TYPES = (SG, SG_RULE, INGRESS_RULE)
 SG_ALL_TYPES = (SG, SG_RULE, INGRESS_RULE, EGRESS_RULE)
+RULE_TYPES = (SG_RULE, INGRESS_RULE, EGRESS_RULE)
 
 # -- controls ---------------------------------------------------------------------------------------------------
-C001 = Control(
-    "C001", "VPC has a flow log", Severity.MEDIUM, "EC2.6", cdk_nag=("AwsSolutions-VPC7",), checkov=("CKV2_AWS_11",)
-)
-C002 = Control(
-    "C002",
-    "Default SG of each VPC has no ingress/egress rules",
-    Severity.HIGH,
-    "EC2.2",
-    cdk_nag=("R5:VPCDefaultSecurityGroupClosed",),
-    checkov=("CKV2_AWS_12",),
-)
-C003 = Control(
-    "C003",
-    "mapPublicIpOnLaunch is false",
-    Severity.MEDIUM,
-    "EC2.15",
-    cdk_nag=("R5:VPCSubnetAutoAssignPublicIpDisabled",),
-    checkov=("CKV_AWS_130",),
-)
-C004 = Control(
-    "C004",
-    "App/DB subnets have no unrestricted route to an internet gateway",
-    Severity.HIGH,
-    "RDS.46",
-    "unverified",
-    cdk_nag=("R5:VPCNoUnrestrictedRouteToIGW",),
-    checkov=("CKV2_AWS_35",),
-    severity_source="suggested",
-)
 C005 = Control(
-    "C005",
-    "No 0.0.0.0/0 or ::/0 ingress to high-risk ports",
-    Severity.CRITICAL,
-    "EC2.19",
+    id="C005",
+    title="No 0.0.0.0/0 or ::/0 ingress to high-risk ports",
+    severity=Severity.CRITICAL,
+    fsbp="EC2.19",
     cdk_nag=("R5:EC2RestrictedCommonPorts", "R5:EC2RestrictedSSH"),
     checkov=("CKV_AWS_24", "CKV_AWS_25"),
     hub_other=("EC2.13", "EC2.14"),
 )
-C006 = Control(
-    "C006",
-    "Unrestricted ingress only on authorized ports",
-    Severity.HIGH,
-    "EC2.18",
-    cdk_nag=("AwsSolutions-EC23",),
-    checkov=("CKV_AWS_260", "CKV_AWS_277"),
-)
-C007 = Control(
-    "C007", "No all-ports egress to 0.0.0.0/0", Severity.LOW, checkov=("CKV_AWS_382",), severity_source="suggested"
-)
-C008 = Control(
-    "C008",
-    "Every SG and SG rule has a description",
-    Severity.LOW,
-    cdk_nag=("AwsSolutions-EC27",),
-    checkov=("CKV_AWS_23",),
-    severity_source="suggested",
-)
-C009 = Control("C009", "SG is attached to something", Severity.MEDIUM, "EC2.22", checkov=("CKV2_AWS_5",))
-C010 = Control(
-    "C010",
-    "Inline SG rules not mixed with standalone rule resources",
-    Severity.MEDIUM,
-    awsguard=("security-group-no-rule-management-conflicts",),
-    severity_source="suggested",
-)
-C011 = Control(
-    "C011",
-    "No NACL ingress from 0.0.0.0/0 to 22/3389",
-    Severity.MEDIUM,
-    "EC2.21",
-    cdk_nag=("AwsSolutions-VPC3",),
-    checkov=("CKV_AWS_231", "CKV_AWS_232"),
-)
-C012 = Control(
-    "C012",
-    "Interface endpoints for ecr.api / ecr.dkr",
-    Severity.MEDIUM,
-    "EC2.55, EC2.56",
-    "unverified",
-    severity_source="third-party",
+
+C002 = Control(
+    id="C002",
+    title="Default SG of each VPC has no ingress/egress rules",
+    severity=Severity.HIGH,
+    fsbp="EC2.2",
+    cdk_nag=("R5:VPCDefaultSecurityGroupClosed",),
+    checkov=("CKV2_AWS_12",),
 )
 
 
 # -- checks -----------------------------------------------------------------------------------------------------
+@StackRule(
+    name="vpc-flow-logs-enabled",
+    control=Control(
+        id="C001",
+        title="VPC has a flow log",
+        severity=Severity.MEDIUM,
+        fsbp="EC2.6",
+        cdk_nag=("AwsSolutions-VPC7",),
+        checkov=("CKV2_AWS_11",),
+    ),
+    types=[VPC],
+    description="Every VPC has a flow log capturing at least rejected traffic.",
+    remediation="Add an aws.ec2.FlowLog with vpc_id=<vpc>.id and traffic_type='ALL' to an encrypted log group.",
+    enforcement=MANDATORY,
+    config={"allowedTrafficTypes": strings(["ALL", "REJECT"], "Flow log traffic types that satisfy EC2.6.")},
+)
 def vpc_flow_logs(stack: StackView, report: ReportViolation, settings: Settings) -> None:
     allowed = {str(t).upper() for t in settings["allowedTrafficTypes"]}
     for vpc in stack.of_type(VPC):
@@ -227,6 +224,15 @@ def vpc_flow_logs(stack: StackView, report: ReportViolation, settings: Settings)
             )
 
 
+@ResourceRule(
+    name="ec2-default-security-group-closed",
+    control=C002,
+    types=[DEFAULT_SG],
+    description="The VPC's default security group allows no traffic in or out.",
+    remediation="Adopt the default security group with aws.ec2.DefaultSecurityGroup(vpc_id=..., ingress=[], "
+    "egress=[]).",
+    enforcement=MANDATORY,
+)
 def default_sg_closed(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     for direction in ("ingress", "egress"):
         count = len(items(get(args.props, direction)))
@@ -234,9 +240,23 @@ def default_sg_closed(args: ResourceValidationArgs, report: Report, _: Settings)
             report(f"The default security group keeps {count} {direction} rule(s); it must have none.")
 
 
+@ResourceRule(
+    name="ec2-subnet-no-auto-public-ip",
+    control=Control(
+        id="C003",
+        title="mapPublicIpOnLaunch is false",
+        severity=Severity.MEDIUM,
+        fsbp="EC2.15",
+        cdk_nag=("R5:VPCSubnetAutoAssignPublicIpDisabled",),
+        checkov=("CKV_AWS_130",),
+    ),
+    types=[SUBNET],
+    description="Subnets do not hand out public IP addresses automatically.",
+    remediation="Set map_public_ip_on_launch=False (and assign_ipv6_address_on_creation=False) on the subnet.",
+    enforcement=ADVISORY,
+)
 def subnet_no_public_ip(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
-    if is_true(get(args.props, "mapPublicIpOnLaunch")):
-        report("mapPublicIpOnLaunch is true: instances launched here get a public IP address.")
+    forbid_true(args, report, "mapPublicIpOnLaunch", ": instances launched here get a public IP address")
     if is_true(get(args.props, "assignIpv6AddressOnCreation")):
         report("assignIpv6AddressOnCreation is true: network interfaces get a globally routable IPv6 address.")
 
@@ -260,6 +280,25 @@ def _igw_tables(stack: StackView) -> set[str]:
     return tables
 
 
+@StackRule(
+    name="ec2-workload-subnets-no-igw-route",
+    control=Control(
+        id="C004",
+        title="App/DB subnets have no unrestricted route to an internet gateway",
+        severity=Severity.HIGH,
+        fsbp="RDS.46",
+        fsbp_status=FsbpStatus.UNVERIFIED,
+        cdk_nag=("R5:VPCNoUnrestrictedRouteToIGW",),
+        checkov=("CKV2_AWS_35",),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=[SUBNET],
+    description="Subnets that host ECS services or databases do not route 0.0.0.0/0 to an internet gateway.",
+    remediation="Place services and databases in private or isolated subnets whose default route goes through a NAT "
+    "gateway (or nowhere); keep internet-gateway routes to the public subnets of the load balancer.",
+    enforcement=MANDATORY,
+    url=f"{DOCS}/VPC_Route_Tables.html",
+)
 def workload_subnets_private(stack: StackView, report: ReportViolation, _: Settings) -> None:
     subnets = stack.of_type(SUBNET)
     workloads = stack.of_type(ECS_SERVICE, DB_SUBNET_GROUP)
@@ -284,6 +323,16 @@ def workload_subnets_private(stack: StackView, report: ReportViolation, _: Setti
                 )
 
 
+@ResourceRule(
+    name="ec2-no-public-ingress-high-risk-ports",
+    control=C005,
+    types=SG_TYPES,
+    description="No security group rule opens a high-risk port (SSH, RDP, databases, admin consoles) to the internet.",
+    remediation="Remove the 0.0.0.0/0 and ::/0 sources; allow only the security group or prefix list that needs the "
+    "port.",
+    enforcement=MANDATORY,
+    config={"highRiskPorts": integers(HIGH_RISK_PORTS, "Ports that must never be open to 0.0.0.0/0 or ::/0.")},
+)
 def no_public_high_risk_ports(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     ports = [int(p) for p in settings["highRiskPorts"]]
     for rule in rules_of(args):
@@ -292,11 +341,28 @@ def no_public_high_risk_ports(args: ResourceValidationArgs, report: Report, sett
         exposed = [p for p in ports if rule.covers(p)]
         if exposed:
             report(
-                f"{rule.where}: {rule.ports_text()} open to {', '.join(s for s in rule.sources if s in ANYWHERE)} "
+                f"{rule.where}: {rule.ports_text()} open to {', '.join(public_sources(rule.sources))} "
                 f"exposes high-risk port(s) {', '.join(map(str, exposed))}."
             )
 
 
+@ResourceRule(
+    name="ec2-public-ingress-authorized-ports-only",
+    control=Control(
+        id="C006",
+        title="Unrestricted ingress only on authorized ports",
+        severity=Severity.HIGH,
+        fsbp="EC2.18",
+        cdk_nag=("AwsSolutions-EC23",),
+        checkov=("CKV_AWS_260", "CKV_AWS_277"),
+    ),
+    types=SG_TYPES,
+    description="Security group rules open to the internet use only authorized ports.",
+    remediation="Restrict the rule to the authorized ports, or to the CloudFront origin-facing managed prefix list "
+    "(com.amazonaws.global.cloudfront.origin-facing) instead of 0.0.0.0/0.",
+    enforcement=MANDATORY,
+    config={"authorizedPorts": integers([80, 443], "Ports that may accept 0.0.0.0/0 or ::/0 (EC2.18).")},
+)
 def public_ingress_authorized_ports(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     authorized = {int(p) for p in settings["authorizedPorts"]}
     for rule in rules_of(args):
@@ -309,12 +375,44 @@ def public_ingress_authorized_ports(args: ResourceValidationArgs, report: Report
             )
 
 
+@ResourceRule(
+    name="ec2-no-unrestricted-egress",
+    control=Control(
+        id="C007",
+        title="No all-ports egress to 0.0.0.0/0",
+        severity=Severity.LOW,
+        checkov=("CKV_AWS_382",),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=(SG, SG_RULE, EGRESS_RULE),
+    description="No security group allows every port and protocol out to the internet.",
+    remediation="Limit egress to the ports and destinations the workload needs (e.g. 443 to the VPC endpoints, the "
+    "database port to the database security group).",
+    enforcement=ADVISORY,
+    url=f"{DOCS}/security-group-rules.html",
+)
 def no_all_ports_egress(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     for rule in rules_of(args):
         if rule.direction == "egress" and rule.public and rule.all_ports:
             report(f"{rule.where}: all ports/protocols allowed out to the internet.")
 
 
+@ResourceRule(
+    name="ec2-security-group-described",
+    control=Control(
+        id="C008",
+        title="Every SG and SG rule has a description",
+        severity=Severity.LOW,
+        cdk_nag=("AwsSolutions-EC27",),
+        checkov=("CKV_AWS_23",),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=SG_ALL_TYPES,
+    description="Every security group and rule says what it is for.",
+    remediation="Set description= on the security group and on every ingress/egress rule.",
+    enforcement=ADVISORY,
+    url=f"{DOCS}/security-group-rules.html",
+)
 def described(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     if args.resource_type == SG:
         description = str(get(args.props, "description", default=""))
@@ -325,6 +423,16 @@ def described(args: ResourceValidationArgs, report: Report, _: Settings) -> None
             report(f"{rule.where}: the {rule.direction} rule has no description.")
 
 
+@StackRule(
+    name="ec2-security-group-attached",
+    control=Control(
+        id="C009", title="SG is attached to something", severity=Severity.MEDIUM, fsbp="EC2.22", checkov=("CKV2_AWS_5",)
+    ),
+    types=[SG],
+    description="Every security group is used by some resource.",
+    remediation="Attach the security group to the resource it was made for, or delete it.",
+    enforcement=ADVISORY,
+)
 def sg_attached(stack: StackView, report: ReportViolation, _: Settings) -> None:
     rule_types = (SG_RULE, INGRESS_RULE, EGRESS_RULE)
     for group in stack.of_type(SG):
@@ -335,6 +443,22 @@ def sg_attached(stack: StackView, report: ReportViolation, _: Settings) -> None:
             )
 
 
+@StackRule(
+    name="ec2-security-group-no-rule-management-conflicts",
+    control=Control(
+        id="C010",
+        title="Inline SG rules not mixed with standalone rule resources",
+        severity=Severity.MEDIUM,
+        awsguard=("security-group-no-rule-management-conflicts",),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=[SG],
+    description="A security group uses either inline rules or standalone rule resources, never both.",
+    remediation="Move every rule to aws.vpc.SecurityGroupIngressRule / SecurityGroupEgressRule resources and drop the "
+    "inline ingress/egress blocks.",
+    enforcement=ADVISORY,
+    url="https://www.pulumi.com/registry/packages/aws/api-docs/ec2/securitygroup/",
+)
 def sg_no_rule_conflicts(stack: StackView, report: ReportViolation, _: Settings) -> None:
     for group in stack.of_type(SG):
         inline = [d for d in ("ingress", "egress") if items(known(group.props, d))]
@@ -349,6 +473,86 @@ def sg_no_rule_conflicts(stack: StackView, report: ReportViolation, _: Settings)
             )
 
 
+def group_of(stack: StackView, rule: PolicyResource) -> PolicyResource | None:
+    """The security group a standalone rule belongs to. A rule whose securityGroupId comes from a VPC (its
+    defaultSecurityGroupId) belongs to that VPC's default group."""
+    linked = [
+        d for d in rule.property_dependencies.get("securityGroupId", []) if d.resource_type in (SG, DEFAULT_SG, VPC)
+    ]
+    if len(linked) == 1:
+        return linked[0]
+    found = [g for g in stack.of_type(SG, DEFAULT_SG) if stack.references(rule, "securityGroupId", g)]
+    return found[0] if len(found) == 1 else None
+
+
+def group_rules(stack: StackView, group: PolicyResource) -> list[Rule]:
+    """A security group's rules, inline and from the standalone rule resources joined to it."""
+    rules = rules_from(group.resource_type, group.props)
+    for rule in stack.of_type(*RULE_TYPES):
+        joined = group_of(stack, rule)
+        if joined is not None and joined.urn == group.urn:
+            rules += rules_from(rule.resource_type, rule.props)
+    return rules
+
+
+@StackRule(
+    name="ec2-default-security-group-no-rule-resources",
+    control=C002,
+    types=RULE_TYPES,
+    description="No standalone rule resource opens the VPC's default security group (the inline check alone can be "
+    "walked around with aws.ec2.SecurityGroupRule or aws.vpc.SecurityGroup*Rule).",
+    remediation="Attach the rule to a security group of its own, never to the VPC's default_security_group_id.",
+    enforcement=MANDATORY,
+)
+def default_sg_no_rule_resources(stack: StackView, report: ReportViolation, _: Settings) -> None:
+    for rule in stack.of_type(*RULE_TYPES):
+        group = group_of(stack, rule)
+        if group is not None and group.resource_type in (DEFAULT_SG, VPC):
+            report(f"{label(rule)} adds a rule to the default security group of {label(group)}.", rule.urn)
+
+
+@StackRule(
+    name="ec2-no-public-ingress-high-risk-ports-joined",
+    control=C005,
+    types=[SG, DEFAULT_SG],
+    description="The ingress rules of a security group, inline and standalone together, open no high-risk port to "
+    "the internet (ranges split across rules are joined: 0.0.0.0/1 here and 128.0.0.0/1 there is 0.0.0.0/0).",
+    remediation="Remove the sources that together make up the internet; allow only the security group or prefix "
+    "list that needs the port.",
+    enforcement=MANDATORY,
+    config={"highRiskPorts": integers(HIGH_RISK_PORTS, "Ports that must never be open to the internet.")},
+)
+def joined_high_risk_ports(stack: StackView, report: ReportViolation, settings: Settings) -> None:
+    for group in stack.of_type(SG, DEFAULT_SG):
+        ingress = [r for r in group_rules(stack, group) if r.direction == "ingress"]
+        exposed = [
+            p
+            for p in (int(x) for x in settings["highRiskPorts"])
+            if covers_everything(s for r in ingress if r.covers(p) for s in r.sources)
+        ]
+        if exposed:
+            report(
+                f"{label(group)}: its rules together open port(s) {', '.join(map(str, exposed))} to the internet.",
+                group.urn,
+            )
+
+
+@ResourceRule(
+    name="ec2-nacl-no-public-admin-ports",
+    control=Control(
+        id="C011",
+        title="No NACL ingress from 0.0.0.0/0 to 22/3389",
+        severity=Severity.MEDIUM,
+        fsbp="EC2.21",
+        cdk_nag=("AwsSolutions-VPC3",),
+        checkov=("CKV_AWS_231", "CKV_AWS_232"),
+    ),
+    types=[NACL, NACL_RULE],
+    description="No network ACL allows SSH or RDP in from anywhere.",
+    remediation="Remove the allow entry for 0.0.0.0/0 (::/0) on ports 22 and 3389.",
+    enforcement=ADVISORY,
+    config={"adminPorts": integers([22, 3389], "Remote administration ports (EC2.21).")},
+)
 def nacl_admin_ports(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     ports = [int(p) for p in settings["adminPorts"]]
     entries: list[Mapping[str, Any]]
@@ -368,6 +572,24 @@ def nacl_admin_ports(args: ResourceValidationArgs, report: Report, settings: Set
             report(f"NACL allows {source} in to port(s) {', '.join(map(str, exposed))}.")
 
 
+@StackRule(
+    name="ec2-ecr-interface-endpoints",
+    control=Control(
+        id="C012",
+        title="Interface endpoints for ecr.api / ecr.dkr",
+        severity=Severity.MEDIUM,
+        fsbp="EC2.55, EC2.56",
+        fsbp_status=FsbpStatus.UNVERIFIED,
+        severity_source=SeveritySource.THIRD_PARTY,
+    ),
+    types=[VPC],
+    description="VPCs that run containers have interface endpoints for ECR, so image pulls stay private.",
+    remediation="Add aws.ec2.VpcEndpoint resources of type Interface for com.amazonaws.<region>.ecr.api and .ecr.dkr "
+    "(and the S3 gateway endpoint for image layers).",
+    enforcement=ADVISORY,
+    config={"requiredServices": strings(["ecr.api", "ecr.dkr"], "Interface endpoint services every VPC needs.")},
+    url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html",
+)
 def ecr_endpoints(stack: StackView, report: ReportViolation, settings: Settings) -> None:
     if not stack.of_type(ECS_SERVICE, "aws:ecs/cluster:Cluster"):
         stack.not_applicable("No ECS cluster or service in the stack: nothing pulls images from ECR.")
@@ -384,119 +606,6 @@ def ecr_endpoints(stack: StackView, report: ReportViolation, settings: Settings)
             report(f"{label(vpc)} has no interface endpoint for {', '.join(missing)}.", vpc.urn)
 
 
-POLICIES: list[Policy] = [
-    stack_policy(
-        "vpc-flow-logs-enabled",
-        C001,
-        [VPC],
-        "Every VPC has a flow log capturing at least rejected traffic.",
-        "Add an aws.ec2.FlowLog with vpc_id=<vpc>.id and traffic_type='ALL' to an encrypted log group.",
-        vpc_flow_logs,
-        config={"allowedTrafficTypes": strings(["ALL", "REJECT"], "Flow log traffic types that satisfy EC2.6.")},
-        promoted=True,
-    ),
-    resource_policy(
-        "ec2-default-security-group-closed",
-        C002,
-        [DEFAULT_SG],
-        "The VPC's default security group allows no traffic in or out.",
-        "Adopt the default security group with aws.ec2.DefaultSecurityGroup(vpc_id=..., ingress=[], egress=[]).",
-        default_sg_closed,
-    ),
-    resource_policy(
-        "ec2-subnet-no-auto-public-ip",
-        C003,
-        [SUBNET],
-        "Subnets do not hand out public IP addresses automatically.",
-        "Set map_public_ip_on_launch=False (and assign_ipv6_address_on_creation=False) on the subnet.",
-        subnet_no_public_ip,
-    ),
-    stack_policy(
-        "ec2-workload-subnets-no-igw-route",
-        C004,
-        [SUBNET],
-        "Subnets that host ECS services or databases do not route 0.0.0.0/0 to an internet gateway.",
-        "Place services and databases in private or isolated subnets whose default route goes through a NAT "
-        "gateway (or nowhere); keep internet-gateway routes to the public subnets of the load balancer.",
-        workload_subnets_private,
-        url=f"{DOCS}/VPC_Route_Tables.html",
-    ),
-    resource_policy(
-        "ec2-no-public-ingress-high-risk-ports",
-        C005,
-        SG_TYPES,
-        "No security group rule opens a high-risk port (SSH, RDP, databases, admin consoles) to the internet.",
-        "Remove the 0.0.0.0/0 and ::/0 sources; allow only the security group or prefix list that needs the port.",
-        no_public_high_risk_ports,
-        config={"highRiskPorts": integers(HIGH_RISK_PORTS, "Ports that must never be open to 0.0.0.0/0 or ::/0.")},
-    ),
-    resource_policy(
-        "ec2-public-ingress-authorized-ports-only",
-        C006,
-        SG_TYPES,
-        "Security group rules open to the internet use only authorized ports.",
-        "Restrict the rule to the authorized ports, or to the CloudFront origin-facing managed prefix list "
-        "(com.amazonaws.global.cloudfront.origin-facing) instead of 0.0.0.0/0.",
-        public_ingress_authorized_ports,
-        config={"authorizedPorts": integers([80, 443], "Ports that may accept 0.0.0.0/0 or ::/0 (EC2.18).")},
-    ),
-    resource_policy(
-        "ec2-no-unrestricted-egress",
-        C007,
-        (SG, SG_RULE, EGRESS_RULE),
-        "No security group allows every port and protocol out to the internet.",
-        "Limit egress to the ports and destinations the workload needs (e.g. 443 to the VPC endpoints, the "
-        "database port to the database security group).",
-        no_all_ports_egress,
-        url=f"{DOCS}/security-group-rules.html",
-    ),
-    resource_policy(
-        "ec2-security-group-described",
-        C008,
-        SG_ALL_TYPES,
-        "Every security group and rule says what it is for.",
-        "Set description= on the security group and on every ingress/egress rule.",
-        described,
-        url=f"{DOCS}/security-group-rules.html",
-    ),
-    stack_policy(
-        "ec2-security-group-attached",
-        C009,
-        [SG],
-        "Every security group is used by some resource.",
-        "Attach the security group to the resource it was made for, or delete it.",
-        sg_attached,
-    ),
-    stack_policy(
-        "ec2-security-group-no-rule-management-conflicts",
-        C010,
-        [SG],
-        "A security group uses either inline rules or standalone rule resources, never both.",
-        "Move every rule to aws.vpc.SecurityGroupIngressRule / SecurityGroupEgressRule resources and drop the "
-        "inline ingress/egress blocks.",
-        sg_no_rule_conflicts,
-        url="https://www.pulumi.com/registry/packages/aws/api-docs/ec2/securitygroup/",
-    ),
-    resource_policy(
-        "ec2-nacl-no-public-admin-ports",
-        C011,
-        [NACL, NACL_RULE],
-        "No network ACL allows SSH or RDP in from anywhere.",
-        "Remove the allow entry for 0.0.0.0/0 (::/0) on ports 22 and 3389.",
-        nacl_admin_ports,
-        config={"adminPorts": integers([22, 3389], "Remote administration ports (EC2.21).")},
-    ),
-    stack_policy(
-        "ec2-ecr-interface-endpoints",
-        C012,
-        [VPC],
-        "VPCs that run containers have interface endpoints for ECR, so image pulls stay private.",
-        "Add aws.ec2.VpcEndpoint resources of type Interface for com.amazonaws.<region>.ecr.api and .ecr.dkr "
-        "(and the S3 gateway endpoint for image layers).",
-        ecr_endpoints,
-        config={"requiredServices": strings(["ecr.api", "ecr.dkr"], "Interface endpoint services every VPC needs.")},
-        url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html",
-    ),
-]
+POLICIES: list[Policy] = declared(__name__)
 
 __all__ = ["POLICIES", "Rule", "rules_of", "text"]

@@ -8,79 +8,39 @@ from typing import Any
 
 from pulumi_policy import Policy, ResourceValidationArgs, Severity
 
-from .common import Control, Report, Settings, get, is_true, items, resource_policy, strings
+from .common import forbid_true, get, is_true, items, require_true
+from .declare import (
+    ADVISORY,
+    MANDATORY,
+    Control,
+    FsbpStatus,
+    Report,
+    ResourceRule,
+    Settings,
+    SeveritySource,
+    declared,
+    strings,
+)
+
+if __name__.startswith("policies."):
+    from policies.credential_patterns import SECRET_NAME, credential_finding
+else:  # under the Pulumi CLI: policies/ is on sys.path and the rules are the top-level package `rules`
+    from credential_patterns import (  # type: ignore[import-not-found,no-redef]
+        SECRET_NAME,
+        credential_finding,
+    )
 
 CLUSTER = "aws:ecs/cluster:Cluster"
 SERVICE = "aws:ecs/service:Service"
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
 DOCS = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide"
 
-C013 = Control(
-    "C013",
-    "Container Insights enabled",
-    Severity.MEDIUM,
-    "ECS.12",
-    cdk_nag=("AwsSolutions-ECS4",),
-    checkov=("CKV_AWS_65",),
-)
-C014 = Control(
-    "C014",
-    "ECS Exec logging configured and encrypted with a CMK",
-    Severity.LOW,
-    checkov=("CKV_AWS_223", "CKV_AWS_224"),
-    severity_source="suggested",
-)
-C015 = Control("C015", "Services do not assign public IPs", Severity.HIGH, "ECS.2", checkov=("CKV_AWS_333",))
-C016 = Control("C016", "Fargate platform version is LATEST", Severity.MEDIUM, "ECS.10", checkov=("CKV_AWS_332",))
-C017 = Control("C017", "No privileged containers", Severity.HIGH, "ECS.4", checkov=("CKV_AWS_334",))
-C018 = Control("C018", "pidMode is not host", Severity.HIGH, "ECS.3", checkov=("CKV_AWS_335",))
-C019 = Control("C019", "Read-only root filesystems", Severity.HIGH, "ECS.5", checkov=("CKV_AWS_336",))
-C020 = Control("C020", "No secrets in container environment", Severity.HIGH, "ECS.8", cdk_nag=("AwsSolutions-ECS2",))
-C021 = Control(
-    "C021",
-    "Every container has a logConfiguration",
-    Severity.HIGH,
-    "ECS.9",
-    "unverified",
-    cdk_nag=("AwsSolutions-ECS7",),
-    severity_source="third-party",
-)
-C022 = Control(
-    "C022",
-    "No host network mode",
-    Severity.HIGH,
-    "ECS.17",
-    "unverified",
-    cdk_nag=("R5:ECSTaskDefinitionUserForHostMode",),
-    hub_other=("ECS.1",),
-)
-C023 = Control(
-    "C023",
-    "Linux containers run as a non-root user",
-    Severity.MEDIUM,
-    "ECS.20",
-    "unverified",
-    severity_source="suggested",
-)
-C024 = Control(
-    "C024",
-    "executionRoleArn differs from taskRoleArn",
-    Severity.MEDIUM,
-    checkov=("CKV_AWS_249",),
-    severity_source="suggested",
-)
-C025 = Control(
-    "C025",
-    "EFS volumes use transit encryption",
-    Severity.MEDIUM,
-    "ECS.18",
-    "unverified",
-    checkov=("CKV_AWS_97",),
-    severity_source="suggested",
-)
 
 FSBP_SECRET_KEYS = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ECS_ENGINE_AUTH_DATA"]
-SECRET_NAME = r"(?i)(password|passwd|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|credential)"
+# Names the shared pattern (policies/credential_patterns.py, also the config loader's) does not catch yet: PASS as a
+# word (DB_PASS, dbPass).
+EXTRA_SECRET_NAME = r"(?:(?i:(?:^|[_.\-])pass(?:$|[_.\-0-9]))|[a-z0-9]Pass(?:$|[A-Z_0-9]))"
+LAMBDA = "aws:lambda/function:Function"
 ROOT_USERS = ("root", "0", "0:0", "root:root")
 
 
@@ -101,12 +61,43 @@ def _name(container: dict[str, Any]) -> str:
     return str(container.get("name", "?"))
 
 
+@ResourceRule(
+    name="ecs-cluster-container-insights",
+    control=Control(
+        id="C013",
+        title="Container Insights enabled",
+        severity=Severity.MEDIUM,
+        fsbp="ECS.12",
+        cdk_nag=("AwsSolutions-ECS4",),
+        checkov=("CKV_AWS_65",),
+    ),
+    types=[CLUSTER],
+    description="ECS clusters publish Container Insights metrics.",
+    remediation="Set settings=[{'name': 'containerInsights', 'value': 'enhanced'}] (or 'enabled') on the cluster.",
+    enforcement=ADVISORY,
+)
 def container_insights(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     values = {str(get(s, "value")) for s in items(get(args.props, "settings")) if get(s, "name") == "containerInsights"}
     if not values & {"enabled", "enhanced"}:
         report("Container Insights is not enabled (settings: containerInsights=enabled or enhanced).")
 
 
+@ResourceRule(
+    name="ecs-cluster-exec-logging",
+    control=Control(
+        id="C014",
+        title="ECS Exec logging configured and encrypted with a CMK",
+        severity=Severity.LOW,
+        checkov=("CKV_AWS_223", "CKV_AWS_224"),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=[CLUSTER],
+    description="ECS Exec sessions are logged and encrypted with a customer managed key.",
+    remediation="Set configuration.executeCommandConfiguration with kms_key_id, logging='OVERRIDE' and an encrypted "
+    "CloudWatch log group.",
+    enforcement=ADVISORY,
+    url=f"{DOCS}/ecs-exec.html",
+)
 def exec_logging(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     execute = get(args.props, "configuration", "executeCommandConfiguration")
     if execute is None:
@@ -123,11 +114,61 @@ def exec_logging(args: ResourceValidationArgs, report: Report, _: Settings) -> N
         report("ECS Exec log destination is not encrypted (cloudWatchEncryptionEnabled / s3BucketEncryptionEnabled).")
 
 
+@ResourceRule(
+    name="ecs-service-no-public-ip",
+    control=Control(
+        id="C015",
+        title="Services do not assign public IPs",
+        severity=Severity.HIGH,
+        fsbp="ECS.2",
+        checkov=("CKV_AWS_333",),
+    ),
+    types=[SERVICE],
+    description="ECS services do not give their tasks public IP addresses.",
+    remediation="Set network_configuration.assign_public_ip=False and run the tasks in private subnets.",
+    enforcement=MANDATORY,
+)
 def no_public_ip(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
-    if is_true(get(args.props, "networkConfiguration", "assignPublicIp")):
-        report("networkConfiguration.assignPublicIp is true: tasks get public IP addresses.")
+    forbid_true(args, report, "networkConfiguration.assignPublicIp", ": tasks get public IP addresses")
 
 
+@ResourceRule(
+    name="ecs-service-deployment-circuit-breaker",
+    control=Control(
+        id="P004",
+        title="Deployment circuit breaker with rollback",
+        severity=Severity.MEDIUM,
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=[SERVICE],
+    description="Rolling ECS deployments stop and roll back by themselves when new tasks fail to become healthy.",
+    remediation="Set deployment_circuit_breaker={'enable': True, 'rollback': True}.",
+    enforcement=MANDATORY,
+    url=f"{DOCS}/deployment-circuit-breaker.html",
+)
+def circuit_breaker(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
+    controller = str(get(args.props, "deploymentController", "type", default="ECS")).upper()
+    if controller != "ECS":
+        args.not_applicable(f"Deployment controller {controller}: the circuit breaker applies to rolling updates.")
+    require_true(args, report, "deploymentCircuitBreaker.enable")
+    require_true(args, report, "deploymentCircuitBreaker.rollback", ": a failed deployment is stopped, not undone")
+
+
+@ResourceRule(
+    name="ecs-service-fargate-latest-platform",
+    control=Control(
+        id="C016",
+        title="Fargate platform version is LATEST",
+        severity=Severity.MEDIUM,
+        fsbp="ECS.10",
+        checkov=("CKV_AWS_332",),
+    ),
+    types=[SERVICE],
+    description="Fargate services run on the latest platform version.",
+    remediation="Leave platform_version unset or set it to 'LATEST'.",
+    enforcement=ADVISORY,
+    config={"allowedPlatformVersions": strings(["LATEST", "1.4.0"], "Accepted Fargate platform versions.")},
+)
 def platform_latest(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     strategies = [
         str(get(s, "capacityProvider", default="")) for s in items(get(args.props, "capacityProviderStrategies"))
@@ -143,51 +184,172 @@ def platform_latest(args: ResourceValidationArgs, report: Report, settings: Sett
         report(f"platformVersion {version} is not one of {allowed}.")
 
 
+@ResourceRule(
+    name="ecs-task-no-privileged-containers",
+    control=Control(
+        id="C017", title="No privileged containers", severity=Severity.HIGH, fsbp="ECS.4", checkov=("CKV_AWS_334",)
+    ),
+    types=[TASK],
+    description="No container of a task definition runs privileged.",
+    remediation="Remove privileged=true from the container definitions.",
+    enforcement=MANDATORY,
+)
 def no_privileged(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     for container in containers(args):
         if is_true(container.get("privileged")):
             report(f"Container {_name(container)} runs privileged.")
 
 
+@ResourceRule(
+    name="ecs-task-no-host-pid",
+    control=Control(
+        id="C018", title="pidMode is not host", severity=Severity.HIGH, fsbp="ECS.3", checkov=("CKV_AWS_335",)
+    ),
+    types=[TASK],
+    description="Task definitions do not share the host's process namespace.",
+    remediation="Remove pid_mode='host' from the task definition.",
+    enforcement=MANDATORY,
+)
 def no_host_pid(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     if str(get(args.props, "pidMode", default="")) == "host":
         report("pidMode is host: containers share the host's process namespace.")
 
 
+@ResourceRule(
+    name="ecs-task-readonly-root-filesystem",
+    control=Control(
+        id="C019", title="Read-only root filesystems", severity=Severity.HIGH, fsbp="ECS.5", checkov=("CKV_AWS_336",)
+    ),
+    types=[TASK],
+    description="Every container mounts its root filesystem read-only.",
+    remediation="Set readonlyRootFilesystem=true on every container; give writable paths their own volumes.",
+    enforcement=MANDATORY,
+)
 def readonly_root(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     for container in containers(args):
         if not is_true(container.get("readonlyRootFilesystem")):
             report(f"Container {_name(container)} has a writable root filesystem (readonlyRootFilesystem is not true).")
 
 
+def environment(args: ResourceValidationArgs) -> list[tuple[str, str, Any]]:
+    """(owner, name, value) of every plain environment variable: containers of a task definition, or a Lambda
+    function's `environment.variables`."""
+    if args.resource_type == LAMBDA:
+        variables = get(args.props, "environment", "variables", default={})
+        return [("Function", str(k), variables[k]) for k in variables]
+    return [
+        (f"Container {_name(c)}", str(get(e, "name", default="")), get(e, "value"))
+        for c in containers(args)
+        for e in items(c.get("environment"))
+    ]
+
+
+@ResourceRule(
+    name="ecs-task-no-secrets-in-environment",
+    control=Control(
+        id="C020",
+        title="No secrets in container environment",
+        severity=Severity.HIGH,
+        fsbp="ECS.8",
+        cdk_nag=("AwsSolutions-ECS2",),
+    ),
+    types=[TASK, LAMBDA],
+    description="Containers receive credentials through secrets (valueFrom), never as plain environment variables.",
+    remediation="Move the value to Secrets Manager and reference it in the container's secrets list.",
+    enforcement=MANDATORY,
+    config={
+        "forbiddenNames": strings(FSBP_SECRET_KEYS, "Environment names FSBP ECS.8 forbids."),
+        "secretNamePattern": {
+            "type": "string",
+            "default": SECRET_NAME.pattern,
+            "description": "Secret-looking names (policies/credential_patterns.py, shared with the config loader).",
+        },
+        "extraSecretNamePattern": {
+            "type": "string",
+            "default": EXTRA_SECRET_NAME,
+            "description": "More secret-looking names.",
+        },
+        "allowedNameSuffixes": strings(
+            ["_ARN", "_ID", "_NAME"], "Names that only point at a secret (its ARN or name) are allowed."
+        ),
+    },
+)
 def no_secret_environment(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     forbidden = {str(k).upper() for k in settings["forbiddenNames"]}
-    pattern = re.compile(str(settings["secretNamePattern"]))
+    names = [re.compile(str(settings["secretNamePattern"])), re.compile(str(settings["extraSecretNamePattern"]))]
     allowed_suffixes = tuple(str(s).upper() for s in settings["allowedNameSuffixes"])
-    for container in containers(args):
-        for entry in items(container.get("environment")):
-            name = str(get(entry, "name", default=""))
-            upper = name.upper()
-            if upper in forbidden:
-                report(f"Container {_name(container)}: environment variable {name} carries credentials (ECS.8 key).")
-            elif pattern.search(name) and not upper.endswith(allowed_suffixes):
-                report(
-                    f"Container {_name(container)}: environment variable {name} looks like a secret; pass it with "
-                    "secrets/valueFrom instead."
-                )
+    for owner, name, value in environment(args):
+        upper = name.upper()
+        finding = credential_finding(name, value) if isinstance(value, str) else None
+        if upper in forbidden:
+            report(f"{owner}: environment variable {name} carries credentials (ECS.8 key).")
+        elif finding:
+            report(f"{owner}: environment variable {name} holds a credential ({finding}); pass it with secrets.")
+        elif any(p.search(name) for p in names) and not upper.endswith(allowed_suffixes):
+            report(f"{owner}: environment variable {name} looks like a secret; pass it with secrets/valueFrom instead.")
 
 
+@ResourceRule(
+    name="ecs-task-log-configuration",
+    control=Control(
+        id="C021",
+        title="Every container has a logConfiguration",
+        severity=Severity.HIGH,
+        fsbp="ECS.9",
+        fsbp_status=FsbpStatus.UNVERIFIED,
+        cdk_nag=("AwsSolutions-ECS7",),
+        severity_source=SeveritySource.THIRD_PARTY,
+    ),
+    types=[TASK],
+    description="Every container sends its logs somewhere (logConfiguration).",
+    remediation="Set logConfiguration with the awslogs driver and an encrypted log group on every container.",
+    enforcement=MANDATORY,
+    url=f"{DOCS}/using_awslogs.html",
+)
 def log_configuration(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     for container in containers(args):
         if not get(container, "logConfiguration", "logDriver"):
             report(f"Container {_name(container)} has no logConfiguration.")
 
 
+@ResourceRule(
+    name="ecs-task-no-host-network",
+    control=Control(
+        id="C022",
+        title="No host network mode",
+        severity=Severity.HIGH,
+        fsbp="ECS.17",
+        fsbp_status=FsbpStatus.UNVERIFIED,
+        cdk_nag=("R5:ECSTaskDefinitionUserForHostMode",),
+        hub_other=("ECS.1",),
+    ),
+    types=[TASK],
+    description="Task definitions do not use host network mode.",
+    remediation="Use network_mode='awsvpc' (required by Fargate).",
+    enforcement=MANDATORY,
+    url=f"{DOCS}/task-networking.html",
+)
 def no_host_network(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     if str(get(args.props, "networkMode", default="")) == "host":
         report("networkMode is host.")
 
 
+@ResourceRule(
+    name="ecs-task-non-root-user",
+    control=Control(
+        id="C023",
+        title="Linux containers run as a non-root user",
+        severity=Severity.MEDIUM,
+        fsbp="ECS.20",
+        fsbp_status=FsbpStatus.UNVERIFIED,
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=[TASK],
+    description="Linux containers name a non-root user.",
+    remediation="Set user to a non-root uid (e.g. '1000:1000') in every container definition and in the image.",
+    enforcement=ADVISORY,
+    url=f"{DOCS}/task_definition_parameters.html",
+)
 def non_root(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     if str(get(args.props, "runtimePlatform", "operatingSystemFamily", default="LINUX")).upper() != "LINUX":
         args.not_applicable("Not a Linux task: the non-root user check applies to Linux containers.")
@@ -199,12 +361,44 @@ def non_root(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
             report(f"Container {_name(container)} runs as {user}.")
 
 
+@ResourceRule(
+    name="ecs-task-separate-execution-role",
+    control=Control(
+        id="C024",
+        title="executionRoleArn differs from taskRoleArn",
+        severity=Severity.MEDIUM,
+        checkov=("CKV_AWS_249",),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=[TASK],
+    description="The task role and the execution role are different roles.",
+    remediation="Give the application its own task role; keep image-pull and log rights on the execution role.",
+    enforcement=ADVISORY,
+    url=f"{DOCS}/task-iam-roles.html",
+)
 def separate_roles(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     execution, task = get(args.props, "executionRoleArn"), get(args.props, "taskRoleArn")
     if execution and task and execution == task:
         report("The task role is the execution role: the application gets the agent's image-pull and log rights.")
 
 
+@ResourceRule(
+    name="ecs-task-efs-transit-encryption",
+    control=Control(
+        id="C025",
+        title="EFS volumes use transit encryption",
+        severity=Severity.MEDIUM,
+        fsbp="ECS.18",
+        fsbp_status=FsbpStatus.UNVERIFIED,
+        checkov=("CKV_AWS_97",),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=[TASK],
+    description="EFS volumes of task definitions use transit encryption.",
+    remediation="Set efs_volume_configuration.transit_encryption='ENABLED'.",
+    enforcement=ADVISORY,
+    url=f"{DOCS}/efs-volumes.html",
+)
 def efs_transit(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     efs = [v for v in items(get(args.props, "volumes")) if get(v, "efsVolumeConfiguration") is not None]
     if not efs:
@@ -214,124 +408,4 @@ def efs_transit(args: ResourceValidationArgs, report: Report, _: Settings) -> No
             report(f"EFS volume {get(volume, 'name')} does not enable transit encryption.")
 
 
-POLICIES: list[Policy] = [
-    resource_policy(
-        "ecs-cluster-container-insights",
-        C013,
-        [CLUSTER],
-        "ECS clusters publish Container Insights metrics.",
-        "Set settings=[{'name': 'containerInsights', 'value': 'enhanced'}] (or 'enabled') on the cluster.",
-        container_insights,
-    ),
-    resource_policy(
-        "ecs-cluster-exec-logging",
-        C014,
-        [CLUSTER],
-        "ECS Exec sessions are logged and encrypted with a customer managed key.",
-        "Set configuration.executeCommandConfiguration with kms_key_id, logging='OVERRIDE' and an encrypted "
-        "CloudWatch log group.",
-        exec_logging,
-        url=f"{DOCS}/ecs-exec.html",
-    ),
-    resource_policy(
-        "ecs-service-no-public-ip",
-        C015,
-        [SERVICE],
-        "ECS services do not give their tasks public IP addresses.",
-        "Set network_configuration.assign_public_ip=False and run the tasks in private subnets.",
-        no_public_ip,
-    ),
-    resource_policy(
-        "ecs-service-fargate-latest-platform",
-        C016,
-        [SERVICE],
-        "Fargate services run on the latest platform version.",
-        "Leave platform_version unset or set it to 'LATEST'.",
-        platform_latest,
-        config={"allowedPlatformVersions": strings(["LATEST", "1.4.0"], "Accepted Fargate platform versions.")},
-    ),
-    resource_policy(
-        "ecs-task-no-privileged-containers",
-        C017,
-        [TASK],
-        "No container of a task definition runs privileged.",
-        "Remove privileged=true from the container definitions.",
-        no_privileged,
-    ),
-    resource_policy(
-        "ecs-task-no-host-pid",
-        C018,
-        [TASK],
-        "Task definitions do not share the host's process namespace.",
-        "Remove pid_mode='host' from the task definition.",
-        no_host_pid,
-    ),
-    resource_policy(
-        "ecs-task-readonly-root-filesystem",
-        C019,
-        [TASK],
-        "Every container mounts its root filesystem read-only.",
-        "Set readonlyRootFilesystem=true on every container; give writable paths their own volumes.",
-        readonly_root,
-    ),
-    resource_policy(
-        "ecs-task-no-secrets-in-environment",
-        C020,
-        [TASK],
-        "Containers receive credentials through secrets (valueFrom), never as plain environment variables.",
-        "Move the value to Secrets Manager and reference it in the container's secrets list.",
-        no_secret_environment,
-        config={
-            "forbiddenNames": strings(FSBP_SECRET_KEYS, "Environment names FSBP ECS.8 forbids."),
-            "secretNamePattern": {"type": "string", "default": SECRET_NAME, "description": "Secret-looking names."},
-            "allowedNameSuffixes": strings(
-                ["_ARN", "_ID", "_NAME"], "Names that only point at a secret (its ARN or name) are allowed."
-            ),
-        },
-    ),
-    resource_policy(
-        "ecs-task-log-configuration",
-        C021,
-        [TASK],
-        "Every container sends its logs somewhere (logConfiguration).",
-        "Set logConfiguration with the awslogs driver and an encrypted log group on every container.",
-        log_configuration,
-        url=f"{DOCS}/using_awslogs.html",
-    ),
-    resource_policy(
-        "ecs-task-no-host-network",
-        C022,
-        [TASK],
-        "Task definitions do not use host network mode.",
-        "Use network_mode='awsvpc' (required by Fargate).",
-        no_host_network,
-        url=f"{DOCS}/task-networking.html",
-    ),
-    resource_policy(
-        "ecs-task-non-root-user",
-        C023,
-        [TASK],
-        "Linux containers name a non-root user.",
-        "Set user to a non-root uid (e.g. '1000:1000') in every container definition and in the image.",
-        non_root,
-        url=f"{DOCS}/task_definition_parameters.html",
-    ),
-    resource_policy(
-        "ecs-task-separate-execution-role",
-        C024,
-        [TASK],
-        "The task role and the execution role are different roles.",
-        "Give the application its own task role; keep image-pull and log rights on the execution role.",
-        separate_roles,
-        url=f"{DOCS}/task-iam-roles.html",
-    ),
-    resource_policy(
-        "ecs-task-efs-transit-encryption",
-        C025,
-        [TASK],
-        "EFS volumes of task definitions use transit encryption.",
-        "Set efs_volume_configuration.transit_encryption='ENABLED'.",
-        efs_transit,
-        url=f"{DOCS}/efs-volumes.html",
-    ),
-]
+POLICIES: list[Policy] = declared(__name__)

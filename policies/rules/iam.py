@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from pulumi_policy import Policy, ReportViolation, ResourceValidationArgs, Severity
 
 from .common import (
-    Control,
-    Report,
-    Settings,
-    StackView,
     action_matches,
     actions,
     document,
@@ -21,70 +18,43 @@ from .common import (
     label,
     policy_documents,
     principals,
-    resource_policy,
     resources_of,
-    stack_policy,
     statements,
+)
+from .declare import (
+    ADVISORY,
+    MANDATORY,
+    Control,
+    Report,
+    ResourceRule,
+    Settings,
+    SeveritySource,
+    StackRule,
+    declared,
     strings,
 )
+from .stack import StackView
 
 ROLE = "aws:iam/role:Role"
 POLICY = "aws:iam/policy:Policy"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+USER_POLICY = "aws:iam/userPolicy:UserPolicy"
+GROUP_POLICY = "aws:iam/groupPolicy:GroupPolicy"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-POLICY_TYPES = (POLICY, ROLE_POLICY, ROLE)
+# Every way to attach a managed policy: to a role, a user, a group, or to any of them at once.
+ATTACHMENTS = (
+    ATTACHMENT,
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+    "aws:iam/policyAttachment:PolicyAttachment",
+)
+INLINE_TYPES = (ROLE_POLICY, USER_POLICY, GROUP_POLICY)
+# Every resource that carries an identity policy document: managed policies, inline policies of roles, users and
+# groups (as resources) and a role's inlinePolicies blocks.
+POLICY_TYPES = (POLICY, *INLINE_TYPES, ROLE)
 DOCS = "https://docs.aws.amazon.com/IAM/latest/UserGuide"
 AWS_MANAGED = "arn:aws:iam::aws:policy/"
 
-C104 = Control(
-    "C104",
-    "No Action * on Resource *",
-    Severity.HIGH,
-    "IAM.1",
-    cdk_nag=("R5:IAMPolicyNoStatementsWithAdminAccess",),
-    checkov=("CKV_AWS_62",),
-)
-C105 = Control(
-    "C105",
-    "No service-wide wildcard actions or unjustified * resources",
-    Severity.LOW,
-    "IAM.21",
-    cdk_nag=("AwsSolutions-IAM5",),
-    checkov=("CKV_AWS_63", "CKV_AWS_355", "CKV2_AWS_40"),
-)
-C106 = Control("C106", "No kms:Decrypt / kms:ReEncryptFrom on all keys", Severity.MEDIUM, "KMS.1, KMS.2")
-C107 = Control(
-    "C107",
-    "No privilege escalation, credential exposure or permissions management on *",
-    Severity.HIGH,
-    checkov=("CKV_AWS_286", "CKV_AWS_287", "CKV_AWS_289"),
-    severity_source="suggested",
-)
-C108 = Control(
-    "C108",
-    "No AWS managed policies",
-    Severity.MEDIUM,
-    cdk_nag=("AwsSolutions-IAM4",),
-    checkov=("CKV_AWS_274", "CKV2_AWS_56"),
-    severity_source="suggested",
-)
-C109 = Control(
-    "C109",
-    "Trust policy names specific principals",
-    Severity.HIGH,
-    checkov=("CKV_AWS_60", "CKV_AWS_61"),
-    severity_source="suggested",
-)
-C110 = Control(
-    "C110", "No inline policies", Severity.LOW, cdk_nag=("R5:IAMNoInlinePolicy",), severity_source="suggested"
-)
-C111 = Control(
-    "C111",
-    "Role policies managed in one place",
-    Severity.MEDIUM,
-    awsguard=("iam-role-no-policy-management-conflicts",),
-    severity_source="suggested",
-)
 
 # Actions that let a principal widen its own rights, mint credentials or rewrite permissions (Checkov
 # CKV_AWS_286/287/289). ecr:GetAuthorizationToken is left out on purpose: it only works with Resource "*".
@@ -130,56 +100,217 @@ STAR_ONLY = [
 ]
 
 
+# Reading secrets wholesale: Checkov CKV_AWS_288 (data exfiltration) lists these on Resource "*".
+EXFILTRATION_ACTIONS = [
+    "secretsmanager:GetSecretValue",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:GetParametersByPath",
+    "s3:GetObject",
+]
+
+
+C105 = Control(
+    id="C105",
+    title="No service-wide wildcard actions or unjustified * resources",
+    severity=Severity.LOW,
+    fsbp="IAM.21",
+    cdk_nag=("AwsSolutions-IAM5",),
+    checkov=("CKV_AWS_63", "CKV_AWS_355", "CKV2_AWS_40"),
+)
+C107 = Control(
+    id="C107",
+    title="No privilege escalation, credential exposure or permissions management on *",
+    severity=Severity.HIGH,
+    checkov=("CKV_AWS_286", "CKV_AWS_287", "CKV_AWS_289"),
+    severity_source=SeveritySource.SUGGESTED,
+)
+
+
 def _allows(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    return [s for s in statements(doc) if s.get("Effect", "Allow") == "Allow"]
+    return [s for s in statements(doc) if str(s.get("Effect", "Allow")).lower() == "allow"]
 
 
-def no_admin(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
+def _allowed(args: ResourceValidationArgs) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, statement) for every Allow statement of every identity policy document the resource carries."""
     for where, doc in policy_documents(args):
         for statement in _allows(doc):
-            if "*" in actions(statement) and "*" in resources_of(statement):
-                report(f"{where}: statement {statement.get('Sid', '(no Sid)')} allows Action * on Resource *.")
+            yield where, statement
 
 
+def _everything(resource: str) -> bool:
+    """`*`, `arn:*`, `arn:aws:*:*:*:*`: a resource pattern whose service is a wildcard matches every resource."""
+    if resource.strip() == "*":
+        return True
+    parts = resource.split(":")
+    return parts[0] == "arn" and (len(parts) < 3 or parts[2] in ("*", "")) and resource.endswith("*")
+
+
+def any_resource(statement: dict[str, Any]) -> bool:
+    """The statement applies to every resource: Resource "*" in any spelling, or NotResource (all but some)."""
+    return "NotResource" in statement or any(_everything(r) for r in resources_of(statement))
+
+
+def granted(statement: dict[str, Any], wanted: list[str]) -> list[str]:
+    """The actions of `wanted` the statement allows: through Action (wildcards included), or through NotAction,
+    which allows everything it does not exclude."""
+    if "NotAction" in statement:
+        excluded = [str(a) for a in items(statement["NotAction"])]
+        return [w for w in wanted if not action_matches(w, excluded)]
+    return [a for a in actions(statement) if action_matches(a, wanted)]
+
+
+def _sid(statement: dict[str, Any]) -> str:
+    return str(statement.get("Sid", "(no Sid)"))
+
+
+def _service_wide(statement: dict[str, Any]) -> list[str]:
+    if "NotAction" in statement:
+        return ["NotAction (every action but " + ", ".join(str(a) for a in items(statement["NotAction"])) + ")"]
+    return [a for a in actions(statement) if a.strip() == "*" or a.split(":", 1)[-1].strip() == "*"]
+
+
+@ResourceRule(
+    name="iam-no-admin-statements",
+    control=Control(
+        id="C104",
+        title="No Action * on Resource *",
+        severity=Severity.HIGH,
+        fsbp="IAM.1",
+        cdk_nag=("R5:IAMPolicyNoStatementsWithAdminAccess",),
+        checkov=("CKV_AWS_62",),
+    ),
+    types=POLICY_TYPES,
+    description="No IAM policy grants full administrative access (Action * on Resource *).",
+    remediation="List the actions and resources the principal needs.",
+    enforcement=MANDATORY,
+)
+def no_admin(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
+    for where, statement in _allowed(args):
+        if not any_resource(statement):
+            continue
+        if "*" in [a.strip() for a in actions(statement)]:
+            report(f"{where}: statement {_sid(statement)} allows Action * on Resource *.")
+        elif "NotAction" in statement:
+            report(f"{where}: statement {_sid(statement)} allows NotAction on Resource * (every other action).")
+
+
+@ResourceRule(
+    name="iam-no-wildcards",
+    control=C105,
+    types=POLICY_TYPES,
+    description="IAM policies name actions and resources instead of wildcards.",
+    remediation="Replace service:* with the needed actions and Resource * with ARNs, except for actions that only "
+    "support Resource * (listed in the policy config).",
+    enforcement=ADVISORY,
+    config={"actionsAllowedOnAnyResource": strings(STAR_ONLY, "Actions that only work with Resource *.")},
+)
 def no_wildcards(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     star_ok = [str(a) for a in settings["actionsAllowedOnAnyResource"]]
-    for where, doc in policy_documents(args):
-        for statement in _allows(doc):
-            sid = statement.get("Sid", "(no Sid)")
-            wide = [a for a in actions(statement) if a == "*" or a.endswith(":*")]
-            if wide:
-                report(f"{where}: statement {sid} grants service-wide actions {', '.join(wide)}.")
-            unjustified = [a for a in actions(statement) if not any(a.lower() == s.lower() for s in star_ok)]
-            if "*" in resources_of(statement) and unjustified:
-                report(f"{where}: statement {sid} applies {', '.join(unjustified)} to Resource *.")
+    for where, statement in _allowed(args):
+        sid = statement.get("Sid", "(no Sid)")
+        wide = [a for a in actions(statement) if a == "*" or a.endswith(":*")]
+        if wide:
+            report(f"{where}: statement {sid} grants service-wide actions {', '.join(wide)}.")
+        unjustified = [a for a in actions(statement) if not any(a.lower() == s.lower() for s in star_ok)]
+        if "*" in resources_of(statement) and unjustified:
+            report(f"{where}: statement {sid} applies {', '.join(unjustified)} to Resource *.")
 
 
+@ResourceRule(
+    name="iam-no-kms-decrypt-on-all-keys",
+    control=Control(
+        id="C106", title="No kms:Decrypt / kms:ReEncryptFrom on all keys", severity=Severity.MEDIUM, fsbp="KMS.1, KMS.2"
+    ),
+    types=POLICY_TYPES,
+    description="IAM policies do not allow decrypting with every KMS key.",
+    remediation="Limit kms:Decrypt and kms:ReEncryptFrom to the key ARNs the principal uses.",
+    enforcement=MANDATORY,
+)
 def no_decrypt_all(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
-    for where, doc in policy_documents(args):
-        for statement in _allows(doc):
-            granted = [a for a in actions(statement) if action_matches(a, ["kms:Decrypt", "kms:ReEncryptFrom"])]
-            if granted and any(r == "*" or r.endswith(":key/*") for r in resources_of(statement)):
-                report(
-                    f"{where}: statement {statement.get('Sid', '(no Sid)')} allows {', '.join(granted)} on all keys."
-                )
+    # Identity policies only: in a key policy, Resource "*" means the key itself (the KMS rules judge those).
+    for where, statement in _allowed(args):
+        found = granted(statement, ["kms:Decrypt", "kms:ReEncryptFrom"])
+        if found and (any_resource(statement) or any(r.endswith(":key/*") for r in resources_of(statement))):
+            report(f"{where}: statement {_sid(statement)} allows {', '.join(found)} on all keys.")
 
 
+@ResourceRule(
+    name="iam-no-privilege-escalation",
+    control=C107,
+    types=POLICY_TYPES,
+    description="IAM policies grant no privilege-escalation, credential or permission-management action on Resource *.",
+    remediation="Scope iam:PassRole and similar actions to specific ARNs (with iam:PassedToService), or remove them.",
+    enforcement=MANDATORY,
+    url=f"{DOCS}/best-practices.html",
+)
 def no_escalation(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
-    for where, doc in policy_documents(args):
-        for statement in _allows(doc):
-            if "*" not in resources_of(statement):
-                continue
-            risky = [a for a in actions(statement) if action_matches(a, SENSITIVE_ACTIONS)]
-            if risky:
-                report(
-                    f"{where}: statement {statement.get('Sid', '(no Sid)')} allows {', '.join(risky)} on Resource * "
-                    "(privilege escalation / credential exposure / permissions management)."
-                )
+    for where, statement in _allowed(args):
+        if not any_resource(statement):
+            continue
+        risky = granted(statement, SENSITIVE_ACTIONS)
+        if risky:
+            report(
+                f"{where}: statement {statement.get('Sid', '(no Sid)')} allows {', '.join(risky)} on Resource * "
+                "(privilege escalation / credential exposure / permissions management)."
+            )
 
 
+@ResourceRule(
+    name="iam-no-service-wide-actions-on-any-resource",
+    control=C105,
+    types=POLICY_TYPES,
+    description="No IAM policy grants a whole service (ec2:*, or Allow with NotAction) on every resource: that is "
+    "administrator access to the service.",
+    remediation="List the actions the principal needs and the ARNs it needs them on.",
+    enforcement=MANDATORY,
+    url=f"{DOCS}/best-practices.html#grant-least-privilege",
+)
+def no_service_wide(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
+    for where, statement in _allowed(args):
+        wide = _service_wide(statement)
+        if wide and any_resource(statement):
+            report(f"{where}: statement {_sid(statement)} grants {', '.join(wide)} on every resource.")
+
+
+@ResourceRule(
+    name="iam-no-data-exfiltration-on-any-resource",
+    control=C107,
+    types=POLICY_TYPES,
+    description="No IAM policy reads every secret, parameter or object (secretsmanager:GetSecretValue, "
+    "ssm:GetParameter*, s3:GetObject on Resource *; Checkov's data-exfiltration set).",
+    remediation="Scope the read to the ARNs of the secrets, parameters or buckets the principal uses.",
+    enforcement=MANDATORY,
+    config={"exfiltrationActions": strings(EXFILTRATION_ACTIONS, "Actions never allowed on every resource.")},
+    url=f"{DOCS}/best-practices.html#grant-least-privilege",
+)
+def no_exfiltration(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
+    wanted = [str(a) for a in settings["exfiltrationActions"]]
+    for where, statement in _allowed(args):
+        found = granted(statement, wanted)
+        if found and any_resource(statement):
+            report(f"{where}: statement {_sid(statement)} allows {', '.join(found)} on every resource.")
+
+
+@ResourceRule(
+    name="iam-no-aws-managed-policies",
+    control=Control(
+        id="C108",
+        title="No AWS managed policies",
+        severity=Severity.MEDIUM,
+        cdk_nag=("AwsSolutions-IAM4",),
+        checkov=("CKV_AWS_274", "CKV2_AWS_56"),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=(ROLE, *ATTACHMENTS),
+    description="Roles, users and groups use customer managed policies only.",
+    remediation="Write a least-privilege customer managed policy (components/iam.py) instead of the AWS managed one.",
+    enforcement=MANDATORY,
+    url=f"{DOCS}/access_policies_managed-vs-inline.html",
+)
 def no_aws_managed(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     # AWS managed policy ARNs are literals, always known at preview; an unknown ARN is one created in the stack.
-    if args.resource_type == ATTACHMENT:
+    if args.resource_type in ATTACHMENTS:
         arns = [known(args.props, "policyArn")]
     else:
         arns = [
@@ -190,6 +321,21 @@ def no_aws_managed(args: ResourceValidationArgs, report: Report, _: Settings) ->
             report(f"AWS managed policy {arn.removeprefix(AWS_MANAGED)} is attached; use a customer managed policy.")
 
 
+@ResourceRule(
+    name="iam-role-trust-specific-principals",
+    control=Control(
+        id="C109",
+        title="Trust policy names specific principals",
+        severity=Severity.HIGH,
+        checkov=("CKV_AWS_60", "CKV_AWS_61"),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=[ROLE],
+    description="Role trust policies name the services or accounts that may assume the role.",
+    remediation="Name the service principal or account, and add aws:SourceAccount / aws:SourceArn conditions.",
+    enforcement=MANDATORY,
+    url=f"{DOCS}/id_roles_terms-and-concepts.html",
+)
 def trust_specific(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     for statement in _allows(document(get(args.props, "assumeRolePolicy"))):
         for principal in principals(statement):
@@ -197,13 +343,44 @@ def trust_specific(args: ResourceValidationArgs, report: Report, _: Settings) ->
                 report(f"The trust policy lets {principal} assume the role without a condition.")
 
 
+@ResourceRule(
+    name="iam-no-inline-policies",
+    control=Control(
+        id="C110",
+        title="No inline policies",
+        severity=Severity.LOW,
+        cdk_nag=("R5:IAMNoInlinePolicy",),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=(ROLE, *INLINE_TYPES),
+    description="Roles, users and groups carry no inline policies.",
+    remediation="Move the statements to an aws.iam.Policy and attach it with aws.iam.RolePolicyAttachment.",
+    enforcement=MANDATORY,
+    url=f"{DOCS}/access_policies_managed-vs-inline.html",
+)
 def no_inline(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
-    if args.resource_type == ROLE_POLICY:
-        report("An inline role policy (aws.iam.RolePolicy); use a customer managed policy and an attachment.")
+    if args.resource_type in INLINE_TYPES:
+        kind = args.resource_type.rsplit(":", 1)[-1]
+        report(f"An inline policy (aws.iam.{kind}); use a customer managed policy and an attachment.")
     elif items(get(args.props, "inlinePolicies")):
         report("The role declares inlinePolicies; use customer managed policies and attachments.")
 
 
+@StackRule(
+    name="iam-role-no-policy-management-conflicts",
+    control=Control(
+        id="C111",
+        title="Role policies managed in one place",
+        severity=Severity.MEDIUM,
+        awsguard=("iam-role-no-policy-management-conflicts",),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=[ROLE],
+    description="A role's policies are managed either on the role or by attachment resources, never both.",
+    remediation="Use RolePolicyAttachment resources only, and leave managed_policy_arns/inline_policies unset.",
+    enforcement=ADVISORY,
+    url="https://www.pulumi.com/registry/packages/aws/api-docs/iam/role/",
+)
 def no_conflicts(stack: StackView, report: ReportViolation, _: Settings) -> None:
     for role in stack.of_type(ROLE):
         managed = items(known(role.props, "managedPolicyArns"))
@@ -216,79 +393,4 @@ def no_conflicts(stack: StackView, report: ReportViolation, _: Settings) -> None
             report(f"{label(role)} sets inlinePolicies and also has RolePolicy resources.", role.urn)
 
 
-POLICIES: list[Policy] = [
-    resource_policy(
-        "iam-no-admin-statements",
-        C104,
-        POLICY_TYPES,
-        "No IAM policy grants full administrative access (Action * on Resource *).",
-        "List the actions and resources the principal needs.",
-        no_admin,
-    ),
-    resource_policy(
-        "iam-no-wildcards",
-        C105,
-        POLICY_TYPES,
-        "IAM policies name actions and resources instead of wildcards.",
-        "Replace service:* with the needed actions and Resource * with ARNs, except for actions that only "
-        "support Resource * (listed in the policy config).",
-        no_wildcards,
-        config={"actionsAllowedOnAnyResource": strings(STAR_ONLY, "Actions that only work with Resource *.")},
-    ),
-    resource_policy(
-        "iam-no-kms-decrypt-on-all-keys",
-        C106,
-        POLICY_TYPES,
-        "IAM policies do not allow decrypting with every KMS key.",
-        "Limit kms:Decrypt and kms:ReEncryptFrom to the key ARNs the principal uses.",
-        no_decrypt_all,
-        promoted=True,
-    ),
-    resource_policy(
-        "iam-no-privilege-escalation",
-        C107,
-        POLICY_TYPES,
-        "IAM policies grant no privilege-escalation, credential or permission-management action on Resource *.",
-        "Scope iam:PassRole and similar actions to specific ARNs (with iam:PassedToService), or remove them.",
-        no_escalation,
-        url=f"{DOCS}/best-practices.html",
-    ),
-    resource_policy(
-        "iam-no-aws-managed-policies",
-        C108,
-        (ROLE, ATTACHMENT),
-        "Roles use customer managed policies only.",
-        "Write a least-privilege customer managed policy (components/iam.py) instead of the AWS managed one.",
-        no_aws_managed,
-        promoted=True,
-        url=f"{DOCS}/access_policies_managed-vs-inline.html",
-    ),
-    resource_policy(
-        "iam-role-trust-specific-principals",
-        C109,
-        [ROLE],
-        "Role trust policies name the services or accounts that may assume the role.",
-        "Name the service principal or account, and add aws:SourceAccount / aws:SourceArn conditions.",
-        trust_specific,
-        url=f"{DOCS}/id_roles_terms-and-concepts.html",
-    ),
-    resource_policy(
-        "iam-no-inline-policies",
-        C110,
-        (ROLE, ROLE_POLICY),
-        "Roles carry no inline policies.",
-        "Move the statements to an aws.iam.Policy and attach it with aws.iam.RolePolicyAttachment.",
-        no_inline,
-        promoted=True,
-        url=f"{DOCS}/access_policies_managed-vs-inline.html",
-    ),
-    stack_policy(
-        "iam-role-no-policy-management-conflicts",
-        C111,
-        [ROLE],
-        "A role's policies are managed either on the role or by attachment resources, never both.",
-        "Use RolePolicyAttachment resources only, and leave managed_policy_arns/inline_policies unset.",
-        no_conflicts,
-        url="https://www.pulumi.com/registry/packages/aws/api-docs/iam/role/",
-    ),
-]
+POLICIES: list[Policy] = declared(__name__)

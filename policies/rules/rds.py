@@ -4,29 +4,36 @@ from __future__ import annotations
 
 from pulumi_policy import Policy, ReportViolation, ResourceValidationArgs, Severity
 
-from .common import (
+from .common import forbid_false, forbid_true, get, is_false, is_true, items, known, label, require_true, text
+from .declare import (
+    ADVISORY,
+    MANDATORY,
     Control,
+    FsbpStatus,
     Report,
+    ResourceRule,
     Settings,
-    StackView,
+    SeveritySource,
+    StackRule,
     boolean,
-    get,
+    declared,
     integer,
-    is_false,
-    is_true,
-    items,
-    known,
-    label,
-    resource_policy,
-    stack_policy,
     strings,
-    text,
 )
+from .stack import StackView
 
 INSTANCE = "aws:rds/instance:Instance"
 PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
 EVENTS = "aws:rds/eventSubscription:EventSubscription"
 REPLICATION = "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"
+CLUSTER = "aws:rds/cluster:Cluster"
+CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+# Aurora splits a database in two: the cluster holds storage, backups, network, users and log exports; its
+# instances hold compute (public access, monitoring, upgrades, CA). Each rule judges the resource that holds
+# what it reads, so an Aurora database is judged like an RDS instance.
+STORAGE = (INSTANCE, CLUSTER)
+COMPUTE = (INSTANCE, CLUSTER_INSTANCE)
 SELECTION = "aws:backup/selection:Selection"
 PLAN = "aws:backup/plan:Plan"
 DOCS = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide"
@@ -34,116 +41,6 @@ DOCS = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide"
 DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306, "mariadb": 3306, "oracle": 1521, "sqlserver": 1433}
 DEFAULT_USERS = {"postgres": "postgres", "mysql": "admin", "mariadb": "admin", "oracle": "admin", "sqlserver": "admin"}
 CA_CERTIFICATES = ["rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"]
-
-C055 = Control(
-    "C055",
-    "Storage encrypted (with a customer managed key)",
-    Severity.MEDIUM,
-    "RDS.3",
-    cdk_nag=("AwsSolutions-RDS2",),
-    checkov=("CKV_AWS_16",),
-    awsguard=("rds-storage-encrypted",),
-)
-C056 = Control(
-    "C056",
-    "Not publicly accessible",
-    Severity.CRITICAL,
-    "RDS.2",
-    cdk_nag=("R5:RDSInstancePublicAccess",),
-    checkov=("CKV_AWS_17",),
-    awsguard=("rds-instance-public-access",),
-)
-C057 = Control(
-    "C057",
-    "Multi-AZ",
-    Severity.MEDIUM,
-    "RDS.5",
-    cdk_nag=("AwsSolutions-RDS3",),
-    checkov=("CKV_AWS_157",),
-    awsguard=("rds-instance-multi-az-enabled",),
-)
-C058 = Control(
-    "C058",
-    "Backup retention at least the minimum",
-    Severity.MEDIUM,
-    "RDS.11",
-    cdk_nag=("AwsSolutions-RDS13",),
-    checkov=("CKV_AWS_133",),
-    awsguard=("rds-instance-backup-enabled",),
-)
-C059 = Control(
-    "C059", "Deletion protection", Severity.LOW, "RDS.8", cdk_nag=("AwsSolutions-RDS10",), checkov=("CKV_AWS_293",)
-)
-C060 = Control(
-    "C060",
-    "Enhanced monitoring",
-    Severity.LOW,
-    "RDS.6",
-    cdk_nag=("R5:RDSEnhancedMonitoringEnabled",),
-    checkov=("CKV_AWS_118",),
-)
-C061 = Control(
-    "C061",
-    "Database logs exported to CloudWatch",
-    Severity.MEDIUM,
-    "RDS.9",
-    cdk_nag=("R5:RDSLoggingEnabled",),
-    checkov=("CKV_AWS_129",),
-    hub_other=("RDS.36",),
-)
-C062 = Control("C062", "IAM database authentication", Severity.MEDIUM, "RDS.10", checkov=("CKV_AWS_161",))
-C063 = Control(
-    "C063",
-    "Automatic minor version upgrades",
-    Severity.HIGH,
-    "RDS.13",
-    cdk_nag=("PCI/HIPAA:RDSAutomaticMinorVersionUpgradeEnabled",),
-    checkov=("CKV_AWS_226",),
-)
-C064 = Control("C064", "Tags copied to snapshots", Severity.LOW, "RDS.17", checkov=("CKV2_AWS_60",))
-C065 = Control("C065", "Instance in a VPC via a DB subnet group", Severity.HIGH, "RDS.18")
-C066 = Control("C066", "Port is not the engine default", Severity.LOW, "RDS.23", cdk_nag=("AwsSolutions-RDS11",))
-C067 = Control("C067", "Master username is not the default", Severity.MEDIUM, "RDS.25")
-C068 = Control(
-    "C068",
-    "Parameter group forces TLS (rds.force_ssl=1)",
-    Severity.MEDIUM,
-    "RDS.38",
-    "unverified",
-    checkov=("CKV2_AWS_69",),
-    severity_source="third-party",
-)
-C069 = Control(
-    "C069",
-    "PostgreSQL connection logging parameters",
-    Severity.LOW,
-    checkov=("CKV2_AWS_30",),
-    severity_source="suggested",
-)
-C070 = Control(
-    "C070",
-    "Performance Insights enabled with a CMK",
-    Severity.LOW,
-    checkov=("CKV_AWS_353", "CKV_AWS_354"),
-    severity_source="suggested",
-)
-C071 = Control("C071", "Current CA certificate", Severity.MEDIUM, checkov=("CKV_AWS_211",), severity_source="suggested")
-C072 = Control(
-    "C072",
-    "Database covered by an AWS Backup plan",
-    Severity.MEDIUM,
-    "RDS.26",
-    "not-fsbp",
-    cdk_nag=("R5:RDSInBackupPlan",),
-)
-C073 = Control("C073", "Event subscriptions for critical events", Severity.LOW, "RDS.20, RDS.21, RDS.22")
-C074 = Control(
-    "C074",
-    "Cross-Region backup replication encrypted with a CMK",
-    Severity.MEDIUM,
-    checkov=("CKV_AWS_245",),
-    severity_source="suggested",
-)
 
 
 def _engine(args: ResourceValidationArgs) -> str:
@@ -154,10 +51,33 @@ def _postgres(args: ResourceValidationArgs) -> bool:
     return _engine(args).startswith("postgres") or _engine(args) == "aurora-postgresql"
 
 
+def _family(engine: str) -> str | None:
+    """The engine family whose defaults apply: aurora-postgresql is PostgreSQL, aurora(-mysql) is MySQL."""
+    engine = {"aurora-postgresql": "postgres", "aurora-mysql": "mysql", "aurora": "mysql"}.get(engine, engine)
+    return next((e for e in DEFAULT_PORTS if engine.startswith(e)), None)
+
+
 def _replica(args: ResourceValidationArgs) -> bool:
     return bool(get(args.props, "replicateSourceDb"))
 
 
+@ResourceRule(
+    name="rds-storage-encrypted",
+    control=Control(
+        id="C055",
+        title="Storage encrypted (with a customer managed key)",
+        severity=Severity.MEDIUM,
+        fsbp="RDS.3",
+        cdk_nag=("AwsSolutions-RDS2",),
+        checkov=("CKV_AWS_16",),
+        awsguard=("rds-storage-encrypted",),
+    ),
+    types=STORAGE,
+    description="Database storage (and so its snapshots) is encrypted with a customer managed KMS key.",
+    remediation="Set storage_encrypted=True and kms_key_id=<the database key ARN>.",
+    enforcement=MANDATORY,
+    config={"requireCustomerManagedKey": boolean(True, "Require kmsKeyId (a CMK), not the AWS managed key.")},
+)
 def storage_encrypted(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     if not is_true(get(args.props, "storageEncrypted")):
         report("storageEncrypted is not true.")
@@ -165,16 +85,63 @@ def storage_encrypted(args: ResourceValidationArgs, report: Report, settings: Se
         report("Storage is encrypted with the AWS managed key; kmsKeyId (a customer managed key) is required.")
 
 
+@ResourceRule(
+    name="rds-not-publicly-accessible",
+    control=Control(
+        id="C056",
+        title="Not publicly accessible",
+        severity=Severity.CRITICAL,
+        fsbp="RDS.2",
+        cdk_nag=("R5:RDSInstancePublicAccess",),
+        checkov=("CKV_AWS_17",),
+        awsguard=("rds-instance-public-access",),
+    ),
+    types=COMPUTE,
+    description="Databases are not reachable from the internet.",
+    remediation="Set publicly_accessible=False.",
+    enforcement=MANDATORY,
+)
 def not_public(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
-    if is_true(get(args.props, "publiclyAccessible")):
-        report("publiclyAccessible is true.")
+    forbid_true(args, report, "publiclyAccessible")
 
 
+@ResourceRule(
+    name="rds-multi-az",
+    control=Control(
+        id="C057",
+        title="Multi-AZ",
+        severity=Severity.MEDIUM,
+        fsbp="RDS.5",
+        cdk_nag=("AwsSolutions-RDS3",),
+        checkov=("CKV_AWS_157",),
+        awsguard=("rds-instance-multi-az-enabled",),
+    ),
+    types=[INSTANCE],
+    description="Databases keep a synchronous standby in another Availability Zone.",
+    remediation="Set multi_az=True.",
+    enforcement=MANDATORY,
+)
 def multi_az(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
-    if not is_true(get(args.props, "multiAz")):
-        report("multiAz is not true: the database has no standby in another Availability Zone.")
+    require_true(args, report, "multiAz", ": the database has no standby in another Availability Zone")
 
 
+@ResourceRule(
+    name="rds-backup-retention",
+    control=Control(
+        id="C058",
+        title="Backup retention at least the minimum",
+        severity=Severity.MEDIUM,
+        fsbp="RDS.11",
+        cdk_nag=("AwsSolutions-RDS13",),
+        checkov=("CKV_AWS_133",),
+        awsguard=("rds-instance-backup-enabled",),
+    ),
+    types=STORAGE,
+    description="Automated backups are kept at least the configured number of days.",
+    remediation="Set backup_retention_period to at least the configured minimum.",
+    enforcement=MANDATORY,
+    config={"minimumRetentionDays": integer(7, "Minimum automated backup retention in days (RDS.11).", 1)},
+)
 def backup_retention(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     if _replica(args):
         args.not_applicable("Read replica: automated backups are configured on the source instance.")
@@ -186,11 +153,41 @@ def backup_retention(args: ResourceValidationArgs, report: Report, settings: Set
         report(f"backupRetentionPeriod is {text(days)} days; at least {minimum} are required.")
 
 
+@ResourceRule(
+    name="rds-deletion-protection",
+    control=Control(
+        id="C059",
+        title="Deletion protection",
+        severity=Severity.LOW,
+        fsbp="RDS.8",
+        cdk_nag=("AwsSolutions-RDS10",),
+        checkov=("CKV_AWS_293",),
+    ),
+    types=STORAGE,
+    description="Databases have deletion protection.",
+    remediation="Set deletion_protection=True.",
+    enforcement=MANDATORY,
+)
 def deletion_protection(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
-    if not is_true(get(args.props, "deletionProtection")):
-        report("deletionProtection is not true.")
+    require_true(args, report, "deletionProtection")
 
 
+@ResourceRule(
+    name="rds-enhanced-monitoring",
+    control=Control(
+        id="C060",
+        title="Enhanced monitoring",
+        severity=Severity.LOW,
+        fsbp="RDS.6",
+        cdk_nag=("R5:RDSEnhancedMonitoringEnabled",),
+        checkov=("CKV_AWS_118",),
+    ),
+    types=COMPUTE,
+    description="Databases publish enhanced monitoring metrics.",
+    remediation="Set monitoring_interval (e.g. 60) and monitoring_role_arn.",
+    enforcement=ADVISORY,
+    config={"maximumIntervalSeconds": integer(60, "Longest accepted monitoring interval in seconds.", 1)},
+)
 def enhanced_monitoring(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     interval = float(get(args.props, "monitoringInterval", default=0))
     maximum = int(settings["maximumIntervalSeconds"])
@@ -202,30 +199,97 @@ def enhanced_monitoring(args: ResourceValidationArgs, report: Report, settings: 
         report("Enhanced monitoring has no monitoringRoleArn.")
 
 
+@ResourceRule(
+    name="rds-log-exports",
+    control=Control(
+        id="C061",
+        title="Database logs exported to CloudWatch",
+        severity=Severity.MEDIUM,
+        fsbp="RDS.9",
+        cdk_nag=("R5:RDSLoggingEnabled",),
+        checkov=("CKV_AWS_129",),
+        hub_other=("RDS.36",),
+    ),
+    types=STORAGE,
+    description="PostgreSQL databases export their logs to CloudWatch Logs.",
+    remediation="Set enabled_cloudwatch_logs_exports=['postgresql', 'upgrade'].",
+    enforcement=MANDATORY,
+    config={
+        "requiredPostgresExports": strings(["postgresql", "upgrade"], "Log types every PostgreSQL exports."),
+        # Aurora PostgreSQL exports postgresql (and instance, iam-db-auth-error); `upgrade` is RDS-only
+        # (RDS API CreateDBCluster EnableCloudwatchLogsExports, checked 2026-12-03).
+        "requiredAuroraPostgresExports": strings(["postgresql"], "Log types every Aurora PostgreSQL exports."),
+    },
+)
 def log_exports(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     if not _postgres(args):
         args.not_applicable(f"Engine {_engine(args) or '(unknown)'}: the required exports are PostgreSQL log types.")
     exported = {str(e) for e in items(get(args.props, "enabledCloudwatchLogsExports"))}
-    missing = [e for e in settings["requiredPostgresExports"] if e not in exported]
+    key = "requiredAuroraPostgresExports" if _engine(args) == "aurora-postgresql" else "requiredPostgresExports"
+    missing = [e for e in settings[key] if e not in exported]
     if missing:
         report(f"enabledCloudwatchLogsExports lacks {', '.join(missing)}.")
 
 
+@ResourceRule(
+    name="rds-iam-authentication",
+    control=Control(
+        id="C062",
+        title="IAM database authentication",
+        severity=Severity.MEDIUM,
+        fsbp="RDS.10",
+        checkov=("CKV_AWS_161",),
+    ),
+    types=STORAGE,
+    description="Databases accept IAM authentication.",
+    remediation="Set iam_database_authentication_enabled=True.",
+    enforcement=ADVISORY,
+)
 def iam_auth(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
-    if not is_true(get(args.props, "iamDatabaseAuthenticationEnabled")):
-        report("iamDatabaseAuthenticationEnabled is not true.")
+    require_true(args, report, "iamDatabaseAuthenticationEnabled")
 
 
+@ResourceRule(
+    name="rds-auto-minor-version-upgrade",
+    control=Control(
+        id="C063",
+        title="Automatic minor version upgrades",
+        severity=Severity.HIGH,
+        fsbp="RDS.13",
+        cdk_nag=("PCI/HIPAA:RDSAutomaticMinorVersionUpgradeEnabled",),
+        checkov=("CKV_AWS_226",),
+    ),
+    types=COMPUTE,
+    description="Databases receive minor engine upgrades automatically.",
+    remediation="Leave auto_minor_version_upgrade unset or True.",
+    enforcement=MANDATORY,
+)
 def minor_upgrades(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
-    if is_false(get(args.props, "autoMinorVersionUpgrade")):
-        report("autoMinorVersionUpgrade is false.")
+    forbid_false(args, report, "autoMinorVersionUpgrade")
 
 
+@ResourceRule(
+    name="rds-copy-tags-to-snapshots",
+    control=Control(
+        id="C064", title="Tags copied to snapshots", severity=Severity.LOW, fsbp="RDS.17", checkov=("CKV2_AWS_60",)
+    ),
+    types=STORAGE,
+    description="Snapshots inherit the database's tags.",
+    remediation="Set copy_tags_to_snapshot=True.",
+    enforcement=ADVISORY,
+)
 def copy_tags(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
-    if not is_true(get(args.props, "copyTagsToSnapshot")):
-        report("copyTagsToSnapshot is not true.")
+    require_true(args, report, "copyTagsToSnapshot")
 
 
+@ResourceRule(
+    name="rds-in-vpc-subnet-group",
+    control=Control(id="C065", title="Instance in a VPC via a DB subnet group", severity=Severity.HIGH, fsbp="RDS.18"),
+    types=STORAGE,
+    description="Databases sit in the VPC through a DB subnet group and their own security groups.",
+    remediation="Set db_subnet_group_name (isolated subnets) and vpc_security_group_ids.",
+    enforcement=MANDATORY,
+)
 def in_vpc(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     if not get(args.props, "dbSubnetGroupName"):
         report("No dbSubnetGroupName: the instance is not placed in the VPC's private subnets.")
@@ -233,8 +297,22 @@ def in_vpc(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
         report("No vpcSecurityGroupIds: the VPC's default security group would apply.")
 
 
+@ResourceRule(
+    name="rds-non-default-port",
+    control=Control(
+        id="C066",
+        title="Port is not the engine default",
+        severity=Severity.LOW,
+        fsbp="RDS.23",
+        cdk_nag=("AwsSolutions-RDS11",),
+    ),
+    types=STORAGE,
+    description="Databases do not listen on the engine's default port.",
+    remediation="Set port to a non-default value (e.g. 5433 for PostgreSQL).",
+    enforcement=ADVISORY,
+)
 def non_default_port(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
-    family = next((e for e in DEFAULT_PORTS if _engine(args).startswith(e)), None)
+    family = _family(_engine(args))
     if family is None:
         args.not_applicable(f"Engine {_engine(args) or '(unknown)'} has no known default port.")
     port = get(args.props, "port")
@@ -242,24 +320,54 @@ def non_default_port(args: ResourceValidationArgs, report: Report, _: Settings) 
         report(f"The instance listens on the {family} default port {DEFAULT_PORTS[str(family)]}.")
 
 
+@ResourceRule(
+    name="rds-non-default-master-username",
+    control=Control(id="C067", title="Master username is not the default", severity=Severity.MEDIUM, fsbp="RDS.25"),
+    types=STORAGE,
+    description="The master username is not the engine's default.",
+    remediation="Set username to a project-specific name.",
+    enforcement=ADVISORY,
+)
 def non_default_user(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     if _replica(args) or get(args.props, "snapshotIdentifier"):
         args.not_applicable("The master user comes from the source instance or snapshot.")
-    family = next((e for e in DEFAULT_USERS if _engine(args).startswith(e)), None)
-    username = str(get(args.props, "username", default=""))
+    family = _family(_engine(args))
+    username = str(get(args.props, "masterUsername" if args.resource_type == CLUSTER else "username", default=""))
     if family is None:
         args.not_applicable(f"Engine {_engine(args) or '(unknown)'} has no known default user.")
     if not username or username == DEFAULT_USERS[str(family)]:
         report(f"The master username is {username or 'not set'}: the engine default is guessable.")
 
 
+@StackRule(
+    name="rds-force-ssl",
+    control=Control(
+        id="C068",
+        title="Parameter group forces TLS (rds.force_ssl=1)",
+        severity=Severity.MEDIUM,
+        fsbp="RDS.38",
+        fsbp_status=FsbpStatus.UNVERIFIED,
+        checkov=("CKV2_AWS_69",),
+        severity_source=SeveritySource.THIRD_PARTY,
+    ),
+    types=STORAGE,
+    description="PostgreSQL databases refuse unencrypted connections (custom parameter group with rds.force_ssl=1).",
+    remediation="Create an aws.rds.ParameterGroup with rds.force_ssl=1 and pass it as parameter_group_name.",
+    enforcement=MANDATORY,
+    url=f"{DOCS}/PostgreSQL.Concepts.General.SSL.html",
+)
 def force_ssl(stack: StackView, report: ReportViolation, _: Settings) -> None:
-    groups = stack.of_type(PARAMETER_GROUP)
-    for instance in stack.of_type(INSTANCE):
+    """RDS instances read rds.force_ssl from their parameter group, Aurora clusters from their cluster one."""
+    for instance in stack.of_type(*STORAGE):
         engine = str(known(instance.props, "engine") or "").lower()
-        if not engine.startswith("postgres"):
+        if not (engine.startswith("postgres") or engine == "aurora-postgresql"):
             continue
-        linked = [g for g in groups if stack.references(instance, "parameterGroupName", g)]
+        group_type, prop = (
+            (CLUSTER_PARAMETER_GROUP, "dbClusterParameterGroupName")
+            if instance.resource_type == CLUSTER
+            else (PARAMETER_GROUP, "parameterGroupName")
+        )
+        linked = [g for g in stack.of_type(group_type) if stack.references(instance, prop, g)]
         if not linked:
             report(f"{label(instance)} uses no custom parameter group, so rds.force_ssl is not enforced.", instance.urn)
             continue
@@ -268,6 +376,22 @@ def force_ssl(stack: StackView, report: ReportViolation, _: Settings) -> None:
             report(f"{label(instance)}: parameter group {linked[0].name} does not set rds.force_ssl=1.", instance.urn)
 
 
+@ResourceRule(
+    name="rds-postgres-logging-parameters",
+    control=Control(
+        id="C069",
+        title="PostgreSQL connection logging parameters",
+        severity=Severity.LOW,
+        checkov=("CKV2_AWS_30",),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=[PARAMETER_GROUP],
+    description="PostgreSQL parameter groups log connections and disconnections.",
+    remediation="Set log_connections=1 and log_disconnections=1 in the parameter group.",
+    enforcement=ADVISORY,
+    config={"requiredParameters": strings(["log_connections", "log_disconnections"], "Parameters that must be 1.")},
+    url=f"{DOCS}/USER_LogAccess.Concepts.PostgreSQL.html",
+)
 def logging_parameters(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     family = str(get(args.props, "family", default=""))
     if not family.startswith("postgres"):
@@ -278,6 +402,21 @@ def logging_parameters(args: ResourceValidationArgs, report: Report, settings: S
             report(f"{name} is not 1.")
 
 
+@ResourceRule(
+    name="rds-performance-insights",
+    control=Control(
+        id="C070",
+        title="Performance Insights enabled with a CMK",
+        severity=Severity.LOW,
+        checkov=("CKV_AWS_353", "CKV_AWS_354"),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=COMPUTE,
+    description="Performance Insights is on and encrypted with a customer managed key.",
+    remediation="Set performance_insights_enabled=True and performance_insights_kms_key_id.",
+    enforcement=ADVISORY,
+    url=f"{DOCS}/USER_PerfInsights.html",
+)
 def performance_insights(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     if not is_true(get(args.props, "performanceInsightsEnabled")):
         report("performanceInsightsEnabled is not true.")
@@ -285,15 +424,46 @@ def performance_insights(args: ResourceValidationArgs, report: Report, _: Settin
         report("Performance Insights data is not encrypted with a customer managed key.")
 
 
+@ResourceRule(
+    name="rds-current-ca",
+    control=Control(
+        id="C071",
+        title="Current CA certificate",
+        severity=Severity.MEDIUM,
+        checkov=("CKV_AWS_211",),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=COMPUTE,
+    description="Databases use a current certificate authority for TLS.",
+    remediation="Set ca_cert_identifier to a current CA (e.g. rds-ca-rsa2048-g1).",
+    enforcement=ADVISORY,
+    config={"allowedCaCertificates": strings(CA_CERTIFICATES, "Current RDS certificate authorities.")},
+    url=f"{DOCS}/UsingWithRDS.SSL-certificate-rotation.html",
+)
 def ca_certificate(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     ca = get(args.props, "caCertIdentifier")
     if ca is not None and ca not in settings["allowedCaCertificates"]:
         report(f"caCertIdentifier {ca} is not a current CA ({', '.join(settings['allowedCaCertificates'])}).")
 
 
+@StackRule(
+    name="rds-in-backup-plan",
+    control=Control(
+        id="C072",
+        title="Database covered by an AWS Backup plan",
+        severity=Severity.MEDIUM,
+        fsbp="RDS.26",
+        fsbp_status=FsbpStatus.NOT_FSBP,
+        cdk_nag=("R5:RDSInBackupPlan",),
+    ),
+    types=STORAGE,
+    description="Every database is selected by an AWS Backup plan.",
+    remediation="Add an aws.backup.Selection whose resources include the instance ARN, under an aws.backup.Plan.",
+    enforcement=MANDATORY,
+)
 def in_backup_plan(stack: StackView, report: ReportViolation, _: Settings) -> None:
     plans = stack.of_type(PLAN)
-    for instance in stack.of_type(INSTANCE):
+    for instance in stack.of_type(*STORAGE):
         selections = [s for s in stack.of_type(SELECTION) if stack.depends_on(s, instance)]
         if not selections:
             report(f"{label(instance)} is in no AWS Backup selection.", instance.urn)
@@ -301,6 +471,23 @@ def in_backup_plan(stack: StackView, report: ReportViolation, _: Settings) -> No
             report(f"{label(instance)}: its backup selection belongs to no backup plan of this stack.", instance.urn)
 
 
+@StackRule(
+    name="rds-event-subscriptions",
+    control=Control(
+        id="C073", title="Event subscriptions for critical events", severity=Severity.LOW, fsbp="RDS.20, RDS.21, RDS.22"
+    ),
+    types=[INSTANCE],
+    description="RDS event subscriptions notify SNS of instance and parameter-group events.",
+    remediation="Add aws.rds.EventSubscription resources with source_type db-instance and db-parameter-group to the "
+    "alerts topic.",
+    enforcement=ADVISORY,
+    config={
+        "requiredSourceTypes": strings(
+            ["db-instance", "db-parameter-group"],
+            "Event source types that need a subscription (db-security-group, RDS.22, is EC2-Classic only).",
+        )
+    },
+)
 def event_subscriptions(stack: StackView, report: ReportViolation, settings: Settings) -> None:
     instances = stack.of_type(INSTANCE)
     if not instances:
@@ -317,195 +504,24 @@ def event_subscriptions(stack: StackView, report: ReportViolation, settings: Set
             report(f"No enabled RDS event subscription to SNS covers {', '.join(missing)} events.", instance.urn)
 
 
+@ResourceRule(
+    name="rds-backup-replication-cmk",
+    control=Control(
+        id="C074",
+        title="Cross-Region backup replication encrypted with a CMK",
+        severity=Severity.MEDIUM,
+        checkov=("CKV_AWS_245",),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=[REPLICATION],
+    description="Cross-Region replicated automated backups are encrypted with a customer managed key.",
+    remediation="Set kms_key_id to a key in the destination Region.",
+    enforcement=ADVISORY,
+    url=f"{DOCS}/USER_ReplicateBackups.html",
+)
 def replication_cmk(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     if not get(args.props, "kmsKeyId"):
         report("The replicated backups are not encrypted with a customer managed key (kmsKeyId).")
 
 
-POLICIES: list[Policy] = [
-    resource_policy(
-        "rds-storage-encrypted",
-        C055,
-        [INSTANCE],
-        "Database storage (and so its snapshots) is encrypted with a customer managed KMS key.",
-        "Set storage_encrypted=True and kms_key_id=<the database key ARN>.",
-        storage_encrypted,
-        config={"requireCustomerManagedKey": boolean(True, "Require kmsKeyId (a CMK), not the AWS managed key.")},
-        promoted=True,
-    ),
-    resource_policy(
-        "rds-not-publicly-accessible",
-        C056,
-        [INSTANCE],
-        "Databases are not reachable from the internet.",
-        "Set publicly_accessible=False.",
-        not_public,
-    ),
-    resource_policy(
-        "rds-multi-az",
-        C057,
-        [INSTANCE],
-        "Databases keep a synchronous standby in another Availability Zone.",
-        "Set multi_az=True.",
-        multi_az,
-        promoted=True,
-    ),
-    resource_policy(
-        "rds-backup-retention",
-        C058,
-        [INSTANCE],
-        "Automated backups are kept at least the configured number of days.",
-        "Set backup_retention_period to at least the configured minimum.",
-        backup_retention,
-        config={"minimumRetentionDays": integer(7, "Minimum automated backup retention in days (RDS.11).", 1)},
-        promoted=True,
-    ),
-    resource_policy(
-        "rds-deletion-protection",
-        C059,
-        [INSTANCE],
-        "Databases have deletion protection.",
-        "Set deletion_protection=True.",
-        deletion_protection,
-        promoted=True,
-    ),
-    resource_policy(
-        "rds-enhanced-monitoring",
-        C060,
-        [INSTANCE],
-        "Databases publish enhanced monitoring metrics.",
-        "Set monitoring_interval (e.g. 60) and monitoring_role_arn.",
-        enhanced_monitoring,
-        config={"maximumIntervalSeconds": integer(60, "Longest accepted monitoring interval in seconds.", 1)},
-    ),
-    resource_policy(
-        "rds-log-exports",
-        C061,
-        [INSTANCE],
-        "PostgreSQL databases export their logs to CloudWatch Logs.",
-        "Set enabled_cloudwatch_logs_exports=['postgresql', 'upgrade'].",
-        log_exports,
-        config={"requiredPostgresExports": strings(["postgresql", "upgrade"], "Log types every PostgreSQL exports.")},
-        promoted=True,
-    ),
-    resource_policy(
-        "rds-iam-authentication",
-        C062,
-        [INSTANCE],
-        "Databases accept IAM authentication.",
-        "Set iam_database_authentication_enabled=True.",
-        iam_auth,
-    ),
-    resource_policy(
-        "rds-auto-minor-version-upgrade",
-        C063,
-        [INSTANCE],
-        "Databases receive minor engine upgrades automatically.",
-        "Leave auto_minor_version_upgrade unset or True.",
-        minor_upgrades,
-    ),
-    resource_policy(
-        "rds-copy-tags-to-snapshots",
-        C064,
-        [INSTANCE],
-        "Snapshots inherit the database's tags.",
-        "Set copy_tags_to_snapshot=True.",
-        copy_tags,
-    ),
-    resource_policy(
-        "rds-in-vpc-subnet-group",
-        C065,
-        [INSTANCE],
-        "Databases sit in the VPC through a DB subnet group and their own security groups.",
-        "Set db_subnet_group_name (isolated subnets) and vpc_security_group_ids.",
-        in_vpc,
-    ),
-    resource_policy(
-        "rds-non-default-port",
-        C066,
-        [INSTANCE],
-        "Databases do not listen on the engine's default port.",
-        "Set port to a non-default value (e.g. 5433 for PostgreSQL).",
-        non_default_port,
-    ),
-    resource_policy(
-        "rds-non-default-master-username",
-        C067,
-        [INSTANCE],
-        "The master username is not the engine's default.",
-        "Set username to a project-specific name.",
-        non_default_user,
-    ),
-    stack_policy(
-        "rds-force-ssl",
-        C068,
-        [INSTANCE],
-        "PostgreSQL databases refuse unencrypted connections (custom parameter group with rds.force_ssl=1).",
-        "Create an aws.rds.ParameterGroup with rds.force_ssl=1 and pass it as parameter_group_name.",
-        force_ssl,
-        promoted=True,
-        url=f"{DOCS}/PostgreSQL.Concepts.General.SSL.html",
-    ),
-    resource_policy(
-        "rds-postgres-logging-parameters",
-        C069,
-        [PARAMETER_GROUP],
-        "PostgreSQL parameter groups log connections and disconnections.",
-        "Set log_connections=1 and log_disconnections=1 in the parameter group.",
-        logging_parameters,
-        config={"requiredParameters": strings(["log_connections", "log_disconnections"], "Parameters that must be 1.")},
-        url=f"{DOCS}/USER_LogAccess.Concepts.PostgreSQL.html",
-    ),
-    resource_policy(
-        "rds-performance-insights",
-        C070,
-        [INSTANCE],
-        "Performance Insights is on and encrypted with a customer managed key.",
-        "Set performance_insights_enabled=True and performance_insights_kms_key_id.",
-        performance_insights,
-        url=f"{DOCS}/USER_PerfInsights.html",
-    ),
-    resource_policy(
-        "rds-current-ca",
-        C071,
-        [INSTANCE],
-        "Databases use a current certificate authority for TLS.",
-        "Set ca_cert_identifier to a current CA (e.g. rds-ca-rsa2048-g1).",
-        ca_certificate,
-        config={"allowedCaCertificates": strings(CA_CERTIFICATES, "Current RDS certificate authorities.")},
-        url=f"{DOCS}/UsingWithRDS.SSL-certificate-rotation.html",
-    ),
-    stack_policy(
-        "rds-in-backup-plan",
-        C072,
-        [INSTANCE],
-        "Every database is selected by an AWS Backup plan.",
-        "Add an aws.backup.Selection whose resources include the instance ARN, under an aws.backup.Plan.",
-        in_backup_plan,
-        promoted=True,
-    ),
-    stack_policy(
-        "rds-event-subscriptions",
-        C073,
-        [INSTANCE],
-        "RDS event subscriptions notify SNS of instance and parameter-group events.",
-        "Add aws.rds.EventSubscription resources with source_type db-instance and db-parameter-group to the "
-        "alerts topic.",
-        event_subscriptions,
-        config={
-            "requiredSourceTypes": strings(
-                ["db-instance", "db-parameter-group"],
-                "Event source types that need a subscription (db-security-group, RDS.22, is EC2-Classic only).",
-            )
-        },
-    ),
-    resource_policy(
-        "rds-backup-replication-cmk",
-        C074,
-        [REPLICATION],
-        "Cross-Region replicated automated backups are encrypted with a customer managed key.",
-        "Set kms_key_id to a key in the destination Region.",
-        replication_cmk,
-        url=f"{DOCS}/USER_ReplicateBackups.html",
-    ),
-]
+POLICIES: list[Policy] = declared(__name__)

@@ -14,13 +14,8 @@ from pulumi_policy import Policy, PolicyResource, ReportViolation, ResourceValid
 
 from .common import (
     BUCKET_TYPES,
-    Control,
-    Report,
-    Settings,
-    StackView,
     action_matches,
     actions,
-    boolean,
     denies_insecure_transport,
     document,
     get,
@@ -31,10 +26,22 @@ from .common import (
     known,
     label,
     principals,
-    resource_policy,
-    stack_policy,
     statements,
 )
+from .declare import (
+    ADVISORY,
+    MANDATORY,
+    Control,
+    FsbpStatus,
+    Report,
+    ResourceRule,
+    Settings,
+    SeveritySource,
+    StackRule,
+    boolean,
+    declared,
+)
+from .stack import StackView
 
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 POLICY = "aws:s3/bucketPolicy:BucketPolicy"
@@ -72,81 +79,22 @@ ADMIN_ACTIONS = [
 ]
 FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
-C084 = Control(
-    "C084",
-    "All four Block Public Access flags true",
-    Severity.HIGH,
-    "S3.8",
-    cdk_nag=("AwsSolutions-S2",),
-    checkov=("CKV2_AWS_6", "CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56"),
-)
-C085 = Control(
-    "C085",
-    "Server access logging to a separate bucket",
-    Severity.MEDIUM,
-    "S3.9",
-    cdk_nag=("AwsSolutions-S1",),
-    checkov=("CKV_AWS_18",),
-    awsguard=("s3-bucket-logging-enabled",),
-)
-C086 = Control(
-    "C086",
-    "Deny requests without TLS",
-    Severity.MEDIUM,
-    "S3.5",
-    cdk_nag=("AwsSolutions-S10",),
-    checkov=("CKV_AWS_379",),
-)
 C087 = Control(
-    "C087",
-    "Default encryption with KMS",
-    Severity.MEDIUM,
-    "S3.17",
-    "unverified",
+    id="C087",
+    title="Default encryption with KMS",
+    severity=Severity.MEDIUM,
+    fsbp="S3.17",
+    fsbp_status=FsbpStatus.UNVERIFIED,
     cdk_nag=("R5:S3DefaultEncryptionKMS",),
     checkov=("CKV_AWS_19", "CKV_AWS_145"),
     hub_other=("S3.4",),
 )
-C088 = Control(
-    "C088",
-    "Versioning enabled",
-    Severity.LOW,
-    "S3.14",
-    "not-fsbp",
-    cdk_nag=("R5:S3BucketVersioningEnabled",),
-    checkov=("CKV_AWS_21",),
-)
-C089 = Control("C089", "Lifecycle rules", Severity.MEDIUM, "S3.13, S3.10", checkov=("CKV2_AWS_61", "CKV_AWS_300"))
-C090 = Control("C090", "ACLs disabled (BucketOwnerEnforced)", Severity.MEDIUM, "S3.12", checkov=("CKV2_AWS_65",))
-C091 = Control(
-    "C091",
-    "No public read/write via ACL or policy",
-    Severity.CRITICAL,
-    "S3.2, S3.3",
-    cdk_nag=("AwsSolutions-S2",),
-    checkov=("CKV_AWS_20", "CKV_AWS_57", "CKV_AWS_70"),
-)
-C092 = Control(
-    "C092", "Other accounts cannot change bucket policy or ACLs", Severity.HIGH, "S3.6", checkov=("CKV_AWS_70",)
-)
-C093 = Control("C093", "Event notifications configured", Severity.MEDIUM, "S3.11", checkov=("CKV2_AWS_62",))
-C094 = Control(
-    "C094",
-    "Object Lock enabled",
-    Severity.MEDIUM,
-    "S3.15",
-    "unverified",
-    checkov=("CKV_AWS_143",),
-    severity_source="third-party",
-)
-C095 = Control(
-    "C095",
-    "Cross-Region replication",
-    Severity.LOW,
-    "S3.7",
-    "not-fsbp",
-    cdk_nag=("R5:S3BucketReplicationEnabled",),
-    checkov=("CKV_AWS_144",),
+C090 = Control(
+    id="C090",
+    title="ACLs disabled (BucketOwnerEnforced)",
+    severity=Severity.MEDIUM,
+    fsbp="S3.12",
+    checkov=("CKV2_AWS_65",),
 )
 
 
@@ -176,6 +124,23 @@ def cloudfront_legacy_log_buckets(stack: StackView) -> set[str]:
     return out
 
 
+@StackRule(
+    name="s3-bucket-public-access-block",
+    control=Control(
+        id="C084",
+        title="All four Block Public Access flags true",
+        severity=Severity.HIGH,
+        fsbp="S3.8",
+        cdk_nag=("AwsSolutions-S2",),
+        checkov=("CKV2_AWS_6", "CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56"),
+    ),
+    types=BUCKET_TYPES,
+    description="Every bucket has a public access block with all four flags on.",
+    remediation="Add aws.s3.BucketPublicAccessBlock with block_public_acls, block_public_policy, ignore_public_acls "
+    "and "
+    "restrict_public_buckets all True.",
+    enforcement=MANDATORY,
+)
 def public_access_block(stack: StackView, report: ReportViolation, _: Settings) -> None:
     for bucket in stack.of_type(*BUCKET_TYPES):
         blocks = attached(stack, bucket, [PUBLIC_ACCESS_BLOCK])
@@ -187,6 +152,24 @@ def public_access_block(stack: StackView, report: ReportViolation, _: Settings) 
             report(f"{label(bucket)}: public access block leaves {', '.join(off)} off.", bucket.urn)
 
 
+@StackRule(
+    name="s3-bucket-access-logging",
+    control=Control(
+        id="C085",
+        title="Server access logging to a separate bucket",
+        severity=Severity.MEDIUM,
+        fsbp="S3.9",
+        cdk_nag=("AwsSolutions-S1",),
+        checkov=("CKV_AWS_18",),
+        awsguard=("s3-bucket-logging-enabled",),
+    ),
+    types=BUCKET_TYPES,
+    description="Every bucket logs server access to a separate bucket.",
+    remediation="Add aws.s3.BucketLogging with target_bucket=<the access-log bucket>; the access-log bucket itself "
+    "needs "
+    "a recorded exception (it cannot log into itself).",
+    enforcement=ADVISORY,
+)
 def access_logging(stack: StackView, report: ReportViolation, _: Settings) -> None:
     buckets = stack.of_type(*BUCKET_TYPES)
     pairs = []  # (logging, logged bucket urn, target bucket urn or "")
@@ -209,6 +192,22 @@ def access_logging(stack: StackView, report: ReportViolation, _: Settings) -> No
             report(f"{label(bucket)} has no server access logging.", bucket.urn)
 
 
+@StackRule(
+    name="s3-bucket-tls-only",
+    control=Control(
+        id="C086",
+        title="Deny requests without TLS",
+        severity=Severity.MEDIUM,
+        fsbp="S3.5",
+        cdk_nag=("AwsSolutions-S10",),
+        checkov=("CKV_AWS_379",),
+    ),
+    types=BUCKET_TYPES,
+    description="Every bucket policy denies requests that do not use TLS.",
+    remediation="Add a Deny statement for Principal '*' on the bucket and its objects with Condition Bool "
+    "aws:SecureTransport 'false'.",
+    enforcement=MANDATORY,
+)
 def tls_only(stack: StackView, report: ReportViolation, _: Settings) -> None:
     for bucket in stack.of_type(*BUCKET_TYPES):
         docs = [document(known(p.props, "policy")) for p in attached(stack, bucket, [POLICY])]
@@ -223,6 +222,17 @@ def _sse_rules(props: Any) -> list[Any]:
     return [get(r, "applyServerSideEncryptionByDefault") for r in items(get(props, "rules"))]
 
 
+@ResourceRule(
+    name="s3-default-encryption-kms",
+    control=C087,
+    types=SSE,
+    description="Bucket default encryption uses a customer managed KMS key (SSE-S3 is recorded as not applicable and "
+    "checked against the ALB exception).",
+    remediation="Set apply_server_side_encryption_by_default sse_algorithm='aws:kms' with kms_master_key_id and "
+    "bucket_key_enabled=True.",
+    enforcement=MANDATORY,
+    config={"requireCustomerManagedKey": boolean(True, "Require kmsMasterKeyId, not the AWS managed key.")},
+)
 def default_encryption_kms(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     defaults = [d for d in _sse_rules(args.props) if d is not None]
     if not defaults:
@@ -240,6 +250,17 @@ def default_encryption_kms(args: ResourceValidationArgs, report: Report, setting
         report("aws:kms without kmsMasterKeyId uses the AWS managed key; a customer managed key is required.")
 
 
+@StackRule(
+    name="s3-sse-s3-only-for-alb-access-logs",
+    control=C087,
+    types=BUCKET_TYPES,
+    description="Every bucket has default encryption, and only buckets that receive ALB access logs use SSE-S3.",
+    remediation="Add aws.s3.BucketServerSideEncryptionConfiguration; use SSE-KMS unless the bucket is an ALB "
+    "access-log "
+    "destination (ELB supports only SSE-S3 there).",
+    enforcement=MANDATORY,
+    url=ALB_LOGS_DOC,
+)
 def sse_s3_only_for_alb_logs(stack: StackView, report: ReportViolation, _: Settings) -> None:
     alb_logs = alb_log_buckets(stack)
     for bucket in stack.of_type(*BUCKET_TYPES):
@@ -252,6 +273,22 @@ def sse_s3_only_for_alb_logs(stack: StackView, report: ReportViolation, _: Setti
             report(f"{label(bucket)} uses SSE-S3 but receives no ALB access logs: use SSE-KMS.", bucket.urn)
 
 
+@StackRule(
+    name="s3-bucket-versioning",
+    control=Control(
+        id="C088",
+        title="Versioning enabled",
+        severity=Severity.LOW,
+        fsbp="S3.14",
+        fsbp_status=FsbpStatus.NOT_FSBP,
+        cdk_nag=("R5:S3BucketVersioningEnabled",),
+        checkov=("CKV_AWS_21",),
+    ),
+    types=BUCKET_TYPES,
+    description="Every bucket keeps object versions.",
+    remediation="Add aws.s3.BucketVersioning with status 'Enabled'.",
+    enforcement=ADVISORY,
+)
 def versioning(stack: StackView, report: ReportViolation, _: Settings) -> None:
     for bucket in stack.of_type(*BUCKET_TYPES):
         configs = attached(stack, bucket, VERSIONING)
@@ -260,6 +297,21 @@ def versioning(stack: StackView, report: ReportViolation, _: Settings) -> None:
             report(f"{label(bucket)}: versioning is {status or 'not configured'}.", bucket.urn)
 
 
+@StackRule(
+    name="s3-bucket-lifecycle",
+    control=Control(
+        id="C089",
+        title="Lifecycle rules",
+        severity=Severity.MEDIUM,
+        fsbp="S3.13, S3.10",
+        checkov=("CKV2_AWS_61", "CKV_AWS_300"),
+    ),
+    types=BUCKET_TYPES,
+    description="Every bucket has lifecycle rules that end what it stores and abort incomplete uploads.",
+    remediation="Add aws.s3.BucketLifecycleConfiguration with expiration, noncurrent version expiration and "
+    "abort_incomplete_multipart_upload.",
+    enforcement=ADVISORY,
+)
 def lifecycle(stack: StackView, report: ReportViolation, _: Settings) -> None:
     for bucket in stack.of_type(*BUCKET_TYPES):
         rules = [
@@ -278,6 +330,17 @@ def lifecycle(stack: StackView, report: ReportViolation, _: Settings) -> None:
             report(f"{label(bucket)}: no lifecycle rule aborts incomplete multipart uploads.", bucket.urn)
 
 
+@ResourceRule(
+    name="s3-acls-disabled",
+    control=C090,
+    types=[OWNERSHIP],
+    description="Bucket ownership controls disable ACLs (BucketOwnerEnforced); kept ACLs are recorded as not "
+    "applicable "
+    "and checked against the CloudFront legacy logging exception.",
+    remediation="Set rule.object_ownership='BucketOwnerEnforced', or use CloudFront standard logging v2 which needs no "
+    "ACLs.",
+    enforcement=MANDATORY,
+)
 def acls_disabled(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     ownership = str(get(args.props, "rule", "objectOwnership", default=""))
     if ownership == "BucketOwnerEnforced":
@@ -290,6 +353,15 @@ def acls_disabled(args: ResourceValidationArgs, report: Report, _: Settings) -> 
     report(f"objectOwnership is {ownership or '(none)'}; BucketOwnerEnforced disables ACLs.")
 
 
+@StackRule(
+    name="s3-acls-only-for-cloudfront-legacy-logs",
+    control=C090,
+    types=BUCKET_TYPES,
+    description="Only buckets that receive CloudFront legacy standard logs keep ACLs enabled.",
+    remediation="Set BucketOwnerEnforced on every other bucket.",
+    enforcement=MANDATORY,
+    url=f"{DOCS}/about-object-ownership.html",
+)
 def acls_only_for_cloudfront_logs(stack: StackView, report: ReportViolation, _: Settings) -> None:
     cloudfront_logs = cloudfront_legacy_log_buckets(stack)
     for bucket in stack.of_type(*BUCKET_TYPES):
@@ -305,6 +377,22 @@ def acls_only_for_cloudfront_logs(stack: StackView, report: ReportViolation, _: 
             )
 
 
+@ResourceRule(
+    name="s3-no-public-acl-or-policy",
+    control=Control(
+        id="C091",
+        title="No public read/write via ACL or policy",
+        severity=Severity.CRITICAL,
+        fsbp="S3.2, S3.3",
+        cdk_nag=("AwsSolutions-S2",),
+        checkov=("CKV_AWS_20", "CKV_AWS_57", "CKV_AWS_70"),
+    ),
+    types=[*BUCKET_TYPES, *ACL, POLICY],
+    description="No bucket is readable or writable by everyone through an ACL or its policy.",
+    remediation="Remove public canned ACLs and AllUsers/AuthenticatedUsers grants; give bucket policy statements "
+    "specific principals or source conditions (CloudFront OAC: aws:SourceArn).",
+    enforcement=MANDATORY,
+)
 def no_public_access(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     acl = get(args.props, "acl")
     if acl in PUBLIC_ACLS:
@@ -323,6 +411,20 @@ def no_public_access(args: ResourceValidationArgs, report: Report, _: Settings) 
                 report(f"Statement {statement.get('Sid', '(no Sid)')} allows anyone: {', '.join(actions(statement))}.")
 
 
+@ResourceRule(
+    name="s3-no-cross-account-admin",
+    control=Control(
+        id="C092",
+        title="Other accounts cannot change bucket policy or ACLs",
+        severity=Severity.HIGH,
+        fsbp="S3.6",
+        checkov=("CKV_AWS_70",),
+    ),
+    types=[POLICY],
+    description="Bucket policies let no other principal change the bucket's policy, ACLs or protections.",
+    remediation="Remove s3:* and policy/ACL-changing actions from statements that name non-service principals.",
+    enforcement=MANDATORY,
+)
 def no_cross_account_admin(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     for statement in statements(document(get(args.props, "policy"))):
         if statement.get("Effect") != "Allow":
@@ -337,12 +439,43 @@ def no_cross_account_admin(args: ResourceValidationArgs, report: Report, _: Sett
             )
 
 
+@StackRule(
+    name="s3-bucket-event-notifications",
+    control=Control(
+        id="C093",
+        title="Event notifications configured",
+        severity=Severity.MEDIUM,
+        fsbp="S3.11",
+        checkov=("CKV2_AWS_62",),
+    ),
+    types=BUCKET_TYPES,
+    description="Buckets send event notifications.",
+    remediation="Add aws.s3.BucketNotification (for example EventBridge) for object-level events.",
+    enforcement=ADVISORY,
+)
 def notifications(stack: StackView, report: ReportViolation, _: Settings) -> None:
     for bucket in stack.of_type(*BUCKET_TYPES):
         if not attached(stack, bucket, [NOTIFICATION]):
             report(f"{label(bucket)} sends no event notifications.", bucket.urn)
 
 
+@StackRule(
+    name="s3-bucket-object-lock",
+    control=Control(
+        id="C094",
+        title="Object Lock enabled",
+        severity=Severity.MEDIUM,
+        fsbp="S3.15",
+        fsbp_status=FsbpStatus.UNVERIFIED,
+        checkov=("CKV_AWS_143",),
+        severity_source=SeveritySource.THIRD_PARTY,
+    ),
+    types=BUCKET_TYPES,
+    description="Buckets lock their objects (WORM) for the retention period.",
+    remediation="Create the bucket with object_lock_enabled=True and add aws.s3.BucketObjectLockConfiguration.",
+    enforcement=ADVISORY,
+    url=f"{DOCS}/object-lock.html",
+)
 def object_lock(stack: StackView, report: ReportViolation, _: Settings) -> None:
     for bucket in stack.of_type(*BUCKET_TYPES):
         enabled = is_true(known(bucket.props, "objectLockEnabled")) or bool(attached(stack, bucket, OBJECT_LOCK))
@@ -350,141 +483,26 @@ def object_lock(stack: StackView, report: ReportViolation, _: Settings) -> None:
             report(f"{label(bucket)} has no Object Lock.", bucket.urn)
 
 
+@StackRule(
+    name="s3-bucket-replication",
+    control=Control(
+        id="C095",
+        title="Cross-Region replication",
+        severity=Severity.LOW,
+        fsbp="S3.7",
+        fsbp_status=FsbpStatus.NOT_FSBP,
+        cdk_nag=("R5:S3BucketReplicationEnabled",),
+        checkov=("CKV_AWS_144",),
+    ),
+    types=BUCKET_TYPES,
+    description="Buckets replicate to another Region.",
+    remediation="Add aws.s3.BucketReplicationConfig to a bucket in the disaster-recovery Region.",
+    enforcement=ADVISORY,
+)
 def replication(stack: StackView, report: ReportViolation, _: Settings) -> None:
     for bucket in stack.of_type(*BUCKET_TYPES):
         if not attached(stack, bucket, [REPLICATION]):
             report(f"{label(bucket)} is not replicated to another Region.", bucket.urn)
 
 
-POLICIES: list[Policy] = [
-    stack_policy(
-        "s3-bucket-public-access-block",
-        C084,
-        BUCKET_TYPES,
-        "Every bucket has a public access block with all four flags on.",
-        "Add aws.s3.BucketPublicAccessBlock with block_public_acls, block_public_policy, ignore_public_acls and "
-        "restrict_public_buckets all True.",
-        public_access_block,
-    ),
-    stack_policy(
-        "s3-bucket-access-logging",
-        C085,
-        BUCKET_TYPES,
-        "Every bucket logs server access to a separate bucket.",
-        "Add aws.s3.BucketLogging with target_bucket=<the access-log bucket>; the access-log bucket itself needs "
-        "a recorded exception (it cannot log into itself).",
-        access_logging,
-    ),
-    stack_policy(
-        "s3-bucket-tls-only",
-        C086,
-        BUCKET_TYPES,
-        "Every bucket policy denies requests that do not use TLS.",
-        "Add a Deny statement for Principal '*' on the bucket and its objects with Condition Bool "
-        "aws:SecureTransport 'false'.",
-        tls_only,
-        promoted=True,
-    ),
-    resource_policy(
-        "s3-default-encryption-kms",
-        C087,
-        SSE,
-        "Bucket default encryption uses a customer managed KMS key (SSE-S3 is recorded as not applicable and "
-        "checked against the ALB exception).",
-        "Set apply_server_side_encryption_by_default sse_algorithm='aws:kms' with kms_master_key_id and "
-        "bucket_key_enabled=True.",
-        default_encryption_kms,
-        config={"requireCustomerManagedKey": boolean(True, "Require kmsMasterKeyId, not the AWS managed key.")},
-        promoted=True,
-    ),
-    stack_policy(
-        "s3-sse-s3-only-for-alb-access-logs",
-        C087,
-        BUCKET_TYPES,
-        "Every bucket has default encryption, and only buckets that receive ALB access logs use SSE-S3.",
-        "Add aws.s3.BucketServerSideEncryptionConfiguration; use SSE-KMS unless the bucket is an ALB access-log "
-        "destination (ELB supports only SSE-S3 there).",
-        sse_s3_only_for_alb_logs,
-        promoted=True,
-        url=ALB_LOGS_DOC,
-    ),
-    stack_policy(
-        "s3-bucket-versioning",
-        C088,
-        BUCKET_TYPES,
-        "Every bucket keeps object versions.",
-        "Add aws.s3.BucketVersioning with status 'Enabled'.",
-        versioning,
-    ),
-    stack_policy(
-        "s3-bucket-lifecycle",
-        C089,
-        BUCKET_TYPES,
-        "Every bucket has lifecycle rules that end what it stores and abort incomplete uploads.",
-        "Add aws.s3.BucketLifecycleConfiguration with expiration, noncurrent version expiration and "
-        "abort_incomplete_multipart_upload.",
-        lifecycle,
-    ),
-    resource_policy(
-        "s3-acls-disabled",
-        C090,
-        [OWNERSHIP],
-        "Bucket ownership controls disable ACLs (BucketOwnerEnforced); kept ACLs are recorded as not applicable "
-        "and checked against the CloudFront legacy logging exception.",
-        "Set rule.object_ownership='BucketOwnerEnforced', or use CloudFront standard logging v2 which needs no ACLs.",
-        acls_disabled,
-        promoted=True,
-    ),
-    stack_policy(
-        "s3-acls-only-for-cloudfront-legacy-logs",
-        C090,
-        BUCKET_TYPES,
-        "Only buckets that receive CloudFront legacy standard logs keep ACLs enabled.",
-        "Set BucketOwnerEnforced on every other bucket.",
-        acls_only_for_cloudfront_logs,
-        promoted=True,
-        url=f"{DOCS}/about-object-ownership.html",
-    ),
-    resource_policy(
-        "s3-no-public-acl-or-policy",
-        C091,
-        [*BUCKET_TYPES, *ACL, POLICY],
-        "No bucket is readable or writable by everyone through an ACL or its policy.",
-        "Remove public canned ACLs and AllUsers/AuthenticatedUsers grants; give bucket policy statements "
-        "specific principals or source conditions (CloudFront OAC: aws:SourceArn).",
-        no_public_access,
-    ),
-    resource_policy(
-        "s3-no-cross-account-admin",
-        C092,
-        [POLICY],
-        "Bucket policies let no other principal change the bucket's policy, ACLs or protections.",
-        "Remove s3:* and policy/ACL-changing actions from statements that name non-service principals.",
-        no_cross_account_admin,
-    ),
-    stack_policy(
-        "s3-bucket-event-notifications",
-        C093,
-        BUCKET_TYPES,
-        "Buckets send event notifications.",
-        "Add aws.s3.BucketNotification (for example EventBridge) for object-level events.",
-        notifications,
-    ),
-    stack_policy(
-        "s3-bucket-object-lock",
-        C094,
-        BUCKET_TYPES,
-        "Buckets lock their objects (WORM) for the retention period.",
-        "Create the bucket with object_lock_enabled=True and add aws.s3.BucketObjectLockConfiguration.",
-        object_lock,
-        url=f"{DOCS}/object-lock.html",
-    ),
-    stack_policy(
-        "s3-bucket-replication",
-        C095,
-        BUCKET_TYPES,
-        "Buckets replicate to another Region.",
-        "Add aws.s3.BucketReplicationConfig to a bucket in the disaster-recovery Region.",
-        replication,
-    ),
-]
+POLICIES: list[Policy] = declared(__name__)

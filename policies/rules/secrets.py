@@ -6,45 +6,44 @@ import re
 
 from pulumi_policy import Policy, ReportViolation, ResourceValidationArgs, Severity
 
-from .common import (
+from .common import get, label, text
+from .declare import (
+    ADVISORY,
+    MANDATORY,
     Control,
     Report,
+    ResourceRule,
     Settings,
-    StackView,
-    get,
+    SeveritySource,
+    StackRule,
+    declared,
     integer,
-    label,
-    resource_policy,
-    stack_policy,
-    text,
 )
+from .stack import StackView
 
 SECRET = "aws:secretsmanager/secret:Secret"
 ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
 
-C076 = Control(
-    "C076",
-    "Automatic rotation enabled",
-    Severity.MEDIUM,
-    "SecretsManager.1",
-    cdk_nag=("AwsSolutions-SMG4",),
-    checkov=("CKV2_AWS_57",),
-)
-C077 = Control(
-    "C077", "Rotation interval within the maximum", Severity.MEDIUM, "SecretsManager.4", checkov=("CKV_AWS_304",)
-)
-C078 = Control(
-    "C078",
-    "Secret encrypted with a customer managed key",
-    Severity.MEDIUM,
-    cdk_nag=("R5:SecretsManagerUsingKMSKey",),
-    checkov=("CKV_AWS_149",),
-    severity_source="suggested",
-)
 
 RATE = re.compile(r"^rate\((\d+)\s+(day|days|hour|hours)\)$")
 
 
+@StackRule(
+    name="secrets-rotation-enabled",
+    control=Control(
+        id="C076",
+        title="Automatic rotation enabled",
+        severity=Severity.MEDIUM,
+        fsbp="SecretsManager.1",
+        cdk_nag=("AwsSolutions-SMG4",),
+        checkov=("CKV2_AWS_57",),
+    ),
+    types=[SECRET],
+    description="Every secret rotates automatically.",
+    remediation="Add aws.secretsmanager.SecretRotation with a rotation Lambda, or let the owning service manage the "
+    "secret (RDS manage_master_user_password rotates its own secret).",
+    enforcement=ADVISORY,
+)
 def rotation_enabled(stack: StackView, report: ReportViolation, _: Settings) -> None:
     for secret in stack.of_type(SECRET):
         if not stack.referencing(secret, [ROTATION], "secretId"):
@@ -54,6 +53,21 @@ def rotation_enabled(stack: StackView, report: ReportViolation, _: Settings) -> 
             )
 
 
+@ResourceRule(
+    name="secrets-rotation-interval",
+    control=Control(
+        id="C077",
+        title="Rotation interval within the maximum",
+        severity=Severity.MEDIUM,
+        fsbp="SecretsManager.4",
+        checkov=("CKV_AWS_304",),
+    ),
+    types=[ROTATION],
+    description="Secrets rotate at least every configured number of days.",
+    remediation="Set rotation_rules.automatically_after_days to at most the configured maximum.",
+    enforcement=ADVISORY,
+    config={"maximumRotationDays": integer(90, "Longest accepted rotation interval in days.", 1)},
+)
 def rotation_interval(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     maximum = int(settings["maximumRotationDays"])
     rules = get(args.props, "rotationRules")
@@ -72,39 +86,26 @@ def rotation_interval(args: ResourceValidationArgs, report: Report, settings: Se
         report(f"The secret rotates every {text(count)} days ({schedule}); at most {maximum} are allowed.")
 
 
+@ResourceRule(
+    name="secrets-customer-managed-key",
+    control=Control(
+        id="C078",
+        title="Secret encrypted with a customer managed key",
+        severity=Severity.MEDIUM,
+        cdk_nag=("R5:SecretsManagerUsingKMSKey",),
+        checkov=("CKV_AWS_149",),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=[SECRET],
+    description="Secrets are encrypted with a customer managed KMS key.",
+    remediation="Set kms_key_id to the secrets key's ARN.",
+    enforcement=MANDATORY,
+    url="https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html",
+)
 def secret_cmk(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     key = str(get(args.props, "kmsKeyId", default=""))
     if not key or key == "alias/aws/secretsmanager":
         report("The secret is encrypted with the AWS managed key; set kmsKeyId to a customer managed key.")
 
 
-POLICIES: list[Policy] = [
-    stack_policy(
-        "secrets-rotation-enabled",
-        C076,
-        [SECRET],
-        "Every secret rotates automatically.",
-        "Add aws.secretsmanager.SecretRotation with a rotation Lambda, or let the owning service manage the "
-        "secret (RDS manage_master_user_password rotates its own secret).",
-        rotation_enabled,
-    ),
-    resource_policy(
-        "secrets-rotation-interval",
-        C077,
-        [ROTATION],
-        "Secrets rotate at least every configured number of days.",
-        "Set rotation_rules.automatically_after_days to at most the configured maximum.",
-        rotation_interval,
-        config={"maximumRotationDays": integer(90, "Longest accepted rotation interval in days.", 1)},
-    ),
-    resource_policy(
-        "secrets-customer-managed-key",
-        C078,
-        [SECRET],
-        "Secrets are encrypted with a customer managed KMS key.",
-        "Set kms_key_id to the secrets key's ARN.",
-        secret_cmk,
-        promoted=True,
-        url="https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html",
-    ),
-]
+POLICIES: list[Policy] = declared(__name__)

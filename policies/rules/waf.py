@@ -6,52 +6,25 @@ from typing import Any
 
 from pulumi_policy import Policy, ReportViolation, ResourceValidationArgs, Severity
 
-from .common import (
+from .common import document, get, is_true, items, label
+from .declare import (
+    ADVISORY,
+    MANDATORY,
     Control,
+    FsbpStatus,
     Report,
+    ResourceRule,
     Settings,
-    StackView,
-    document,
-    get,
-    is_true,
-    items,
-    label,
-    resource_policy,
-    stack_policy,
+    SeveritySource,
+    StackRule,
+    declared,
     strings,
 )
+from .stack import StackView
 
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
 DOCS = "https://docs.aws.amazon.com/waf/latest/developerguide"
-
-C051 = Control(
-    "C051", "Web ACL has at least one rule", Severity.MEDIUM, "WAF.10", checkov=("CKV_AWS_175", "CKV_AWS_342")
-)
-C052 = Control(
-    "C052",
-    "Web ACL logging enabled",
-    Severity.LOW,
-    "WAF.11",
-    "unverified",
-    cdk_nag=("R5:WAFv2LoggingEnabled",),
-    checkov=("CKV2_AWS_31",),
-)
-C053 = Control(
-    "C053",
-    "CloudWatch metrics on ACL and rules",
-    Severity.MEDIUM,
-    "WAF.12",
-    "unverified",
-    severity_source="third-party",
-)
-C054 = Control(
-    "C054",
-    "Managed known-bad-inputs (Log4j) rule group present",
-    Severity.HIGH,
-    checkov=("CKV_AWS_192", "CKV2_AWS_47", "CKV2_AWS_76"),
-    severity_source="suggested",
-)
 
 
 def rules(args: ResourceValidationArgs) -> list[Any]:
@@ -70,17 +43,64 @@ def _managed_names(rule: Any) -> list[str]:
     return [str(name)] if name else []
 
 
+@ResourceRule(
+    name="waf-web-acl-has-rules",
+    control=Control(
+        id="C051",
+        title="Web ACL has at least one rule",
+        severity=Severity.MEDIUM,
+        fsbp="WAF.10",
+        checkov=("CKV_AWS_175", "CKV_AWS_342"),
+    ),
+    types=[WEB_ACL],
+    description="Web ACLs contain at least one rule or rule group.",
+    remediation="Add AWS managed rule groups (AWSManagedRulesCommonRuleSet, KnownBadInputs, rate limiting).",
+    enforcement=MANDATORY,
+)
 def has_rules(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     if not rules(args):
         report("The web ACL has no rules: only its default action applies.")
 
 
+@StackRule(
+    name="waf-web-acl-logging",
+    control=Control(
+        id="C052",
+        title="Web ACL logging enabled",
+        severity=Severity.LOW,
+        fsbp="WAF.11",
+        fsbp_status=FsbpStatus.UNVERIFIED,
+        cdk_nag=("R5:WAFv2LoggingEnabled",),
+        checkov=("CKV2_AWS_31",),
+    ),
+    types=[WEB_ACL],
+    description="Web ACLs log the requests they inspect.",
+    remediation="Add aws.wafv2.WebAclLoggingConfiguration to a log group named aws-waf-logs-*.",
+    enforcement=ADVISORY,
+    url=f"{DOCS}/logging.html",
+)
 def acl_logging(stack: StackView, report: ReportViolation, _: Settings) -> None:
     for acl in stack.of_type(WEB_ACL):
         if not stack.referencing(acl, [LOGGING], "resourceArn"):
             report(f"{label(acl)} has no logging configuration.", acl.urn)
 
 
+@ResourceRule(
+    name="waf-cloudwatch-metrics",
+    control=Control(
+        id="C053",
+        title="CloudWatch metrics on ACL and rules",
+        severity=Severity.MEDIUM,
+        fsbp="WAF.12",
+        fsbp_status=FsbpStatus.UNVERIFIED,
+        severity_source=SeveritySource.THIRD_PARTY,
+    ),
+    types=[WEB_ACL],
+    description="Web ACLs and their rules publish CloudWatch metrics.",
+    remediation="Set visibility_config.cloudwatch_metrics_enabled=True on the web ACL and every rule.",
+    enforcement=ADVISORY,
+    url=f"{DOCS}/waf-metrics.html",
+)
 def metrics(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     if not is_true(get(args.props, "visibilityConfig", "cloudwatchMetricsEnabled")):
         report("The web ACL's visibilityConfig.cloudwatchMetricsEnabled is not true.")
@@ -91,6 +111,27 @@ def metrics(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
             report(f"Rule {get(rule, 'name', default=get(rule, 'Name'))}: CloudWatch metrics are not enabled.")
 
 
+@ResourceRule(
+    name="waf-known-bad-inputs",
+    control=Control(
+        id="C054",
+        title="Managed known-bad-inputs (Log4j) rule group present",
+        severity=Severity.HIGH,
+        checkov=("CKV_AWS_192", "CKV2_AWS_47", "CKV2_AWS_76"),
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=[WEB_ACL],
+    description="Web ACLs include the managed rule groups that block known bad inputs such as Log4j exploits.",
+    remediation="Add a rule with managed_rule_group_statement name='AWSManagedRulesKnownBadInputsRuleSet', vendor "
+    "'AWS'.",
+    enforcement=MANDATORY,
+    config={
+        "requiredManagedRuleGroups": strings(
+            ["AWSManagedRulesKnownBadInputsRuleSet"], "AWS managed rule groups every web ACL must use."
+        )
+    },
+    url=f"{DOCS}/aws-managed-rule-groups-baseline.html",
+)
 def known_bad_inputs(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
     present = {n for rule in rules(args) for n in _managed_names(rule)}
     for required in settings["requiredManagedRuleGroups"]:
@@ -98,46 +139,4 @@ def known_bad_inputs(args: ResourceValidationArgs, report: Report, settings: Set
             report(f"The managed rule group {required} is not used.")
 
 
-POLICIES: list[Policy] = [
-    resource_policy(
-        "waf-web-acl-has-rules",
-        C051,
-        [WEB_ACL],
-        "Web ACLs contain at least one rule or rule group.",
-        "Add AWS managed rule groups (AWSManagedRulesCommonRuleSet, KnownBadInputs, rate limiting).",
-        has_rules,
-        promoted=True,
-    ),
-    stack_policy(
-        "waf-web-acl-logging",
-        C052,
-        [WEB_ACL],
-        "Web ACLs log the requests they inspect.",
-        "Add aws.wafv2.WebAclLoggingConfiguration to a log group named aws-waf-logs-*.",
-        acl_logging,
-        url=f"{DOCS}/logging.html",
-    ),
-    resource_policy(
-        "waf-cloudwatch-metrics",
-        C053,
-        [WEB_ACL],
-        "Web ACLs and their rules publish CloudWatch metrics.",
-        "Set visibility_config.cloudwatch_metrics_enabled=True on the web ACL and every rule.",
-        metrics,
-        url=f"{DOCS}/waf-metrics.html",
-    ),
-    resource_policy(
-        "waf-known-bad-inputs",
-        C054,
-        [WEB_ACL],
-        "Web ACLs include the managed rule groups that block known bad inputs such as Log4j exploits.",
-        "Add a rule with managed_rule_group_statement name='AWSManagedRulesKnownBadInputsRuleSet', vendor 'AWS'.",
-        known_bad_inputs,
-        config={
-            "requiredManagedRuleGroups": strings(
-                ["AWSManagedRulesKnownBadInputsRuleSet"], "AWS managed rule groups every web ACL must use."
-            )
-        },
-        url=f"{DOCS}/aws-managed-rule-groups-baseline.html",
-    ),
-]
+POLICIES: list[Policy] = declared(__name__)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.policies.support import Case, both, drop, put, reference
+from offline.plan import Plan
+from tests.policies.support import Case, both, drop, put, record, reference
 
 VPC, SUBNET, SG = "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/securityGroup:SecurityGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -52,7 +53,67 @@ def inline_and_standalone():  # type: ignore[no-untyped-def]
     return plan
 
 
+def rule_on(target_type: str, target: str | None, *cidrs: str) -> Plan:
+    """Standalone ingress rules (port 5432) whose securityGroupId comes from `target` (a VPC: its default group)."""
+    plan = reference()
+    urn = plan.one(target_type, target).urn
+    for i, cidr in enumerate(cidrs):
+        rule = record(INGRESS, f"extra-{i}", {"ipProtocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrIpv4": cidr})
+        rule.property_dependencies = {"securityGroupId": [urn]}
+        plan.resources.append(rule)
+    return plan
+
+
 CASES = [
+    Case("ec2-default-security-group-no-rule-resources", INGRESS, "api-from-alb", None, "pass"),
+    Case(
+        "ec2-default-security-group-no-rule-resources",
+        INGRESS,
+        "extra-0",
+        None,
+        "violation",
+        build=lambda: rule_on(VPC, None, "10.0.0.0/16"),
+    ),
+    Case(
+        "ec2-no-public-ingress-high-risk-ports-joined",
+        SG,
+        "network-endpoints",
+        None,
+        "pass",
+        build=lambda: rule_on(SG, "network-endpoints", "10.0.0.0/9", "10.128.0.0/9"),
+    ),
+    Case(
+        "ec2-no-public-ingress-high-risk-ports-joined",
+        SG,
+        "network-endpoints",
+        None,
+        "violation",
+        build=lambda: rule_on(SG, "network-endpoints", "0.0.0.0/1", "128.0.0.0/1"),
+    ),
+    Case(
+        "ec2-no-public-ingress-high-risk-ports",
+        INGRESS,
+        "extra-0",
+        None,
+        "violation",
+        build=lambda: rule_on(SG, "network-endpoints", "::0/0"),
+    ),
+    Case(
+        "ec2-no-public-ingress-high-risk-ports",
+        INGRESS,
+        "extra-0",
+        None,
+        "violation",
+        build=lambda: rule_on(SG, "network-endpoints", "0.0.0.0/1"),
+    ),
+    Case(
+        "ec2-no-public-ingress-high-risk-ports",
+        INGRESS,
+        "extra-0",
+        None,
+        "pass",
+        build=lambda: rule_on(SG, "network-endpoints", "100.64.0.0/10"),
+    ),
     Case("vpc-flow-logs-enabled", VPC, None, None, "pass"),
     Case("vpc-flow-logs-enabled", VPC, None, None, "violation", build=without(FLOW_LOG)),
     Case("ec2-default-security-group-closed", DEFAULT_SG, None, None, "pass"),

@@ -18,6 +18,22 @@ def first(change: Any) -> Any:
 
 
 CASES = [
+    Case("ecs-service-deployment-circuit-breaker", SERVICE, None, None, "pass"),
+    Case(
+        "ecs-service-deployment-circuit-breaker",
+        SERVICE,
+        None,
+        put("deploymentCircuitBreaker.rollback", False),
+        "violation",
+    ),
+    Case("ecs-service-deployment-circuit-breaker", SERVICE, None, drop("deploymentCircuitBreaker"), "violation"),
+    Case(
+        "ecs-service-deployment-circuit-breaker",
+        SERVICE,
+        None,
+        put("deploymentController", {"type": "CODE_DEPLOY"}),
+        "not-applicable",
+    ),
     Case("ecs-cluster-container-insights", CLUSTER, None, None, "pass"),
     Case("ecs-cluster-container-insights", CLUSTER, None, put("settings", []), "violation"),
     Case("ecs-cluster-exec-logging", CLUSTER, None, None, "pass"),

@@ -5,19 +5,39 @@ from __future__ import annotations
 import pytest
 
 from offline.plan import Plan
-from tests.policies.support import Case, drop, put, reference
+from tests.policies.support import Case, drop, put, record, reference
 
 LB = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"
 TG = "aws:lb/targetGroup:TargetGroup"
+RULE = "aws:lb/listenerRule:ListenerRule"
 
 
-def internet_facing(front: bool) -> Plan:
+def internet_facing(front: bool, waf: bool = False) -> Plan:
     plan = reference()
     lb = plan.one(LB)
     lb.inputs["internal"] = False
     if not front:
         plan.resources = [r for r in plan.resources if r.type != "aws:cloudfront/distribution:Distribution"]
+    if waf:
+        association = record("aws:wafv2/webAclAssociation:WebAclAssociation", "alb-waf", {"resourceArn": "arn:alb"})
+        association.property_dependencies = {"resourceArn": [lb.urn]}
+        plan.resources.append(association)
+    return plan
+
+
+def listener_rule(listener: str) -> Plan:
+    plan = reference()
+    rule = record(RULE, "extra", {"listenerArn": "arn:l", "actions": [{"type": "forward", "targetGroupArn": "arn:tg"}]})
+    rule.property_dependencies = {"listenerArn": [plan.one(LISTENER, listener).urn]}
+    plan.resources.append(rule)
+    return plan
+
+
+def one_zone() -> Plan:
+    plan = reference()
+    for subnet in plan.of_type("aws:ec2/subnet:Subnet"):
+        subnet.inputs["availabilityZone"] = "eu-west-1a"
     return plan
 
 
@@ -33,7 +53,22 @@ CASES = [
     Case("elb-desync-mitigation", LB, None, put("desyncMitigationMode", "monitor"), "violation"),
     Case("elb-multi-az", LB, None, None, "pass"),
     Case("elb-multi-az", LB, None, lambda i: i.update(subnets=i["subnets"][:1]), "violation"),
-    Case("elb-internet-facing-behind-waf", LB, None, None, "pass", build=lambda: internet_facing(front=True)),
+    # A distribution in front proves nothing (the ALB's own ingress may still be open): a WAF association does.
+    Case("elb-internet-facing-behind-waf", LB, None, None, "violation", build=lambda: internet_facing(front=True)),
+    Case("elb-internet-facing-behind-waf", LB, None, None, "pass", build=lambda: internet_facing(True, waf=True)),
+    Case(
+        "elb-http-listener-rules-redirect-only", RULE, "extra", None, "pass", build=lambda: listener_rule("alb-https")
+    ),
+    Case(
+        "elb-http-listener-rules-redirect-only",
+        RULE,
+        "extra",
+        None,
+        "violation",
+        build=lambda: listener_rule("alb-http"),
+    ),
+    Case("elb-subnets-in-distinct-azs", LB, None, None, "pass"),
+    Case("elb-subnets-in-distinct-azs", LB, None, None, "violation", build=one_zone),
     Case("elb-internet-facing-behind-waf", LB, None, None, "violation", build=lambda: internet_facing(front=False)),
     Case("elb-http-redirects-to-https", LISTENER, "alb-http", None, "pass"),
     Case(

@@ -24,6 +24,36 @@ def managed_and_attached() -> Plan:
 
 
 CASES = [
+    Case("iam-no-service-wide-actions-on-any-resource", POLICY, "api-execution-policy", None, "pass"),
+    Case(
+        "iam-no-service-wide-actions-on-any-resource",
+        POLICY,
+        "api-execution-policy",
+        add({"Action": "ec2:*", "Resource": "*"}),
+        "violation",
+    ),
+    Case(
+        "iam-no-service-wide-actions-on-any-resource",
+        POLICY,
+        "api-execution-policy",
+        add({"NotAction": ["iam:*"], "Resource": "arn:*"}),
+        "violation",
+    ),
+    Case("iam-no-data-exfiltration-on-any-resource", POLICY, "api-execution-policy", None, "pass"),
+    Case(
+        "iam-no-data-exfiltration-on-any-resource",
+        POLICY,
+        "api-execution-policy",
+        add({"Action": "secretsmanager:GetSecretValue", "Resource": "*"}),
+        "violation",
+    ),
+    Case(
+        "iam-no-data-exfiltration-on-any-resource",
+        POLICY,
+        "api-execution-policy",
+        add({"Action": "ssm:Get*", "NotResource": "arn:aws:ssm:eu-west-1:123456789012:parameter/x"}),
+        "violation",
+    ),
     Case("iam-no-admin-statements", POLICY, "api-execution-policy", None, "pass"),
     Case("iam-no-admin-statements", POLICY, "api-execution-policy", add({"Action": "*", "Resource": "*"}), "violation"),
     Case("iam-no-wildcards", POLICY, "network-flow-logs-policy", None, "pass"),

@@ -37,6 +37,8 @@ CASES = [
     Case("kms-key-policy-not-public", KEY, "logs", None, "pass"),
     Case("kms-key-policy-not-public", KEY, "logs", in_json("policy", everyone_in_account), "pass"),
     Case("kms-key-policy-not-public", KEY, "logs", in_json("policy", open_to_everyone), "violation"),
+    Case("kms-key-policy-lockout-safety-check", KEY, "logs", None, "pass"),
+    Case("kms-key-policy-lockout-safety-check", KEY, "logs", put("bypassPolicyLockoutSafetyCheck", True), "violation"),
     Case("kms-key-policy-explicit", KEY, "logs", None, "pass"),
     Case("kms-key-policy-explicit", KEY, "logs", drop("policy"), "violation"),
     Case("kms-key-deletion-protection", KEY, "logs", None, "pass"),

@@ -155,3 +155,16 @@ def test_readme_lists_every_policy_and_the_out_of_scope_rows() -> None:
         assert f"`{policy.name}`" in readme, policy.name
     for row in OUT_OF_SCOPE:
         assert row in readme
+
+
+def test_a_rule_is_declared_once_with_named_fields_and_high_severity_cannot_be_advisory() -> None:
+    from policies.rules.declare import ADVISORY, Control, FsbpStatus, ResourceRule
+
+    control = Control(
+        id="C999", title="Example", severity=Severity.HIGH, fsbp="EC2.99", fsbp_status=FsbpStatus.UNVERIFIED
+    )
+    with pytest.raises(ValueError, match="high severity must be mandatory"):
+        ResourceRule(
+            name="x", control=control, types=["aws:ec2/vpc:Vpc"], description="d", remediation="r", enforcement=ADVISORY
+        )
+    assert "fsbp-status:unverified" in control.tags(["aws:ec2/vpc:Vpc"]) and control.url() is None

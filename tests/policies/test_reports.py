@@ -27,20 +27,28 @@ def test_sarif_validates_against_the_sarif_2_1_0_schema(written: dict[str, Path]
     run = document["runs"][0]
     assert run["tool"]["driver"]["name"] == insecure_run.pack and run["tool"]["driver"]["version"] == "1.0.0"
     kinds = {r["kind"] for r in run["results"]}
-    assert {"fail", "pass", "notApplicable"} <= kinds
+    assert kinds <= {"fail", "open"}  # findings only: passes stay in JSON and Markdown
     failing = [r for r in run["results"] if r["kind"] == "fail"]
-    assert len(failing) == insecure_run.count("violation")
+    assert len(failing) == insecure_run.count("violation") + len(insecure_run.mandatory_unknowns)
     assert all(r["level"] == "none" for r in run["results"] if r["kind"] != "fail")
+    assert all(r["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1 for r in run["results"])
 
 
 def test_junit_parses_and_counts_every_result(written: dict[str, Path], insecure_run: PolicyRun) -> None:
     root = ET.parse(written["junit.xml"]).getroot()
     cases = root.findall("./testsuite/testcase")
     assert len(cases) == len(insecure_run.results)
-    assert len(root.findall("./testsuite/testcase/failure")) == insecure_run.count("violation")
+    failures = root.findall("./testsuite/testcase/failure")
+    assert len(failures) == len(insecure_run.blocking)  # advisory findings are not failures
+    assert [f.get("type") for f in failures].count("mandatory-unknown") == len(insecure_run.mandatory_unknowns) > 0
     mandatory = root.findall("./testsuite/testcase/failure[@type='mandatory']")
+    advisory = root.findall("./testsuite/testcase/properties/property[@name='advisory-finding']")
+    assert len(advisory) == insecure_run.count("violation", "advisory")
     assert len(mandatory) == len(insecure_run.mandatory_violations)
-    assert int(root.get("skipped", "0")) == insecure_run.count("not-applicable") + insecure_run.count("unknown")
+    skipped = (
+        insecure_run.count("not-applicable") + insecure_run.count("unknown") - len(insecure_run.mandatory_unknowns)
+    )
+    assert int(root.get("skipped", "0")) == skipped
 
 
 def test_json_report_carries_metadata_and_summary(written: dict[str, Path], insecure_run: PolicyRun) -> None:
@@ -55,7 +63,8 @@ def test_markdown_reads_on_its_own(written: dict[str, Path], insecure_run: Polic
     text = written["md"].read_text()
     lines = text.splitlines()
     assert lines[0] == "# Policy report: `insecure`"
-    assert lines[2].startswith("**FAILED:")
+    assert lines[2].startswith("**FAILED:") and "mandatory control(s) not evaluated (unknown input)" in lines[2]
+    assert "## Mandatory controls not evaluated" in text and "sslPolicy is unknown" in text
     order = [
         text.index(h) for h in ("## Summary", "## Mandatory violations", "## Results per control", "## How to read")
     ]

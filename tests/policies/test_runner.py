@@ -49,10 +49,32 @@ def test_insecure_stack_over_grpc_equals_direct_validation(insecure_run: PolicyR
     assert keys(insecure_run) == keys(run_direct(insecure.plan(), None))
 
 
-def test_unknown_inputs_are_reported_as_not_evaluated(insecure_run: PolicyRun) -> None:
+def test_an_unknown_input_on_a_mandatory_control_blocks_the_offline_gate(insecure_run: PolicyRun) -> None:
+    """pulumi preview would call it advisory and judge it at `up`; offline there is no `up`."""
     pending = [r for r in insecure_run.results if r.name == "pending" and r.policy == "elb-listener-tls-policy"]
-    assert [(r.outcome, r.enforcement) for r in pending] == [("unknown", "advisory")]
-    assert "sslPolicy" in pending[0].message
+    assert [(r.outcome, r.enforcement) for r in pending] == [("unknown", "mandatory")]
+    assert pending[0].message.startswith("sslPolicy is unknown")
+    assert pending[0] in insecure_run.blocking and pending[0] not in insecure_run.mandatory_violations
+
+
+def test_the_policy_config_accepts_a_named_unknown_and_only_that_one() -> None:
+    plan = insecure.plan()
+    accepted = {"elb-listener-tls-policy": {"acceptUnknown": ["pending:sslPolicy"]}}
+    other = {"elb-listener-tls-policy": {"acceptUnknown": ["other:sslPolicy", "pending:certificateArn"]}}
+    for config, level in ((accepted, "advisory"), (other, "mandatory"), (None, "mandatory")):
+        run = run_direct(plan, config)
+        pending = [r for r in run.results if r.name == "pending" and r.policy == "elb-listener-tls-policy"]
+        assert [(r.outcome, r.enforcement) for r in pending] == [("unknown", level)], config
+    assert "accepted by the policy config" in pending_message(run_direct(plan, accepted))
+
+
+def pending_message(run: PolicyRun) -> str:
+    return next(r.message for r in run.results if r.name == "pending" and r.policy == "elb-listener-tls-policy")
+
+
+def test_an_advisory_control_left_unknown_stays_advisory() -> None:
+    run = run_direct(insecure.plan(), {"elb-listener-tls-policy": "advisory"})
+    assert [r for r in run.blocking if r.name == "pending" and r.policy == "elb-listener-tls-policy"] == []
 
 
 def test_run_records_pack_version_stack_time_and_the_pass_rule(insecure_run: PolicyRun) -> None:

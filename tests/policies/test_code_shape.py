@@ -1,0 +1,88 @@
+"""Shape rules for the engine and the pack (issue #13): short functions, and no import cycle among offline/.
+
+Read from the source with `ast`, so a function-level (lazy) import counts as much as a top-level one.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MAX_FUNCTION_LINES = 60
+
+
+def sources(*folders: str) -> Iterator[Path]:
+    for folder in folders:
+        yield from sorted((ROOT / folder).rglob("*.py"))
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path: Path, known: set[str]) -> set[str]:
+    """The offline modules `path` imports, anywhere in the file (`from a import b` counts `a.b` if a module)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found & known
+
+
+def cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle as a path (a -> b -> a), or None."""
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+
+    def visit(node: str, path: list[str]) -> list[str] | None:
+        state[node] = 1
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt] if nxt in path else [*path, nxt]
+            if nxt not in state and (found := visit(nxt, [*path, nxt])):
+                return found
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (found := visit(start, [start])):
+            return found
+    return None
+
+
+def test_no_function_in_offline_or_policies_is_longer_than_60_lines() -> None:
+    long = [
+        f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for path in sources("offline", "policies")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+    ]
+    assert long == []
+
+
+def test_offline_modules_import_no_cycle() -> None:
+    paths = {module_name(p): p for p in sources("offline")}
+    graph = {name: imports(path, set(paths)) - {name} for name, path in paths.items()}
+    assert cycle(graph) is None
+
+
+def test_the_cycle_finder_finds_a_cycle_and_accepts_a_tree() -> None:
+    """The checker itself can fail: the runner and the report writers importing each other was the old shape."""
+    assert cycle({"offline.policy_runner": {"offline.reports"}, "offline.reports": {"offline.policy_runner"}}) == [
+        "offline.policy_runner",
+        "offline.reports",
+        "offline.policy_runner",
+    ]
+    assert cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_reports_read_the_run_model_not_the_runner() -> None:
+    for path in sources("offline/reports"):
+        assert "offline.policy_runner" not in imports(path, {"offline.policy_runner"}), path
