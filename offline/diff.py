@@ -384,7 +384,26 @@ def to_markdown(diff: PlanDiff, *, max_rows: int = 200, max_details_chars: int =
     """A pull-request comment: what `pulumi up` would refuse, data at risk, every replacement with its causes,
     then a summary and the property changes folded away (cut at `max_details_chars`: the comment holds both
     stacks and their policy reports under GitHub's size limit; `--json` keeps every change)."""
-    lines = [f"### Infrastructure plan diff: `{diff.stack}`", ""]
+    lines = [f"### Infrastructure plan diff: `{diff.stack}`", "", *_risk_lines(diff)]
+    if not diff.changes:
+        lines.append("No changes.")
+        lines += _missing(diff)
+        return "\n".join(lines) + "\n"
+    counts = {a: len(diff.of_action(a)) for a in ("create", "update", "replace", "delete")}
+    lines.append(
+        f"**{counts['create']} to create, {counts['update']} to update, {counts['replace']} to replace, "
+        f"{counts['delete']} to delete.**"
+    )
+    lines += _replacement_lines(diff)
+    lines += _table_lines(diff, max_rows)
+    lines += _details_lines(diff, max_details_chars)
+    lines += _missing(diff)
+    return "\n".join(lines) + "\n"
+
+
+def _risk_lines(diff: PlanDiff) -> list[str]:
+    """The alerts a reviewer must read first: refused, rejected, then destructive changes."""
+    lines: list[str] = []
     if diff.refused:
         lines += [
             "> [!WARNING]",
@@ -392,8 +411,7 @@ def to_markdown(diff: PlanDiff, *, max_rows: int = 200, max_details_chars: int =
             f"> The reviewed path to change a protected resource is in `{RUNBOOK}`.",
             ">",
         ]
-        for c in diff.refused:
-            lines.append(f"> - **{c.action.upper()} REFUSED** `{c.type}` `{c.name}`{_because(c)}")
+        lines += [f"> - **{c.action.upper()} REFUSED** `{c.type}` `{c.name}`{_because(c)}" for c in diff.refused]
         lines.append("")
     if diff.rejected:
         lines += [
@@ -411,53 +429,56 @@ def to_markdown(diff: PlanDiff, *, max_rows: int = 200, max_details_chars: int =
             "> intended (add an alias for a rename; restore from backup otherwise).",
             ">",
         ]
-        for c in diff.destructive:
-            lines.append(f"> - **{c.action.upper()}** `{c.type}` `{c.name}`{_because(c)}")
+        lines += [f"> - **{c.action.upper()}** `{c.type}` `{c.name}`{_because(c)}" for c in diff.destructive]
         lines.append("")
-    counts = {a: len(diff.of_action(a)) for a in ("create", "update", "replace", "delete")}
-    if not diff.changes:
-        lines.append("No changes.")
-        lines += _missing(diff)
-        return "\n".join(lines) + "\n"
-    lines.append(
-        f"**{counts['create']} to create, {counts['update']} to update, {counts['replace']} to replace, "
-        f"{counts['delete']} to delete.**"
-    )
+    return lines
+
+
+def _replacement_lines(diff: PlanDiff) -> list[str]:
     replaced = diff.of_action("replace")
-    if replaced:
-        lines += ["", "#### Replacements", ""]
-        for c in replaced:
-            order = "delete, then create: gone in between" if c.delete_before_replace else "create, then delete"
-            refused = " **refused: protected**" if c.refused else ""
-            lines.append(f"- `{c.type}` `{c.name}` ({order}){refused}{_because(c)}")
-            if c.name_collision:
-                lines.append(
-                    f"  - keeps its `{c.name_collision}` while the new one is created first: AWS rejects the"
-                    " duplicate name for most types; set `deleteBeforeReplace` or change the name"
-                )
-    lines += ["", "| | Type | Name | Changed properties |", "|---|---|---|---|"]
+    if not replaced:
+        return []
+    lines = ["", "#### Replacements", ""]
+    for c in replaced:
+        order = "delete, then create: gone in between" if c.delete_before_replace else "create, then delete"
+        refused = " **refused: protected**" if c.refused else ""
+        lines.append(f"- `{c.type}` `{c.name}` ({order}){refused}{_because(c)}")
+        if c.name_collision:
+            lines.append(
+                f"  - keeps its `{c.name_collision}` while the new one is created first: AWS rejects the"
+                " duplicate name for most types; set `deleteBeforeReplace` or change the name"
+            )
+    return lines
+
+
+def _table_lines(diff: PlanDiff, max_rows: int) -> list[str]:
+    lines = ["", "| | Type | Name | Changed properties |", "|---|---|---|---|"]
     symbol = {"create": "+", "delete": "-", "update": "~", "replace": "+-"}
     for c in diff.changes[:max_rows]:
         props = ", ".join(f"`{p.path}`" for p in c.changes[:6]) + (" ..." if len(c.changes) > 6 else "")
         lines.append(f"| {symbol[c.action]} | `{c.type}` | `{c.name}` | {props} |")
     if len(diff.changes) > max_rows:
         lines.append(f"| | | ... {len(diff.changes) - max_rows} more | |")
+    return lines
+
+
+def _details_lines(diff: PlanDiff, max_chars: int) -> list[str]:
+    """Property changes, folded, cut at `max_chars` (the JSON diff keeps every change)."""
     detailed = [c for c in diff.changes if c.changes]
-    if detailed:
-        lines += ["", "<details><summary>Property changes</summary>", ""]
-        used = 0
-        for shown, c in enumerate(detailed):
-            block = [f"- `{c.name}` ({c.action}, `{c.type}`)"]
-            for p in c.changes:
-                block += _property_lines(p)
-            used += sum(len(line) + 1 for line in block)
-            if used > max_details_chars and shown:
-                lines.append(f"- ... {len(detailed) - shown} more resources: the JSON diff (`--json`) lists them all")
-                break
-            lines += block
-        lines += ["", "</details>"]
-    lines += _missing(diff)
-    return "\n".join(lines) + "\n"
+    if not detailed:
+        return []
+    lines = ["", "<details><summary>Property changes</summary>", ""]
+    used = 0
+    for shown, c in enumerate(detailed):
+        block = [f"- `{c.name}` ({c.action}, `{c.type}`)"]
+        for p in c.changes:
+            block += _property_lines(p)
+        used += sum(len(line) + 1 for line in block)
+        if used > max_chars and shown:
+            lines.append(f"- ... {len(detailed) - shown} more resources: the JSON diff (`--json`) lists them all")
+            break
+        lines += block
+    return [*lines, "", "</details>"]
 
 
 def _because(change: ResourceChange) -> str:

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from offline.plan import Plan
 from tests.helpers import multi_service_plan, public_alb_plan, rendered
+
+# CI's two cores are shared with xdist workers and renders: wall-clock limits and the "generation is slow"
+# check then fail on load, not on a defect. Example counts still come from each test's own settings.
+settings.register_profile("shared-cores", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("shared-cores")
 
 
 @pytest.fixture(scope="session")
