@@ -18,7 +18,7 @@ from offline.cost.estimate import Estimate, Line, ResourceCost, compare, estimat
 from offline.cost.prices import PriceTable, load_table
 from offline.cost.refresh import SELECTORS, parse_offer
 from offline.cost.report import SCHEMA, to_json, to_markdown
-from offline.cost.rules import FREE, HOURS, NOT_MODELLED, PRICERS, split_tasks
+from offline.cost.rules import FREE, HOURS, NOT_MODELLED, PRICERS, rotations_billed, split_tasks
 from offline.cost.usage import Usage, default_usage_path, load_usage
 from offline.plan import Plan, ResourceRecord
 from offline.render import render
@@ -149,6 +149,22 @@ def test_spot_share_of_staging_comes_from_the_service_strategy(staging_plan: Pla
     assert all(not line.priced and "no sourced price" in (line.problem or "") for _, line in spot)
 
 
+def test_fargate_spot_is_priced_for_x86_and_named_not_offered_for_arm64(staging_plan: Plan) -> None:
+    """AWS runs Fargate Spot for Linux X86_64 only: ARM64 spot lines stay unpriced with that reason."""
+    busy = Usage(services={"api": {"averageTasks": 3}})
+    arm = lines_of(estimate(staging_plan, table(), busy), "aws:ecs/service:Service", "fargate_spot.")
+    assert arm and all(not line.priced and "ARM64" in (line.problem or "") for _, line in arm)
+    plan = copy.deepcopy(staging_plan)
+    task = plan.one("aws:ecs/taskDefinition:TaskDefinition", "api")
+    task.inputs["runtimePlatform"]["cpuArchitecture"] = "X86_64"
+    vcpu, gb = float(task.inputs["cpu"]) / 1024, float(task.inputs["memory"]) / 1024
+    x86 = lines_of(estimate(plan, table(), busy), "aws:ecs/service:Service", "fargate_spot.")
+    assert {line.key: line.monthly_usd for _, line in x86} == pytest.approx({
+        "fargate_spot.vcpu_hour.x86_64": 1 * vcpu * 730 * price("fargate_spot.vcpu_hour.x86_64"),
+        "fargate_spot.gb_hour.x86_64": 1 * gb * 730 * price("fargate_spot.gb_hour.x86_64"),
+    })
+
+
 def test_nat_gateways_and_their_addresses(plan: Plan) -> None:
     est = estimate(plan, table(), usage(plan.stack))
     gateways = plan.of_type("aws:ec2/natGateway:NatGateway")
@@ -237,6 +253,31 @@ def test_log_storage_follows_retention(plan: Plan) -> None:
             assumptions.log_gb(record.name) * record.inputs["retentionInDays"] / (365 / 12))
 
 
+@pytest.mark.parametrize(
+    ("age", "period", "rotations"),
+    [(0, 365, 0), (364, 365, 0), (365, 365, 1), (729, 365, 1), (730, 365, 2), (3650, 365, 2), (100, 90, 1),
+     (200, 90, 2), (10, 0, 0)],
+)
+def test_rotations_billed_stop_at_the_second(age: float, period: float, rotations: int) -> None:
+    assert rotations_billed(age, period) == rotations
+
+
+def test_each_rotating_key_bills_its_rotated_material_from_the_table(plan: Plan) -> None:
+    keys = plan.of_type("aws:kms/key:Key")
+    assert keys and all(k.inputs["enableKeyRotation"] and k.inputs["rotationPeriodInDays"] == 365 for k in keys)
+    new = lines_of(estimate(plan, table(), Usage()), "aws:kms/key:Key", "kms.rotated_key_material_month")
+    assert len(new) == len(keys) and all(line.quantity == 0 and line.priced for _, line in new)
+    old = lines_of(estimate(plan, table(), Usage(kms_key_age_days=800)), "aws:kms/key:Key",
+                   "kms.rotated_key_material_month")
+    assert all(line.usage_keys == ("kmsKeyAgeDays",) and line.verified for _, line in old)
+    assert sum(line.monthly_usd or 0 for _, line in old) == pytest.approx(
+        sum(2 * price("kms.rotated_key_material_month", line.region) for _, line in old))
+    unrotated = copy.deepcopy(plan)
+    unrotated.of_type("aws:kms/key:Key")[0].inputs["enableKeyRotation"] = False
+    fewer = lines_of(estimate(unrotated, table(), Usage()), "aws:kms/key:Key", "kms.rotated_key_material_month")
+    assert len(fewer) == len(keys) - 1
+
+
 def test_total_is_the_sum_of_priced_lines_and_of_top_level_components(plan: Plan) -> None:
     est = estimate(plan, table(), usage(plan.stack))
     assert est.total_usd == pytest.approx(sum(line.monthly_usd or 0 for _, line in est.lines))
@@ -288,13 +329,38 @@ def test_instance_class_change_delta_from_the_table(staging_plan: Plan) -> None:
     assert delta.resources[0].delta_usd == pytest.approx(expected)
 
 
+def test_instance_class_change_delta_uses_the_shipped_table_prices(staging_plan: Plan) -> None:
+    """A real class change priced from the shipped table: both rates are sourced, so the delta is complete."""
+    smaller = variant("staging", "database", '{"instanceClass": "db.t4g.micro"}')
+    delta = compare(estimate(staging_plan, table(), Usage()), estimate(smaller, table(), Usage()))
+    keys = ("rds.postgres.db.t4g.micro.single_az_hour", "rds.postgres.db.t4g.small.single_az_hour")
+    for key in keys:
+        line = table().get(key, REGION)
+        assert line is not None and table().sources[line.source].kind in ("aws", "secondary")
+    expected = 730 * (price(keys[0]) - price(keys[1]))
+    assert expected < 0
+    assert delta.complete and delta.delta_usd == pytest.approx(expected)
+    assert [(r.name, r.change, r.unpriced_keys) for r in delta.resources] == [("db", "changed", ())]
+
+
+def test_multi_az_change_delta_prices_instance_and_storage_from_the_shipped_table(staging_plan: Plan) -> None:
+    """Multi-AZ changes the instance rate and the storage rate (the standby's copy), both from the table."""
+    ha = variant("staging", "database", '{"instanceClass": "db.t4g.medium", "multiAz": true}')
+    delta = compare(estimate(staging_plan, table(), Usage()), estimate(ha, table(), Usage()))
+    gb = staging_plan.one("aws:rds/instance:Instance").inputs["allocatedStorage"]
+    expected = (730 * (price("rds.postgres.db.t4g.medium.multi_az_hour")
+                       - price("rds.postgres.db.t4g.small.single_az_hour"))
+                + gb * (price("rds.storage.gp3.multi_az_gb_month") - price("rds.storage.gp3.single_az_gb_month")))
+    db = [r for r in delta.resources if r.type == "aws:rds/instance:Instance"]
+    assert len(db) == 1 and db[0].delta_usd == pytest.approx(expected) and not db[0].unpriced_keys
+
+
 def test_instance_class_change_with_unsourced_prices_is_flagged_not_zero(staging_plan: Plan) -> None:
-    """With the shipped table (no sourced RDS rates yet) the change is reported as unpriced, never as $0."""
+    """db.m7g.large has no sourced eu-west-1 rate: the change is reported as unpriced, never as $0."""
     bigger = variant("staging", "database", '{"instanceClass": "db.m7g.large"}')
     delta = compare(estimate(staging_plan, table(), Usage()), estimate(bigger, table(), Usage()))
     db = [r for r in delta.resources if r.type == "aws:rds/instance:Instance"]
-    assert len(db) == 1 and set(db[0].unpriced_keys) == {
-        "rds.postgres.db.t4g.small.single_az_hour", "rds.postgres.db.m7g.large.single_az_hour"}
+    assert len(db) == 1 and set(db[0].unpriced_keys) == {"rds.postgres.db.m7g.large.single_az_hour"}
     assert not delta.complete
     data = to_json(delta.head, delta)["delta"]
     assert data["complete"] is False and data["resources"][0]["unpricedKeys"] == sorted(db[0].unpriced_keys)

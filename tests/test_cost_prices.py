@@ -36,6 +36,28 @@ def test_regional_keys_have_a_line_in_every_stack_region() -> None:
             assert (key, region) in table.prices, f"{key} has no line (even an unsourced one) for {region}"
 
 
+def test_every_source_says_where_it_was_read() -> None:
+    """A URL, a repository path at a commit, or the code-index id of the file: never a bare name."""
+    for sid, source in RAW["sources"].items():
+        if source["kind"] in ("aws", "secondary", "none") and sid != "unsourced":
+            where = source["where"]
+            assert "https://" in where or "commit" in where or "index id" in where, sid
+
+
+def test_derived_prices_say_how_they_were_derived() -> None:
+    derived = [p for p in RAW["prices"] if "derived" in p["note"].lower() and p["usd"] is not None]
+    assert derived, "the table has derived lines (bills divided by quantities): they must stay explained"
+    for line in derived:
+        assert "=" in line["note"] and not line["verified"], line["key"]
+
+
+def test_not_offered_lines_have_no_price_and_cite_aws() -> None:
+    lines = [p for p in RAW["prices"] if p["source"] == "not-offered"]
+    assert lines and all(p["usd"] is None for p in lines)
+    assert {p["key"] for p in lines} == {"fargate_spot.vcpu_hour.arm64", "fargate_spot.gb_hour.arm64"}
+    assert RAW["sources"]["not-offered"]["where"].startswith("https://docs.aws.amazon.com/")
+
+
 def test_only_aws_material_is_marked_verified() -> None:
     kinds = {sid: s["kind"] for sid, s in RAW["sources"].items()}
     verified = [p for p in RAW["prices"] if p["verified"]]

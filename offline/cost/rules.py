@@ -300,9 +300,30 @@ def backup_plan(record: ResourceRecord, ctx: Context) -> list[Charge]:
 
 
 # -- security ------------------------------------------------------------------------------------------------
+# AWS KMS bills $1/month for each of the first two rotations of a key's material; later rotations add nothing
+# (KMS pricing page; AWS Security Blog, April 2024: "a new limit on the price of all symmetric keys that have had
+# two or more rotations").
+KMS_BILLED_ROTATIONS = 2
+
+
+def rotations_billed(age_days: float, period_days: float) -> int:
+    """Rotations a key has had at `age_days` when it rotates every `period_days`, capped at the billed two."""
+    if period_days <= 0:
+        return 0
+    return min(int(age_days // period_days), KMS_BILLED_ROTATIONS)
+
+
 def kms_key(record: ResourceRecord, ctx: Context) -> list[Charge]:
     region = ctx.region(record)
     charges = [Charge("customer managed key", 1, "kms.key_month", region)]
+    if record.inputs.get("enableKeyRotation"):
+        # RotationPeriodInDays: "If no value is specified, the default value is 365 days" (AWS::KMS::Key).
+        period = _num(record.inputs.get("rotationPeriodInDays"), 365)
+        age = ctx.usage.kms_key_age_days
+        rotations = rotations_billed(age, period)
+        charges.append(Charge(f"rotated key material ({rotations} billed rotation(s) at {age:g} days, every "
+                              f"{period:g} days, capped at {KMS_BILLED_ROTATIONS})", rotations,
+                              "kms.rotated_key_material_month", region, ("kmsKeyAgeDays",)))
     if ctx.usage.kms_requests_per_month:
         charges.append(Charge("requests beyond the free allowance", ctx.usage.kms_requests_per_month / 1e4,
                               "kms.requests_10k", region, ("kmsRequestsPerMonth",)))
