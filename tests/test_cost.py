@@ -149,11 +149,12 @@ def test_spot_share_of_staging_comes_from_the_service_strategy(staging_plan: Pla
     assert all(not line.priced and "no sourced price" in (line.problem or "") for _, line in spot)
 
 
-def test_fargate_spot_is_priced_for_x86_and_named_not_offered_for_arm64(staging_plan: Plan) -> None:
-    """AWS runs Fargate Spot for Linux X86_64 only: ARM64 spot lines stay unpriced with that reason."""
+def test_fargate_spot_is_priced_by_architecture_from_the_table(staging_plan: Plan) -> None:
+    """Staging's spot share runs ARM64 (no sourced Spot price: unpriced, never $0); on X86_64 it is priced."""
     busy = Usage(services={"api": {"averageTasks": 3}})
     arm = lines_of(estimate(staging_plan, table(), busy), "aws:ecs/service:Service", "fargate_spot.")
-    assert arm and all(not line.priced and "ARM64" in (line.problem or "") for _, line in arm)
+    assert {line.key for _, line in arm} == {"fargate_spot.vcpu_hour.arm64", "fargate_spot.gb_hour.arm64"}
+    assert all(not line.priced and line.monthly_usd is None for _, line in arm)
     plan = copy.deepcopy(staging_plan)
     task = plan.one("aws:ecs/taskDefinition:TaskDefinition", "api")
     task.inputs["runtimePlatform"]["cpuArchitecture"] = "X86_64"

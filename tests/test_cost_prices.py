@@ -51,13 +51,6 @@ def test_derived_prices_say_how_they_were_derived() -> None:
         assert "=" in line["note"] and not line["verified"], line["key"]
 
 
-def test_not_offered_lines_have_no_price_and_cite_aws() -> None:
-    lines = [p for p in RAW["prices"] if p["source"] == "not-offered"]
-    assert lines and all(p["usd"] is None for p in lines)
-    assert {p["key"] for p in lines} == {"fargate_spot.vcpu_hour.arm64", "fargate_spot.gb_hour.arm64"}
-    assert RAW["sources"]["not-offered"]["where"].startswith("https://docs.aws.amazon.com/")
-
-
 def test_only_aws_material_is_marked_verified() -> None:
     kinds = {sid: s["kind"] for sid, s in RAW["sources"].items()}
     verified = [p for p in RAW["prices"] if p["verified"]]

@@ -138,8 +138,6 @@ def _price(charge: Charge, table: PriceTable) -> Line:
         problem = f"no line for {charge.key} in {charge.region} in the price table"
     elif price.usd is None:
         problem = f"no sourced price for {charge.key} in {price.region}"
-        if price.note and table.sources[price.source].kind == "none" and price.source != "unsourced":
-            problem += f": {price.note}"
     else:
         problem = None
     usd = price.usd if price is not None else None
