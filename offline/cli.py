@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     preview.add_argument("stack", help="stack name: staging or production (reads Pulumi.<stack>.yaml)")
     preview.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write <stack>.plan.json")
     preview.add_argument("--no-policy", action="store_true", help="skip the policy pack (plan and tree only)")
+    preview.add_argument("--stack-file", type=Path, help="read this stack file instead of Pulumi.<stack>.yaml")
 
     policy = commands.add_parser("policy", help="run the policy pack on a plan JSON and write the reports")
     policy.add_argument("plan", type=Path, help="plan JSON written by `preview`")
@@ -55,11 +56,15 @@ def main(argv: list[str] | None = None) -> int:
         from offline.cost.command import run as cost_run
 
         return cost_run(
-            args.plan, base_path=args.base, usage_file=args.usage, json_path=args.json,
-            markdown_path=args.markdown, budget=args.budget,
+            args.plan,
+            base_path=args.base,
+            usage_file=args.usage,
+            json_path=args.json,
+            markdown_path=args.markdown,
+            budget=args.budget,
         )
     if args.command == "preview":
-        code = _preview(args.stack, args.out)
+        code = _preview(args.stack, args.out, args.stack_file)
         if code != EXIT_OK or args.no_policy:
             return code
         return _policy(args.out / f"{args.stack}.plan.json", None, args.out)
@@ -68,19 +73,22 @@ def main(argv: list[str] | None = None) -> int:
     return _diff(args.base, args.head, args.markdown, args.fail_on_stateful, args.json)
 
 
-def _preview(stack: str, out: Path) -> int:
+def _preview(stack: str, out: Path, stack_file: Path | None = None) -> int:
     from infra.config import ConfigError
     from offline import project
     from offline.plan import render_tree
     from offline.render import render
 
     try:
-        plan = render(stack, project.ROOT)
+        plan = render(stack, project.ROOT, stack_file=stack_file)
     except project.StackFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except ConfigError as exc:  # the stack file parsed before the program ran: point at the lines
-        print(f"error: {project.explain(exc.problems, project.load_stack(stack, project.ROOT))}", file=sys.stderr)
+        print(
+            f"error: {project.explain(exc.problems, project.load_stack(stack, project.ROOT, stack_file))}",
+            file=sys.stderr,
+        )
         return EXIT_CONFIG
     print(render_tree(plan))
     path = out / f"{stack}.plan.json"
