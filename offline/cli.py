@@ -51,7 +51,14 @@ def main(argv: list[str] | None = None) -> int:
     cost.add_argument("--markdown", type=Path, help="write the Markdown here (default: print it)")
     cost.add_argument("--budget", type=float, help="exit 5 when the monthly total in USD exceeds this")
 
+    checkout = commands.add_parser("checkout", help="render every stack of this checkout in one process (+ policy)")
+    checkout.add_argument("--stacks", nargs="+", help="stacks to render (default: every Pulumi.<stack>.yaml here)")
+    checkout.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write plans and policy reports")
+    checkout.add_argument("--no-policy", action="store_true", help="skip the policy pack (plans only)")
+
     args = parser.parse_args(argv)
+    if args.command == "checkout":
+        return _checkout(args.stacks, args.out, not args.no_policy)
     if args.command == "cost":
         from offline.cost.command import run as cost_run
 
@@ -109,6 +116,23 @@ def _cost_line(plan: Plan) -> None:
         print(summary(estimate_plan(plan)))
     except (UsageError, PriceTableError) as exc:
         print(f"cost estimate unavailable: {exc}", file=sys.stderr)
+
+
+def _checkout(stacks: list[str] | None, out: Path, policy: bool) -> int:
+    """Every stack of the checkout, imports paid once (offline/checkout.py); exit 4 on mandatory violations."""
+    from offline.checkout import CheckoutError, render_checkout
+    from offline.policy_runner import PackError
+
+    try:
+        results = render_checkout(stacks, out, policy=policy)
+    except CheckoutError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except PackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"plans and policy reports written to {out}")
+    return EXIT_POLICY if any(r.policy and r.policy.mandatory_violations for r in results) else EXIT_OK
 
 
 def _policy(plan_path: Path, config: Path | None, out: Path) -> int:

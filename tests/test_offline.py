@@ -16,6 +16,7 @@ from infra.config import ConfigError
 from offline import cli
 from offline import render as render_module
 from offline.benchmark import scaled_stack
+from offline.checkout import CheckoutError, check_own_code, stacks_of
 from offline.diff import diff_plans, to_markdown
 from offline.monitor import MonitorReentryError, RecordingMonitor, _clean, _complete, _serialize
 from offline.plan import SECRET, Plan, render_tree
@@ -295,3 +296,35 @@ def test_mock_answers_that_would_wait_on_the_loop_are_refused() -> None:
     with pytest.raises(MonitorReentryError, match="plain values"):
         _complete(waits())
     assert _serialize({"size": 20, "tags": {"a": "b"}})["size"] == 20
+
+
+# -- one process per checkout ----------------------------------------------------------------------------------------
+def test_checkout_renders_every_stack_and_judges_it_in_one_process(
+    tmp_path: Path, staging_plan: Plan, production_plan: Plan, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert stacks_of() == ["production", "staging"]
+    assert cli.main(["checkout", "--out", str(tmp_path)]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    for plan in (staging_plan, production_plan):
+        written = Plan.read(tmp_path / f"{plan.stack}.plan.json")
+        # The same plan as a render of that stack alone: nothing leaks from one stack's render into the next.
+        assert written.resources == plan.resources and written.outputs == plan.outputs
+        report = json.loads((tmp_path / f"{plan.stack}.policy.json").read_text())
+        assert (report["stack"], report["resource_count"]) == (plan.stack, len(plan.resources))
+        assert report["results"] and {r["urn"] for r in report["results"]} <= {r.urn for r in plan.resources} | {
+            f"urn:pulumi:{plan.stack}::app-platform::pulumi:pulumi:Stack::app-platform-{plan.stack}"
+        }
+        assert f"{plan.stack}: {len(plan.resources)} resources rendered" in out
+        assert f"{plan.stack}: policy pack judged {len(plan.resources)} resources" in out
+
+
+def test_checkout_names_the_stack_it_cannot_render(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["checkout", "--stacks", "nosuchstack", "--out", str(tmp_path)]) == cli.EXIT_CONFIG
+    assert "stack nosuchstack: no stack file Pulumi.nosuchstack.yaml" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+def test_checkout_refuses_code_from_another_checkout(tmp_path: Path) -> None:
+    check_own_code()  # this checkout's program, components and pack
+    with pytest.raises(CheckoutError, match=r"infra is imported from .*, not from the checkout"):
+        check_own_code(root=tmp_path, packages=["infra"])
