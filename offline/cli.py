@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     preview.add_argument("stack", help="stack name: staging or production (reads Pulumi.<stack>.yaml)")
     preview.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write <stack>.plan.json")
     preview.add_argument("--no-policy", action="store_true", help="skip the policy pack (plan and tree only)")
+    preview.add_argument("--stack-file", type=Path, help="read this stack file instead of Pulumi.<stack>.yaml")
 
     policy = commands.add_parser("policy", help="run the policy pack on a plan JSON and write the reports")
     policy.add_argument("plan", type=Path, help="plan JSON written by `preview`")
@@ -50,16 +51,27 @@ def main(argv: list[str] | None = None) -> int:
     cost.add_argument("--markdown", type=Path, help="write the Markdown here (default: print it)")
     cost.add_argument("--budget", type=float, help="exit 5 when the monthly total in USD exceeds this")
 
+    checkout = commands.add_parser("checkout", help="render every stack of this checkout in one process (+ policy)")
+    checkout.add_argument("--stacks", nargs="+", help="stacks to render (default: every Pulumi.<stack>.yaml here)")
+    checkout.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write plans and policy reports")
+    checkout.add_argument("--no-policy", action="store_true", help="skip the policy pack (plans only)")
+
     args = parser.parse_args(argv)
+    if args.command == "checkout":
+        return _checkout(args.stacks, args.out, not args.no_policy)
     if args.command == "cost":
         from offline.cost.command import run as cost_run
 
         return cost_run(
-            args.plan, base_path=args.base, usage_file=args.usage, json_path=args.json,
-            markdown_path=args.markdown, budget=args.budget,
+            args.plan,
+            base_path=args.base,
+            usage_file=args.usage,
+            json_path=args.json,
+            markdown_path=args.markdown,
+            budget=args.budget,
         )
     if args.command == "preview":
-        code = _preview(args.stack, args.out)
+        code = _preview(args.stack, args.out, args.stack_file)
         if code != EXIT_OK or args.no_policy:
             return code
         return _policy(args.out / f"{args.stack}.plan.json", None, args.out)
@@ -68,19 +80,22 @@ def main(argv: list[str] | None = None) -> int:
     return _diff(args.base, args.head, args.markdown, args.fail_on_stateful, args.json)
 
 
-def _preview(stack: str, out: Path) -> int:
+def _preview(stack: str, out: Path, stack_file: Path | None = None) -> int:
     from infra.config import ConfigError
     from offline import project
     from offline.plan import render_tree
     from offline.render import render
 
     try:
-        plan = render(stack, project.ROOT)
+        plan = render(stack, project.ROOT, stack_file=stack_file)
     except project.StackFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except ConfigError as exc:  # the stack file parsed before the program ran: point at the lines
-        print(f"error: {project.explain(exc.problems, project.load_stack(stack, project.ROOT))}", file=sys.stderr)
+        print(
+            f"error: {project.explain(exc.problems, project.load_stack(stack, project.ROOT, stack_file))}",
+            file=sys.stderr,
+        )
         return EXIT_CONFIG
     print(render_tree(plan))
     path = out / f"{stack}.plan.json"
@@ -101,6 +116,23 @@ def _cost_line(plan: Plan) -> None:
         print(summary(estimate_plan(plan)))
     except (UsageError, PriceTableError) as exc:
         print(f"cost estimate unavailable: {exc}", file=sys.stderr)
+
+
+def _checkout(stacks: list[str] | None, out: Path, policy: bool) -> int:
+    """Every stack of the checkout, imports paid once (offline/checkout.py); exit 4 on mandatory violations."""
+    from offline.checkout import CheckoutError, render_checkout
+    from offline.policy_runner import PackError
+
+    try:
+        results = render_checkout(stacks, out, policy=policy)
+    except CheckoutError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except PackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"plans and policy reports written to {out}")
+    return EXIT_POLICY if any(r.policy and r.policy.mandatory_violations for r in results) else EXIT_OK
 
 
 def _policy(plan_path: Path, config: Path | None, out: Path) -> int:

@@ -1,19 +1,37 @@
-"""A mock monitor that records what the engine would receive: parent, dependencies and options included."""
+"""A mock monitor that records what the engine would receive (parent, dependencies and options included) and
+answers every call without re-entering the event loop.
+
+The SDK's `MockMonitor` serializes its answers with `_sync_await`, which pumps the event loop from inside
+the call. The offline engine runs monitor calls on the loop's own thread (see `offline.render`), so each
+such call would run other registrations nested inside it: the stack deepens with every resource in flight
+(a RecursionError at about 10 services) and a nested pump can wait for a task that is suspended further
+up the same stack (the hang at 20). Mock answers are plain values, so serializing them never has to wait:
+`_complete` runs the coroutine to its end in one step, and fails loudly if it ever would have to wait.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from google.protobuf import struct_pb2  # type: ignore[import-untyped]
 from pulumi.output import Unknown
 from pulumi.runtime import mocks, rpc
+from pulumi.runtime.proto import provider_pb2, resource_pb2
 
 from offline.mocks import AwsMocks
 from offline.plan import SECRET, UNKNOWN, ResourceRecord
 from offline.project import ROOT
 
 SOURCE_FOLDERS = ("components/", "infra/")
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+class MonitorReentryError(RuntimeError):
+    """A mock answer could not be serialized without waiting on the event loop."""
 
 
 class RecordingMonitor(mocks.MockMonitor):
@@ -28,39 +46,93 @@ class RecordingMonitor(mocks.MockMonitor):
         self.aws_mocks = aws_mocks
         self.records: list[ResourceRecord] = []
 
+    # -- the calls the SDK makes; the same answers as MockMonitor's, serialized without pumping the loop --------
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
         urn = self.make_urn(request.parent, request.type, request.name)
-        if request.type != "pulumi:pulumi:Stack":
-            inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
-            secret_paths: list[str] = []
-            if request.type.startswith("pulumi:providers:aws"):
-                self.aws_mocks.provider_regions[urn] = str(inputs.get("region") or self.aws_mocks.default_region)
-            self.records.append(
-                ResourceRecord(
-                    urn=urn,
-                    type=request.type,
-                    name=request.name,
-                    custom=bool(request.custom),
-                    parent=request.parent or None,
-                    inputs=_clean(inputs, "", secret_paths),
-                    dependencies=sorted(set(request.dependencies)),
-                    provider=request.provider.rsplit("::", 1)[0] if request.provider else None,
-                    protect=bool(request.protect),
-                    ignore_changes=list(request.ignoreChanges),
-                    replace_on_changes=list(request.replaceOnChanges),
-                    delete_before_replace=bool(request.deleteBeforeReplace),
-                    retain_on_delete=bool(request.retainOnDelete),
-                    aliases=[_alias_text(a) for a in request.aliases],
-                    secret_paths=secret_paths,
-                    property_dependencies={
-                        key: sorted(set(deps.urns))
-                        for key, deps in sorted(request.propertyDependencies.items())
-                        if deps.urns
-                    },
-                    source=declared_at(request),
-                )
-            )
-        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if request.type == STACK_TYPE:
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        self.records.append(self._record(request, urn))
+        # The mocks see inputs as MockMonitor hands them: unknowns left out (the record keeps them).
+        inputs = rpc.deserialize_properties(request.object)
+        args = mocks.MockResourceArgs(
+            typ=request.type,
+            name=request.name,
+            inputs=inputs,
+            provider=request.provider,
+            resource_id=request.importId,
+            custom=request.custom or False,
+        )
+        id_, state = self.mocks.new_resource(args)
+        self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, id_ or "", state)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=_serialize(state))
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        state = rpc.deserialize_properties(request.properties)
+        args = mocks.MockResourceArgs(
+            typ=request.type, name=request.name, inputs=state, provider=request.provider, resource_id=request.id
+        )
+        id_, outputs = self.mocks.new_resource(args)
+        urn = self.make_urn(request.parent, request.type, request.name)
+        self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, id_ or "", outputs)
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=_serialize(outputs))
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        args = rpc.deserialize_properties(request.args)
+        if request.tok == "pulumi:pulumi:getResource":
+            registered = self.resources.get(args["urn"])
+            if registered is None:
+                raise LookupError(f"unknown resource {args['urn']}")
+            return resource_pb2.ResourceInvokeResponse(**{"return": _serialize(registered._asdict())})
+        answer = self.mocks.call(mocks.MockCallArgs(token=request.tok, args=args, provider=request.provider))
+        values, failures = (answer, None) if isinstance(answer, dict) else answer
+        checks = [provider_pb2.CheckFailure(property=key, reason=why) for key, why in failures or []]
+        return resource_pb2.ResourceInvokeResponse(failures=checks, **{"return": _serialize(values)})
+
+    # -- what the plan keeps --------------------------------------------------------------------------------------
+    def _record(self, request: Any, urn: str) -> ResourceRecord:
+        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+        secret_paths: list[str] = []
+        if request.type.startswith("pulumi:providers:aws"):
+            self.aws_mocks.provider_regions[urn] = str(inputs.get("region") or self.aws_mocks.default_region)
+        return ResourceRecord(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            parent=request.parent or None,
+            inputs=_clean(inputs, "", secret_paths),
+            dependencies=sorted(set(request.dependencies)),
+            provider=request.provider.rsplit("::", 1)[0] if request.provider else None,
+            protect=bool(request.protect),
+            ignore_changes=list(request.ignoreChanges),
+            replace_on_changes=list(request.replaceOnChanges),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            retain_on_delete=bool(request.retainOnDelete),
+            aliases=[_alias_text(a) for a in request.aliases],
+            secret_paths=secret_paths,
+            property_dependencies={
+                key: sorted(set(deps.urns)) for key, deps in sorted(request.propertyDependencies.items()) if deps.urns
+            },
+            source=declared_at(request),
+        )
+
+
+def _serialize(values: dict[str, Any]) -> struct_pb2.Struct:
+    return _complete(rpc.serialize_properties(values, {}))
+
+
+def _complete(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """Run a coroutine that never waits to its end, synchronously. Plain values (all a mock returns) serialize
+    without awaiting anything; an Output or a Resource would have to wait for the loop, which the monitor
+    cannot do from inside it without nesting, so that is an error rather than a hidden recursion."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise MonitorReentryError(
+        "a mock answer awaited the event loop: mocks must return plain values (no Output, no Resource)"
+    )
 
 
 def declared_at(request: Any) -> str | None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from offline.plan import Plan
-from tests.helpers import multi_service_plan, public_alb_plan, rendered
+from tests.helpers import multi_service_plan, public_alb_plan, rendered, scaled_plan
 
 # CI's two cores are shared with xdist workers and renders: wall-clock limits and the "generation is slow"
 # check then fail on load, not on a defect. Example counts still come from each test's own settings.
@@ -39,3 +39,9 @@ def multi_plan() -> Plan:
 def public_alb_plan_fixture() -> Plan:
     """Staging with the public-ALB origin mode and its WAF off (see tests.helpers.public_alb_plan)."""
     return public_alb_plan()
+
+
+@pytest.fixture(scope="session")
+def twenty_service_plan(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    """Production grown to 20 services, through `preview --stack-file` (see tests.helpers.scaled_plan)."""
+    return scaled_plan(tmp_path_factory.mktemp("twenty-services"), 20)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import json
+from pathlib import Path
 from typing import Any
 
+from offline import cli
+from offline.benchmark import write_scaled_stack
 from offline.plan import Plan, ResourceRecord
 from offline.project import load_stack
 from offline.render import render
@@ -101,3 +106,13 @@ def public_alb_plan() -> Plan:
     """Staging in the alternative origin mode (public ALB, prefix list, secret header), with its WAF off."""
     edge = {"originMode": "publicAlb", "wafEnabled": False}
     return render("staging", overrides={"app-platform:edge": json.dumps(edge)})
+
+
+def scaled_plan(folder: Path, services: int) -> Plan:
+    """Production grown to `services` services (web and worker mixed, `offline.benchmark.scaled_stack`), rendered
+    the way `dev.py preview production --stack-file <file>` renders it."""
+    stack_file = write_scaled_stack(folder / f"Pulumi.production-{services}.yaml", services)
+    command = ["preview", "production", "--stack-file", str(stack_file), "--out", str(folder), "--no-policy"]
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert cli.main(command) == cli.EXIT_OK
+    return Plan.read(folder / "production.plan.json")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import time
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +15,10 @@ from pulumi.runtime import rpc
 from infra.config import ConfigError
 from offline import cli
 from offline import render as render_module
+from offline.benchmark import scaled_stack
+from offline.checkout import CheckoutError, check_own_code, stacks_of
 from offline.diff import diff_plans, to_markdown
-from offline.monitor import RecordingMonitor, _clean
+from offline.monitor import MonitorReentryError, RecordingMonitor, _clean, _complete, _serialize
 from offline.plan import SECRET, Plan, render_tree
 from offline.project import OFFLINE_SECRET, load_stack
 from offline.render import render
@@ -150,3 +154,178 @@ def test_cli_exit_codes(tmp_path: Path, staging_plan: Plan, capsys: pytest.Captu
     assert "**DELETE** `aws:kms/key:Key`" in (tmp_path / "d.md").read_text()
     (tmp_path / "bad.json").write_text("{}")
     assert cli.main(["diff", str(tmp_path / "bad.json"), str(tmp_path / "head.json")]) == cli.EXIT_USAGE
+
+
+# -- the engine at any size ------------------------------------------------------------------------------------------
+PREFIX = "app-platform-production-"
+
+
+def alarm_names(plan: Plan) -> list[str]:
+    alarms = [r for r in plan.resources if r.type.startswith("aws:cloudwatch/") and r.type.endswith("Alarm")]
+    return [str(r.inputs.get("alarmName") or r.name) for r in alarms]
+
+
+def service_alarm_kinds(plan: Plan, service: str) -> set[str]:
+    """The alarm kinds named after `service` (`app-platform-production-<service>-<kind>`)."""
+    return {
+        name.removeprefix(f"{PREFIX}{service}-") for name in alarm_names(plan) if name.startswith(f"{PREFIX}{service}-")
+    }
+
+
+def test_twenty_services_render_with_a_route_per_web_service(twenty_service_plan: Plan) -> None:
+    services = scaled_stack(20)["config"]["app-platform:services"]
+    web = sorted(name for name, service in services.items() if "containerPort" in service)
+    workers = sorted(set(services) - set(web))
+    assert len(services) == 20 and len(web) > 10 and len(workers) > 5  # both kinds, as a real platform has
+    plan = twenty_service_plan
+    assert sorted(r.name for r in plan.of_type("aws:ecs/service:Service")) == sorted(services)
+    task_definitions = [r.name for r in plan.of_type("aws:ecs/taskDefinition:TaskDefinition")]
+    assert all(task_definitions.count(name) == 1 for name in services)  # one each (beside one-off tasks)
+    assert sorted(r.name for r in plan.of_type("aws:lb/targetGroup:TargetGroup")) == web
+    rules = {r.name: r.inputs for r in plan.of_type("aws:lb/listenerRule:ListenerRule")}
+    assert sorted(rules) == web
+    for name in web:
+        paths = services[name].get("pathPatterns", ["/*"])
+        assert rules[name]["conditions"] == [{"pathPattern": {"values": paths}}]
+    priorities = [rule["priority"] for rule in rules.values()]
+    assert len(set(priorities)) == len(priorities)  # a listener refuses two rules with one priority
+    assert len(plan.resources) > 3 * 253  # production alone is 253
+
+
+def test_twenty_services_each_get_their_alarm_set(twenty_service_plan: Plan, production_plan: Plan) -> None:
+    web_kinds = service_alarm_kinds(production_plan, "api")
+    load_balancer_alarms = production_plan.one("app-platform:monitoring:LoadBalancerAlarms").urn
+    target_kinds = {
+        r.name.removeprefix(f"{PREFIX}api-")
+        for r in production_plan.children(load_balancer_alarms)
+        if "-api-" in r.name
+    }
+    composites = production_plan.of_type("aws:cloudwatch/compositeAlarm:CompositeAlarm")
+    composite_kinds = {str(r.inputs["alarmName"]).removeprefix(f"{PREFIX}api-") for r in composites} & web_kinds
+    assert target_kinds and composite_kinds and target_kinds | composite_kinds < web_kinds
+    services = scaled_stack(20)["config"]["app-platform:services"]
+    for name, service in services.items():
+        # A worker has no load balancer: neither its target alarms nor the composite built on them.
+        expected = web_kinds if "containerPort" in service else web_kinds - target_kinds - composite_kinds
+        assert service_alarm_kinds(twenty_service_plan, name) == expected, name
+
+
+def test_twenty_service_plan_names_are_unique(twenty_service_plan: Plan) -> None:
+    urns = [r.urn for r in twenty_service_plan.resources]
+    assert len(urns) == len(set(urns))
+    assert urns == sorted(urns)  # deterministic order
+    names = alarm_names(twenty_service_plan)
+    assert len(names) == len(set(names))
+    for type_ in ("aws:ecs/service:Service", "aws:lb/targetGroup:TargetGroup", "aws:iam/role:Role"):
+        logical = [r.name for r in twenty_service_plan.of_type(type_)]
+        assert len(logical) == len(set(logical)), type_
+
+
+TINY_PROGRAM = """
+import pulumi
+
+class Thing(pulumi.CustomResource):
+    def __init__(self, name, props, opts=None):
+        super().__init__("tiny:index:Thing", name, props, opts)
+
+class Group(pulumi.ComponentResource):
+    def __init__(self, name, size):
+        super().__init__("tiny:index:Group", name)
+        for i in range(size):
+            Thing(f"{name}-{i}", {"index": i}, pulumi.ResourceOptions(parent=self))
+
+for group in range(int(pulumi.Config().require("count")) // 50):
+    Group(f"g{group}", 50)
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A program of independent resources: all of them in flight at once, the shape that made the old inline
+    executor nest one monitor call inside the next (RecursionError from about 100 resources)."""
+    root = tmp_path_factory.mktemp("tiny")
+    (root / "Pulumi.yaml").write_text("name: tiny\nruntime: python\nmain: program\n")
+    (root / "Pulumi.dev.yaml").write_text("config:\n  tiny:count: '50'\n")
+    (root / "program").mkdir()
+    (root / "program" / "__main__.py").write_text(TINY_PROGRAM)
+    return root
+
+
+def render_tiny(root: Path, count: int) -> tuple[Plan, float]:
+    started = time.process_time()
+    plan = render("dev", root, overrides={"tiny:count": str(count)})
+    return plan, time.process_time() - started
+
+
+def test_independent_resources_render_without_nesting_and_deterministically(tiny_project: Path) -> None:
+    first, _ = render_tiny(tiny_project, 300)  # the old engine's limit was about 100
+    again, _ = render_tiny(tiny_project, 300)
+    assert len(first.of_type("tiny:index:Thing")) == 300
+    assert first.to_json() == again.to_json()
+
+
+def test_render_cost_is_linear_in_resources(tiny_project: Path) -> None:
+    render_tiny(tiny_project, 50)  # warm up
+    small = min(render_tiny(tiny_project, 100)[1] for _ in range(2))
+    large = render_tiny(tiny_project, 400)[1]
+    assert large / small < 8, (small, large)  # 4x the resources: 4x when linear, 16x when quadratic
+
+
+def test_monitor_calls_cannot_nest() -> None:
+    executor = render_module._LoopThreadExecutor()
+    inner: list[BaseException | None] = []
+
+    def outer() -> None:
+        inner.append(executor.submit(lambda: None).exception())
+
+    with pytest.raises(MonitorReentryError, match="inside another monitor call"):
+        executor.submit(outer).result()
+    assert executor.submit(lambda: 42).result() == 42  # the guard resets after a refusal
+
+
+class Pending:
+    """An awaitable that suspends once, as an unfinished Output's future does."""
+
+    def __await__(self) -> Generator[None, None, None]:
+        yield
+
+
+def test_mock_answers_that_would_wait_on_the_loop_are_refused() -> None:
+    async def waits() -> None:
+        await Pending()
+
+    with pytest.raises(MonitorReentryError, match="plain values"):
+        _complete(waits())
+    assert _serialize({"size": 20, "tags": {"a": "b"}})["size"] == 20
+
+
+# -- one process per checkout ----------------------------------------------------------------------------------------
+def test_checkout_renders_every_stack_and_judges_it_in_one_process(
+    tmp_path: Path, staging_plan: Plan, production_plan: Plan, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert stacks_of() == ["production", "staging"]
+    assert cli.main(["checkout", "--out", str(tmp_path)]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    for plan in (staging_plan, production_plan):
+        written = Plan.read(tmp_path / f"{plan.stack}.plan.json")
+        # The same plan as a render of that stack alone: nothing leaks from one stack's render into the next.
+        assert written.resources == plan.resources and written.outputs == plan.outputs
+        report = json.loads((tmp_path / f"{plan.stack}.policy.json").read_text())
+        assert (report["stack"], report["resource_count"]) == (plan.stack, len(plan.resources))
+        assert report["results"] and {r["urn"] for r in report["results"]} <= {r.urn for r in plan.resources} | {
+            f"urn:pulumi:{plan.stack}::app-platform::pulumi:pulumi:Stack::app-platform-{plan.stack}"
+        }
+        assert f"{plan.stack}: {len(plan.resources)} resources rendered" in out
+        assert f"{plan.stack}: policy pack judged {len(plan.resources)} resources" in out
+
+
+def test_checkout_names_the_stack_it_cannot_render(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["checkout", "--stacks", "nosuchstack", "--out", str(tmp_path)]) == cli.EXIT_CONFIG
+    assert "stack nosuchstack: no stack file Pulumi.nosuchstack.yaml" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+def test_checkout_refuses_code_from_another_checkout(tmp_path: Path) -> None:
+    check_own_code()  # this checkout's program, components and pack
+    with pytest.raises(CheckoutError, match=r"infra is imported from .*, not from the checkout"):
+        check_own_code(root=tmp_path, packages=["infra"])
