@@ -89,8 +89,14 @@ def test_every_charge_of_either_stack_has_a_price_table_line(plan: Plan) -> None
 
 def test_a_new_billable_type_is_reported_unclassified_not_free(staging_plan: Plan) -> None:
     plan = copy.deepcopy(staging_plan)
-    stranger = ResourceRecord("urn:pulumi:staging::app-platform::aws:neptune/cluster:Cluster::graph",
-                              "aws:neptune/cluster:Cluster", "graph", True, None, {})
+    stranger = ResourceRecord(
+        "urn:pulumi:staging::app-platform::aws:neptune/cluster:Cluster::graph",
+        "aws:neptune/cluster:Cluster",
+        "graph",
+        True,
+        None,
+        {},
+    )
     plan.resources.append(stranger)
     est = estimate(plan, table(), Usage())
     assert [r.type for r in est.unclassified] == ["aws:neptune/cluster:Cluster"]
@@ -116,21 +122,41 @@ def test_fargate_vcpu_and_memory_hours_by_architecture(plan: Plan) -> None:
     tasks = float(service.inputs["desiredCount"])
     vcpu, gb = float(task.inputs["cpu"]) / 1024, float(task.inputs["memory"]) / 1024
     got = {line.key: line.monthly_usd for _, line in lines_of(est, "aws:ecs/service:Service")}
-    assert got == pytest.approx({
-        "fargate.vcpu_hour.arm64": tasks * vcpu * 730 * price("fargate.vcpu_hour.arm64"),
-        "fargate.gb_hour.arm64": tasks * gb * 730 * price("fargate.gb_hour.arm64"),
-    })
+    assert got == pytest.approx(
+        {
+            "fargate.vcpu_hour.arm64": tasks * vcpu * 730 * price("fargate.vcpu_hour.arm64"),
+            "fargate.gb_hour.arm64": tasks * gb * 730 * price("fargate.gb_hour.arm64"),
+        }
+    )
 
 
 @pytest.mark.parametrize(
     ("tasks", "strategies", "expected"),
     [
-        (1, [{"capacityProvider": "FARGATE", "base": 1, "weight": 1},
-             {"capacityProvider": "FARGATE_SPOT", "base": 0, "weight": 1}], {"FARGATE": 1, "FARGATE_SPOT": 0}),
-        (3, [{"capacityProvider": "FARGATE", "base": 1, "weight": 1},
-             {"capacityProvider": "FARGATE_SPOT", "base": 0, "weight": 1}], {"FARGATE": 2, "FARGATE_SPOT": 1}),
-        (5, [{"capacityProvider": "FARGATE", "base": 1, "weight": 1},
-             {"capacityProvider": "FARGATE_SPOT", "weight": 3}], {"FARGATE": 2, "FARGATE_SPOT": 3}),
+        (
+            1,
+            [
+                {"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+                {"capacityProvider": "FARGATE_SPOT", "base": 0, "weight": 1},
+            ],
+            {"FARGATE": 1, "FARGATE_SPOT": 0},
+        ),
+        (
+            3,
+            [
+                {"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+                {"capacityProvider": "FARGATE_SPOT", "base": 0, "weight": 1},
+            ],
+            {"FARGATE": 2, "FARGATE_SPOT": 1},
+        ),
+        (
+            5,
+            [
+                {"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+                {"capacityProvider": "FARGATE_SPOT", "weight": 3},
+            ],
+            {"FARGATE": 2, "FARGATE_SPOT": 3},
+        ),
         (2, [{"capacityProvider": "FARGATE", "base": 2, "weight": 1}], {"FARGATE": 2}),
         (4, [], {"FARGATE": 4}),
     ],
@@ -160,10 +186,12 @@ def test_fargate_spot_is_priced_by_architecture_from_the_table(staging_plan: Pla
     task.inputs["runtimePlatform"]["cpuArchitecture"] = "X86_64"
     vcpu, gb = float(task.inputs["cpu"]) / 1024, float(task.inputs["memory"]) / 1024
     x86 = lines_of(estimate(plan, table(), busy), "aws:ecs/service:Service", "fargate_spot.")
-    assert {line.key: line.monthly_usd for _, line in x86} == pytest.approx({
-        "fargate_spot.vcpu_hour.x86_64": 1 * vcpu * 730 * price("fargate_spot.vcpu_hour.x86_64"),
-        "fargate_spot.gb_hour.x86_64": 1 * gb * 730 * price("fargate_spot.gb_hour.x86_64"),
-    })
+    assert {line.key: line.monthly_usd for _, line in x86} == pytest.approx(
+        {
+            "fargate_spot.vcpu_hour.x86_64": 1 * vcpu * 730 * price("fargate_spot.vcpu_hour.x86_64"),
+            "fargate_spot.gb_hour.x86_64": 1 * gb * 730 * price("fargate_spot.gb_hour.x86_64"),
+        }
+    )
 
 
 def test_nat_gateways_and_their_addresses(plan: Plan) -> None:
@@ -177,7 +205,8 @@ def test_nat_gateways_and_their_addresses(plan: Plan) -> None:
     assert all(line.usage_dependent for _, line in data) and not any(line.usage_dependent for _, line in hours)
     addresses = lines_of(est, "aws:ec2/eip:Eip")
     assert sum(line.monthly_usd or 0 for _, line in addresses) == pytest.approx(
-        len(gateways) * 730 * price("vpc.public_ipv4_hour"))
+        len(gateways) * 730 * price("vpc.public_ipv4_hour")
+    )
 
 
 def test_interface_endpoints_bill_per_zone_and_gateway_endpoints_nothing(production_plan: Plan) -> None:
@@ -204,11 +233,16 @@ def test_database_lines_follow_class_deployment_and_storage(plan: Plan) -> None:
 def test_cross_region_copies_are_priced_in_both_regions(production_plan: Plan, staging_plan: Plan) -> None:
     est = estimate(production_plan, table(), Usage())
     backup = [(line.key, line.region) for _, line in lines_of(est, "aws:backup/plan:Plan")]
-    assert backup == [("backup.rds_snapshot_gb_month", "eu-west-1"), ("data_transfer.inter_region_gb", "eu-west-1"),
-                      ("backup.rds_snapshot_gb_month", "eu-central-1")]
+    assert backup == [
+        ("backup.rds_snapshot_gb_month", "eu-west-1"),
+        ("data_transfer.inter_region_gb", "eu-west-1"),
+        ("backup.rds_snapshot_gb_month", "eu-central-1"),
+    ]
     replication = lines_of(est, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication")
     assert [(line.key, line.region) for _, line in replication] == [
-        ("data_transfer.inter_region_gb", "eu-west-1"), ("rds.backup_storage_gb_month", "eu-central-1")]
+        ("data_transfer.inter_region_gb", "eu-west-1"),
+        ("rds.backup_storage_gb_month", "eu-central-1"),
+    ]
     staging = estimate(staging_plan, table(), Usage())
     assert [line.region for _, line in lines_of(staging, "aws:backup/plan:Plan")] == ["eu-west-1"]
 
@@ -222,8 +256,9 @@ def test_alarms_bill_each_metric_they_read(plan: Plan) -> None:
         assert alarms[record.name].quantity == expected, record.name
     assert alarms[f"app-platform-{plan.stack}-alb-5xx-rate"].quantity == 3
     edge = [line for r, line in lines_of(est, "aws:cloudwatch/metricAlarm:MetricAlarm") if line.region == "us-east-1"]
-    assert edge and all(line.monthly_usd == pytest.approx(price("cloudwatch.alarm_metric_month", "us-east-1"))
-                        for line in edge)
+    assert edge and all(
+        line.monthly_usd == pytest.approx(price("cloudwatch.alarm_metric_month", "us-east-1")) for line in edge
+    )
 
 
 def test_health_check_options_are_priced_as_features(plan: Plan) -> None:
@@ -251,13 +286,23 @@ def test_log_storage_follows_retention(plan: Plan) -> None:
     for resource, line in lines_of(est, "aws:cloudwatch/logGroup:LogGroup", "cloudwatch.logs_storage"):
         record = plan.by_urn(resource.urn)
         assert line.quantity == pytest.approx(
-            assumptions.log_gb(record.name) * record.inputs["retentionInDays"] / (365 / 12))
+            assumptions.log_gb(record.name) * record.inputs["retentionInDays"] / (365 / 12)
+        )
 
 
 @pytest.mark.parametrize(
     ("age", "period", "rotations"),
-    [(0, 365, 0), (364, 365, 0), (365, 365, 1), (729, 365, 1), (730, 365, 2), (3650, 365, 2), (100, 90, 1),
-     (200, 90, 2), (10, 0, 0)],
+    [
+        (0, 365, 0),
+        (364, 365, 0),
+        (365, 365, 1),
+        (729, 365, 1),
+        (730, 365, 2),
+        (3650, 365, 2),
+        (100, 90, 1),
+        (200, 90, 2),
+        (10, 0, 0),
+    ],
 )
 def test_rotations_billed_stop_at_the_second(age: float, period: float, rotations: int) -> None:
     assert rotations_billed(age, period) == rotations
@@ -268,11 +313,13 @@ def test_each_rotating_key_bills_its_rotated_material_from_the_table(plan: Plan)
     assert keys and all(k.inputs["enableKeyRotation"] and k.inputs["rotationPeriodInDays"] == 365 for k in keys)
     new = lines_of(estimate(plan, table(), Usage()), "aws:kms/key:Key", "kms.rotated_key_material_month")
     assert len(new) == len(keys) and all(line.quantity == 0 and line.priced for _, line in new)
-    old = lines_of(estimate(plan, table(), Usage(kms_key_age_days=800)), "aws:kms/key:Key",
-                   "kms.rotated_key_material_month")
+    old = lines_of(
+        estimate(plan, table(), Usage(kms_key_age_days=800)), "aws:kms/key:Key", "kms.rotated_key_material_month"
+    )
     assert all(line.usage_keys == ("kmsKeyAgeDays",) and line.verified for _, line in old)
     assert sum(line.monthly_usd or 0 for _, line in old) == pytest.approx(
-        sum(2 * price("kms.rotated_key_material_month", line.region) for _, line in old))
+        sum(2 * price("kms.rotated_key_material_month", line.region) for _, line in old)
+    )
     unrotated = copy.deepcopy(plan)
     unrotated.of_type("aws:kms/key:Key")[0].inputs["enableKeyRotation"] = False
     fewer = lines_of(estimate(unrotated, table(), Usage()), "aws:kms/key:Key", "kms.rotated_key_material_month")
@@ -323,8 +370,10 @@ def test_instance_class_change_delta_from_the_table(staging_plan: Plan) -> None:
     base = estimate(staging_plan, prices, Usage())
     head = estimate(bigger, prices, Usage())
     delta = compare(base, head)
-    expected = 730 * (price("rds.postgres.db.m7g.large.single_az_hour", source=prices)
-                      - price("rds.postgres.db.t4g.small.single_az_hour", source=prices))
+    expected = 730 * (
+        price("rds.postgres.db.m7g.large.single_az_hour", source=prices)
+        - price("rds.postgres.db.t4g.small.single_az_hour", source=prices)
+    )
     assert delta.delta_usd == pytest.approx(expected)
     assert [(r.name, r.change) for r in delta.resources] == [("db", "changed")]
     assert delta.resources[0].delta_usd == pytest.approx(expected)
@@ -349,9 +398,9 @@ def test_multi_az_change_delta_prices_instance_and_storage_from_the_shipped_tabl
     ha = variant("staging", "database", '{"instanceClass": "db.t4g.medium", "multiAz": true}')
     delta = compare(estimate(staging_plan, table(), Usage()), estimate(ha, table(), Usage()))
     gb = staging_plan.one("aws:rds/instance:Instance").inputs["allocatedStorage"]
-    expected = (730 * (price("rds.postgres.db.t4g.medium.multi_az_hour")
-                       - price("rds.postgres.db.t4g.small.single_az_hour"))
-                + gb * (price("rds.storage.gp3.multi_az_gb_month") - price("rds.storage.gp3.single_az_gb_month")))
+    expected = 730 * (
+        price("rds.postgres.db.t4g.medium.multi_az_hour") - price("rds.postgres.db.t4g.small.single_az_hour")
+    ) + gb * (price("rds.storage.gp3.multi_az_gb_month") - price("rds.storage.gp3.single_az_gb_month"))
     db = [r for r in delta.resources if r.type == "aws:rds/instance:Instance"]
     assert len(db) == 1 and db[0].delta_usd == pytest.approx(expected) and not db[0].unpriced_keys
 
@@ -373,9 +422,24 @@ def test_json_contract(staging_plan: Plan) -> None:
     est = estimate(staging_plan, table(), usage("staging"))
     data = json.loads(json.dumps(to_json(est, compare(est, est))))
     assert data["schema"] == SCHEMA
-    assert set(data) == {"schema", "project", "stack", "currency", "hoursPerMonth", "priceTable", "usage", "total",
-                         "topContributors", "components", "resources", "unpriced", "unclassifiedTypes",
-                         "notModelled", "sources", "delta"}
+    assert set(data) == {
+        "schema",
+        "project",
+        "stack",
+        "currency",
+        "hoursPerMonth",
+        "priceTable",
+        "usage",
+        "total",
+        "topContributors",
+        "components",
+        "resources",
+        "unpriced",
+        "unclassifiedTypes",
+        "notModelled",
+        "sources",
+        "delta",
+    }
     assert set(data["total"]) == {"monthlyUsd", "usageDependentUsd", "pricedLines", "unpricedLines", "complete"}
     assert data["total"]["monthlyUsd"] == round(est.total_usd, 2)
     tops = [c["monthlyUsd"] for c in data["topContributors"]]
@@ -383,13 +447,27 @@ def test_json_contract(staging_plan: Plan) -> None:
     assert set(data["delta"]) == {"baseStack", "baseTotal", "monthlyUsd", "complete", "resources", "topContributors"}
     assert data["delta"]["monthlyUsd"] == 0 and data["delta"]["resources"] == []
     line = data["resources"][0]["lines"][0]
-    assert set(line) == {"description", "quantity", "unit", "priceKey", "region", "unitUsd", "monthlyUsd",
-                         "usageDependent", "usageKeys", "source", "verified", "note", "unpricedReason"}
+    assert set(line) == {
+        "description",
+        "quantity",
+        "unit",
+        "priceKey",
+        "region",
+        "unitUsd",
+        "monthlyUsd",
+        "usageDependent",
+        "usageKeys",
+        "source",
+        "verified",
+        "note",
+        "unpricedReason",
+    }
     assert all(s in data["sources"] for r in data["resources"] for s in (x["source"] for x in r["lines"]))
 
 
-def test_cli_cost_writes_reports_and_exits_5_over_budget(staging_plan: Plan, tmp_path: Path,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_cost_writes_reports_and_exits_5_over_budget(
+    staging_plan: Plan, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     plan_path = tmp_path / "staging.plan.json"
     staging_plan.write(plan_path)
     total = estimate_plan(staging_plan).total_usd
@@ -422,8 +500,9 @@ def test_preview_prints_one_cost_line(staging_plan: Plan, capsys: pytest.Capture
     assert f"${estimate_plan(staging_plan).total_usd:,.2f}" in out[0]
 
 
-def test_base_of_another_stack_is_refused(staging_plan: Plan, production_plan: Plan, tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_base_of_another_stack_is_refused(
+    staging_plan: Plan, production_plan: Plan, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     staging_plan.write(tmp_path / "staging.json")
     production_plan.write(tmp_path / "production.json")
     assert cli.main(["cost", str(tmp_path / "staging.json"), "--base", str(tmp_path / "production.json")]) == 2
@@ -434,7 +513,8 @@ def test_base_of_another_stack_is_refused(staging_plan: Plan, production_plan: P
 providers = st.sampled_from(["FARGATE", "FARGATE_SPOT"])
 strategy_lists = st.lists(
     st.fixed_dictionaries({"capacityProvider": providers, "base": st.integers(0, 3), "weight": st.integers(0, 4)}),
-    max_size=2, unique_by=lambda s: s["capacityProvider"],
+    max_size=2,
+    unique_by=lambda s: s["capacityProvider"],
 )
 
 
@@ -448,8 +528,11 @@ def test_task_split_places_every_task_once_bases_first(tasks: float, strategies:
 
 
 @settings(max_examples=25, deadline=None)
-@given(nat=st.floats(0, 10_000, allow_nan=False), lcu=st.floats(0, 50, allow_nan=False),
-       logs=st.floats(0, 100, allow_nan=False))
+@given(
+    nat=st.floats(0, 10_000, allow_nan=False),
+    lcu=st.floats(0, 50, allow_nan=False),
+    logs=st.floats(0, 100, allow_nan=False),
+)
 def test_a_plan_against_itself_has_no_delta_and_usage_only_moves_usage_lines(
     staging_plan: Plan, nat: float, lcu: float, logs: float
 ) -> None:
@@ -471,8 +554,21 @@ def test_the_stack_budget_in_the_usage_file_applies_unless_overridden(
     tight.write_text(f"{default_usage_path('staging').read_text()}\nmonthlyBudgetUsd: {round(total / 2, 2)}\n")
     assert cli.main(["cost", str(plan_path), "--usage", str(tight), "--markdown", str(tmp_path / "c.md")]) == 5
     assert f"(monthlyBudgetUsd in {tight})" in capsys.readouterr().err
-    assert cli.main(["cost", str(plan_path), "--usage", str(tight), "--markdown", str(tmp_path / "c.md"),
-                     "--budget", str(round(total * 2, 2))]) == 0
+    assert (
+        cli.main(
+            [
+                "cost",
+                str(plan_path),
+                "--usage",
+                str(tight),
+                "--markdown",
+                str(tmp_path / "c.md"),
+                "--budget",
+                str(round(total * 2, 2)),
+            ]
+        )
+        == 0
+    )
 
 
 def test_per_vcpu_lines_of_an_unknown_class_are_unpriced_not_guessed(production_plan: Plan) -> None:

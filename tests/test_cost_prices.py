@@ -64,10 +64,16 @@ def test_only_aws_material_is_marked_verified() -> None:
         (lambda d: d["prices"][0].update(source="nowhere"), "is not listed under 'sources'"),
         (lambda d: d["prices"].append(dict(d["prices"][0])), "repeats"),
         (lambda d: next(p for p in d["prices"] if p["usd"] is not None).update(asOf=None), "needs the date"),
-        (lambda d: next(p for p in d["prices"] if d["sources"][p["source"]]["kind"] == "secondary").update(
-            verified=True), "can be marked verified"),
-        (lambda d: next(p for p in d["prices"] if p["usd"] is None).update(usd=0.1, asOf="2026-01-01"),
-         "cannot cite the 'no source' entry"),
+        (
+            lambda d: next(p for p in d["prices"] if d["sources"][p["source"]]["kind"] == "secondary").update(
+                verified=True
+            ),
+            "can be marked verified",
+        ),
+        (
+            lambda d: next(p for p in d["prices"] if p["usd"] is None).update(usd=0.1, asOf="2026-01-01"),
+            "cannot cite the 'no source' entry",
+        ),
         (lambda d: next(p for p in d["prices"] if p["usd"] is not None).update(usd=-1), "negative price"),
         (lambda d: d.pop("sources"), "malformed price table"),
     ],

@@ -37,8 +37,9 @@ def run(
         print(f"error: cannot read plan: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if base_plan is not None and base_plan.stack != head_plan.stack:
-        print(f"error: {base_path} is stack {base_plan.stack!r} but {plan_path} is {head_plan.stack!r}",
-              file=sys.stderr)
+        print(
+            f"error: {base_path} is stack {base_plan.stack!r} but {plan_path} is {head_plan.stack!r}", file=sys.stderr
+        )
         return EXIT_USAGE
     if usage_file is not None and not usage_file.is_file():
         print(f"error: usage file {usage_file} does not exist", file=sys.stderr)
@@ -64,12 +65,17 @@ def run(
     if budget is None and head.usage.monthly_budget_usd is not None:
         budget, origin = head.usage.monthly_budget_usd, f"monthlyBudgetUsd in {head.usage_path}"
     if budget is not None and head.total_usd > budget:
-        print(f"error: estimated {usd(head.total_usd)} per month exceeds the budget of {usd(budget)} ({origin})",
-              file=sys.stderr)
+        print(
+            f"error: estimated {usd(head.total_usd)} per month exceeds the budget of {usd(budget)} ({origin})",
+            file=sys.stderr,
+        )
         return EXIT_BUDGET
     if budget is not None and head.unpriced:
-        print(f"warning: within the budget of {usd(budget)}, but {len(head.unpriced)} line(s) have no sourced price "
-              "and are not in the total", file=sys.stderr)
+        print(
+            f"warning: within the budget of {usd(budget)}, but {len(head.unpriced)} line(s) have no sourced price "
+            "and are not in the total",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 

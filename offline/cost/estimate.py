@@ -124,11 +124,27 @@ def estimate(plan: Plan, table: PriceTable, usage: Usage, usage_path: str | None
             if lines:
                 chain = _components(record, by_urn)
                 resources.append(
-                    ResourceCost(record.urn, record.type, record.name, chain[-1].urn if chain else None,
-                                 tuple(c.name for c in chain), lines)
+                    ResourceCost(
+                        record.urn,
+                        record.type,
+                        record.name,
+                        chain[-1].urn if chain else None,
+                        tuple(c.name for c in chain),
+                        lines,
+                    )
                 )
-    return Estimate(plan.project, plan.stack, resources, _component_totals(resources, by_urn), unclassified,
-                    not_modelled, table, usage, usage_path, sorted(set(regions.values())))
+    return Estimate(
+        plan.project,
+        plan.stack,
+        resources,
+        _component_totals(resources, by_urn),
+        unclassified,
+        not_modelled,
+        table,
+        usage,
+        usage_path,
+        sorted(set(regions.values())),
+    )
 
 
 def _price(charge: Charge, table: PriceTable) -> Line:
@@ -241,8 +257,17 @@ def compare(base: Estimate, head: Estimate) -> Delta:
         sample = new or old
         assert sample is not None
         change = "added" if old is None else "removed" if new is None else "changed"
-        changes.append(ResourceDelta(urn, sample.type, sample.name, change, round(base_usd, 6), round(head_usd, 6),
-                                     tuple(sorted({key for key, _, _ in unpriced}))))
+        changes.append(
+            ResourceDelta(
+                urn,
+                sample.type,
+                sample.name,
+                change,
+                round(base_usd, 6),
+                round(head_usd, 6),
+                tuple(sorted({key for key, _, _ in unpriced})),
+            )
+        )
     return Delta(base, head, changes)
 
 

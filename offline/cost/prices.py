@@ -62,8 +62,9 @@ class PriceTable:
         merged = dict(self.prices)
         for line in lines:
             merged[(line.key, line.region)] = line
-        return PriceTable(merged, {**self.sources, **(sources or {})}, self.updated, self.hours_per_month, self.path,
-                          self.note)
+        return PriceTable(
+            merged, {**self.sources, **(sources or {})}, self.updated, self.hours_per_month, self.path, self.note
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -122,8 +123,9 @@ def parse_table(data: dict[str, Any], origin: str) -> PriceTable:
             if (price.key, price.region) in prices:
                 raise PriceTableError(f"{origin}: prices[{index}] repeats {price.key} in {price.region}")
             prices[(price.key, price.region)] = price
-        return PriceTable(prices, sources, str(data["updated"]), float(data["hoursPerMonth"]), origin,
-                          str(data.get("note", "")))
+        return PriceTable(
+            prices, sources, str(data["updated"]), float(data["hoursPerMonth"]), origin, str(data.get("note", ""))
+        )
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, PriceTableError):
             raise

@@ -24,11 +24,26 @@ from offline.project import ROOT, StackFileError, load_stack
 
 OFFER_URL = "https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/{offer}/current/{region}/index.json"
 # Usage-type prefixes of the regions the stacks use (us-east-1 usage types may also carry none).
-REGION_PREFIX = {"us-east-1": "USE1", "eu-west-1": "EU", "eu-central-1": "EUC1", "eu-west-2": "EUW2",
-                 "eu-west-3": "EUW3", "eu-north-1": "EUN1", "eu-south-1": "EUS1", "us-east-2": "USE2",
-                 "us-west-2": "USW2"}
-RDS_CLASSES = ("db.t4g.micro", "db.t4g.small", "db.t4g.medium", "db.t4g.large", "db.m7g.large", "db.m7g.xlarge",
-               "db.r7g.large")
+REGION_PREFIX = {
+    "us-east-1": "USE1",
+    "eu-west-1": "EU",
+    "eu-central-1": "EUC1",
+    "eu-west-2": "EUW2",
+    "eu-west-3": "EUW3",
+    "eu-north-1": "EUN1",
+    "eu-south-1": "EUS1",
+    "us-east-2": "USE2",
+    "us-west-2": "USW2",
+}
+RDS_CLASSES = (
+    "db.t4g.micro",
+    "db.t4g.small",
+    "db.t4g.medium",
+    "db.t4g.large",
+    "db.m7g.large",
+    "db.m7g.xlarge",
+    "db.r7g.large",
+)
 
 
 @dataclass(frozen=True)
@@ -42,10 +57,18 @@ class Selector:
 def _rds_selectors() -> list[Selector]:
     out = []
     for klass in RDS_CLASSES:
-        for deployment, option, usage in (("single_az", "Single-AZ", "InstanceUsage"),
-                                          ("multi_az", "Multi-AZ", "Multi-AZUsage")):
-            out.append(Selector(f"rds.postgres.{klass}.{deployment}_hour", "AmazonRDS", f"{usage}:{klass}",
-                                {"instanceType": klass, "databaseEngine": "PostgreSQL", "deploymentOption": option}))
+        for deployment, option, usage in (
+            ("single_az", "Single-AZ", "InstanceUsage"),
+            ("multi_az", "Multi-AZ", "Multi-AZUsage"),
+        ):
+            out.append(
+                Selector(
+                    f"rds.postgres.{klass}.{deployment}_hour",
+                    "AmazonRDS",
+                    f"{usage}:{klass}",
+                    {"instanceType": klass, "databaseEngine": "PostgreSQL", "deploymentOption": option},
+                )
+            )
     return out
 
 
@@ -103,8 +126,9 @@ def _first_tier(dimensions: Mapping[str, Any]) -> tuple[float, str]:
     return float(dimension["pricePerUnit"]["USD"]), str(dimension.get("unit", ""))
 
 
-def parse_offer(offer: Mapping[str, Any], region: str, selectors: Iterable[Selector], units: Mapping[str, str],
-                url: str = "") -> Refresh:
+def parse_offer(
+    offer: Mapping[str, Any], region: str, selectors: Iterable[Selector], units: Mapping[str, str], url: str = ""
+) -> Refresh:
     """Price lines for `selectors` from one region's offer file (`units`: key -> the table's unit)."""
     try:
         code, products, on_demand = offer["offerCode"], offer["products"], offer["terms"]["OnDemand"]
@@ -113,9 +137,17 @@ def parse_offer(offer: Mapping[str, Any], region: str, selectors: Iterable[Selec
     except (KeyError, TypeError) as exc:
         raise OfferError(f"not a Price List offer file (missing {exc})") from None
     source_id = f"aws-price-list:{code}:{region}:{version}"
-    result = Refresh(sources={source_id: Source(source_id, "aws", f"AWS Price List bulk file {code} {region}, version "
-                                                f"{version}, published {published}", url or OFFER_URL.format(
-                                                    offer=code, region=region), published)})
+    result = Refresh(
+        sources={
+            source_id: Source(
+                source_id,
+                "aws",
+                f"AWS Price List bulk file {code} {region}, version {version}, published {published}",
+                url or OFFER_URL.format(offer=code, region=region),
+                published,
+            )
+        }
+    )
     for selector in (s for s in selectors if s.offer == code):
         found: list[tuple[float, str, str]] = []
         for sku, product in products.items():
@@ -128,16 +160,28 @@ def parse_offer(offer: Mapping[str, Any], region: str, selectors: Iterable[Selec
                 usd, unit = _first_tier(term["priceDimensions"])
                 found.append((usd, unit, sku))
         if not found:
-            result.problems.append(f"{selector.key} ({region}): no {code} product with usage type "
-                                   f"{selector.usagetype} {dict(selector.attributes) or ''}".rstrip())
+            result.problems.append(
+                f"{selector.key} ({region}): no {code} product with usage type "
+                f"{selector.usagetype} {dict(selector.attributes) or ''}".rstrip()
+            )
             continue
         if len({usd for usd, _, _ in found}) > 1:
             listing = ", ".join(f"{sku} {usd}/{unit}" for usd, unit, sku in found)
             result.problems.append(f"{selector.key} ({region}): {len(found)} products at different prices: {listing}")
             continue
         usd, unit, sku = found[0]
-        result.prices.append(Price(selector.key, region, units.get(selector.key, unit), usd, published, source_id,
-                                   True, f"{code} SKU {sku}, {unit}"))
+        result.prices.append(
+            Price(
+                selector.key,
+                region,
+                units.get(selector.key, unit),
+                usd,
+                published,
+                source_id,
+                True,
+                f"{code} SKU {sku}, {unit}",
+            )
+        )
     return result
 
 

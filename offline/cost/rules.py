@@ -137,8 +137,13 @@ def fargate_service(record: ResourceRecord, ctx: Context) -> list[Charge]:
     extra = _num((task.inputs.get("ephemeralStorage") or {}).get("sizeInGib"), 20) - 20
     if extra > 0:
         charges.append(
-            Charge(f"ephemeral storage above 20 GiB ({extra:g} GiB)", tasks * extra * HOURS,
-                   "fargate.ephemeral_storage_gb_hour", region, usage_keys)
+            Charge(
+                f"ephemeral storage above 20 GiB ({extra:g} GiB)",
+                tasks * extra * HOURS,
+                "fargate.ephemeral_storage_gb_hour",
+                region,
+                usage_keys,
+            )
         )
     return charges
 
@@ -147,10 +152,22 @@ def lambda_function(record: ResourceRecord, ctx: Context) -> list[Charge]:
     region = ctx.region(record)
     arch = "arm64" if "arm64" in (record.inputs.get("architectures") or []) else "x86_64"
     return [
-        Charge("requests", ctx.usage.requests_per_month / 1e6, "lambda.requests_million", region,
-               ("requestsPerMonth",), "assumes one invocation per viewer request"),
-        Charge("compute (GB-seconds)", 0.0, f"lambda.gb_second.{arch}", region, ("requestsPerMonth",),
-               "duration is not modelled; set a usage override before relying on this line"),
+        Charge(
+            "requests",
+            ctx.usage.requests_per_month / 1e6,
+            "lambda.requests_million",
+            region,
+            ("requestsPerMonth",),
+            "assumes one invocation per viewer request",
+        ),
+        Charge(
+            "compute (GB-seconds)",
+            0.0,
+            f"lambda.gb_second.{arch}",
+            region,
+            ("requestsPerMonth",),
+            "duration is not modelled; set a usage override before relying on this line",
+        ),
     ]
 
 
@@ -158,8 +175,16 @@ def ecs_cluster(record: ResourceRecord, ctx: Context) -> list[Charge]:
     settings = {s.get("name"): s.get("value") for s in record.inputs.get("settings") or []}
     mode = settings.get("containerInsights")
     if mode in ("enhanced", "enabled"):
-        return [Charge(f"Container Insights ({mode})", 1, f"cloudwatch.container_insights_{mode}_month",
-                       ctx.region(record), ("(task and container count)",), "billed per observation")]
+        return [
+            Charge(
+                f"Container Insights ({mode})",
+                1,
+                f"cloudwatch.container_insights_{mode}_month",
+                ctx.region(record),
+                ("(task and container count)",),
+                "billed per observation",
+            )
+        ]
     return []
 
 
@@ -171,8 +196,13 @@ def load_balancer(record: ResourceRecord, ctx: Context) -> list[Charge]:
     )
     return [
         Charge("load balancer hours", HOURS, f"elb.{kind}_hour", region),
-        Charge(f"capacity units ({ctx.usage.alb_lcu_average:g} LCU average)", ctx.usage.alb_lcu_average * HOURS,
-               f"elb.{kind}_lcu_hour", region, ("albLcuAverage",)),
+        Charge(
+            f"capacity units ({ctx.usage.alb_lcu_average:g} LCU average)",
+            ctx.usage.alb_lcu_average * HOURS,
+            f"elb.{kind}_lcu_hour",
+            region,
+            ("albLcuAverage",),
+        ),
     ]
 
 
@@ -181,8 +211,13 @@ def nat_gateway(record: ResourceRecord, ctx: Context) -> list[Charge]:
     count = len(ctx.of_type(record.type)) or 1
     return [
         Charge("NAT gateway hours", HOURS, "ec2.nat_gateway_hour", region),
-        Charge(f"data processed (1/{count} of natGbPerMonth)", ctx.usage.nat_gb_per_month / count,
-               "ec2.nat_gateway_gb", region, ("natGbPerMonth",)),
+        Charge(
+            f"data processed (1/{count} of natGbPerMonth)",
+            ctx.usage.nat_gb_per_month / count,
+            "ec2.nat_gateway_gb",
+            region,
+            ("natGbPerMonth",),
+        ),
     ]
 
 
@@ -201,9 +236,13 @@ def vpc_endpoint(record: ResourceRecord, ctx: Context) -> list[Charge]:
     service = str(record.inputs.get("serviceName", "")).rsplit(".", 1)[-1]
     return [
         Charge(f"{service} endpoint hours in {zones} AZ(s)", zones * HOURS, "vpc.interface_endpoint_hour", region),
-        Charge(f"data processed (1/{len(interface)} of interfaceEndpointGbPerMonth)",
-               ctx.usage.interface_endpoint_gb_per_month / max(len(interface), 1), "vpc.interface_endpoint_gb",
-               region, ("interfaceEndpointGbPerMonth",)),
+        Charge(
+            f"data processed (1/{len(interface)} of interfaceEndpointGbPerMonth)",
+            ctx.usage.interface_endpoint_gb_per_month / max(len(interface), 1),
+            "vpc.interface_endpoint_gb",
+            region,
+            ("interfaceEndpointGbPerMonth",),
+        ),
     ]
 
 
@@ -228,30 +267,53 @@ def rds_instance(record: ResourceRecord, ctx: Context) -> list[Charge]:
     label = deployment.replace("_", "-").replace("az", "AZ").replace("single", "Single").replace("multi", "Multi")
     charges = [
         Charge(f"instance hours ({klass}, {label})", HOURS, f"rds.{engine}.{klass}.{deployment}_hour", region),
-        Charge(f"{storage_type} storage ({storage:g} GB, {label})", storage,
-               f"rds.storage.{storage_type}.{deployment}_gb_month", region,
-               note=f"autoscaling up to {record.inputs['maxAllocatedStorage']} GB"
-               if record.inputs.get("maxAllocatedStorage") else ""),
-        Charge("backup storage beyond the free allowance", ctx.usage.rds_backup_gb_beyond_free,
-               "rds.backup_storage_gb_month", region, ("rdsBackupGbBeyondFree",)),
+        Charge(
+            f"{storage_type} storage ({storage:g} GB, {label})",
+            storage,
+            f"rds.storage.{storage_type}.{deployment}_gb_month",
+            region,
+            note=f"autoscaling up to {record.inputs['maxAllocatedStorage']} GB"
+            if record.inputs.get("maxAllocatedStorage")
+            else "",
+        ),
+        Charge(
+            "backup storage beyond the free allowance",
+            ctx.usage.rds_backup_gb_beyond_free,
+            "rds.backup_storage_gb_month",
+            region,
+            ("rdsBackupGbBeyondFree",),
+        ),
     ]
     retention = _num(record.inputs.get("performanceInsightsRetentionPeriod"), 7)
     if record.inputs.get("performanceInsightsEnabled") and retention > 7:
         vcpus = DB_VCPUS.get(klass)
         charges.append(
-            Charge(f"Performance Insights retention {record.inputs['performanceInsightsRetentionPeriod']:g} days",
-                   float(vcpus or 0), "rds.performance_insights_long_term_vcpu_month" if vcpus else
-                   f"rds.vcpus_unknown.{klass}", region)
+            Charge(
+                f"Performance Insights retention {record.inputs['performanceInsightsRetentionPeriod']:g} days",
+                float(vcpus or 0),
+                "rds.performance_insights_long_term_vcpu_month" if vcpus else f"rds.vcpus_unknown.{klass}",
+                region,
+            )
         )
     if _num(record.inputs.get("monitoringInterval")) > 0:
         charges.append(
-            Charge("Enhanced Monitoring logs (RDSOSMetrics)", ctx.usage.enhanced_monitoring_gb_per_month,
-                   "cloudwatch.logs_ingest_gb", region, ("enhancedMonitoringGbPerMonth",))
+            Charge(
+                "Enhanced Monitoring logs (RDSOSMetrics)",
+                ctx.usage.enhanced_monitoring_gb_per_month,
+                "cloudwatch.logs_ingest_gb",
+                region,
+                ("enhancedMonitoringGbPerMonth",),
+            )
         )
     if record.inputs.get("manageMasterUserPassword"):
         charges.append(
-            Charge("RDS-managed master user secret", 1, "secretsmanager.secret_month", region,
-                   note="the RDS User Guide: storing database secrets in Secrets Manager incurs charges")
+            Charge(
+                "RDS-managed master user secret",
+                1,
+                "secretsmanager.secret_month",
+                region,
+                note="the RDS User Guide: storing database secrets in Secrets Manager incurs charges",
+            )
         )
     return charges
 
@@ -271,10 +333,20 @@ def rds_backup_replication(record: ResourceRecord, ctx: Context) -> list[Charge]
     stored = ctx.usage.backup_stored_gb if ctx.usage.backup_stored_gb is not None else _database_gb(ctx)
     moved = ctx.usage.cross_region_gb_per_month if ctx.usage.cross_region_gb_per_month is not None else stored
     return [
-        Charge(f"transfer {source} -> {destination}", moved, "data_transfer.inter_region_gb", source,
-               ("crossRegionGbPerMonth",)),
-        Charge(f"replicated backup storage in {destination}", stored, "rds.backup_storage_gb_month", destination,
-               ("backupStoredGb",)),
+        Charge(
+            f"transfer {source} -> {destination}",
+            moved,
+            "data_transfer.inter_region_gb",
+            source,
+            ("crossRegionGbPerMonth",),
+        ),
+        Charge(
+            f"replicated backup storage in {destination}",
+            stored,
+            "rds.backup_storage_gb_month",
+            destination,
+            ("backupStoredGb",),
+        ),
     ]
 
 
@@ -282,19 +354,32 @@ def backup_plan(record: ResourceRecord, ctx: Context) -> list[Charge]:
     region = ctx.region(record)
     stored = ctx.usage.backup_stored_gb if ctx.usage.backup_stored_gb is not None else _database_gb(ctx)
     moved = ctx.usage.cross_region_gb_per_month if ctx.usage.cross_region_gb_per_month is not None else stored
-    charges = [Charge("recovery points in the vault", stored, "backup.rds_snapshot_gb_month", region,
-                      ("backupStoredGb",))]
-    destinations = sorted({
-        _arn_region(str(copy.get("destinationVaultArn", ""))) or region
-        for rule in _json(record.inputs.get("rules")) or []
-        for copy in rule.get("copyActions") or []
-    })
+    charges = [
+        Charge("recovery points in the vault", stored, "backup.rds_snapshot_gb_month", region, ("backupStoredGb",))
+    ]
+    destinations = sorted(
+        {
+            _arn_region(str(copy.get("destinationVaultArn", ""))) or region
+            for rule in _json(record.inputs.get("rules")) or []
+            for copy in rule.get("copyActions") or []
+        }
+    )
     for destination in destinations:
         charges += [
-            Charge(f"copy transfer {region} -> {destination}", moved, "data_transfer.inter_region_gb", region,
-                   ("crossRegionGbPerMonth",)),
-            Charge(f"copies stored in {destination}", stored, "backup.rds_snapshot_gb_month", destination,
-                   ("backupStoredGb",)),
+            Charge(
+                f"copy transfer {region} -> {destination}",
+                moved,
+                "data_transfer.inter_region_gb",
+                region,
+                ("crossRegionGbPerMonth",),
+            ),
+            Charge(
+                f"copies stored in {destination}",
+                stored,
+                "backup.rds_snapshot_gb_month",
+                destination,
+                ("backupStoredGb",),
+            ),
         ]
     return charges
 
@@ -321,12 +406,26 @@ def kms_key(record: ResourceRecord, ctx: Context) -> list[Charge]:
         period = _num(record.inputs.get("rotationPeriodInDays"), 365)
         age = ctx.usage.kms_key_age_days
         rotations = rotations_billed(age, period)
-        charges.append(Charge(f"rotated key material ({rotations} billed rotation(s) at {age:g} days, every "
-                              f"{period:g} days, capped at {KMS_BILLED_ROTATIONS})", rotations,
-                              "kms.rotated_key_material_month", region, ("kmsKeyAgeDays",)))
+        charges.append(
+            Charge(
+                f"rotated key material ({rotations} billed rotation(s) at {age:g} days, every "
+                f"{period:g} days, capped at {KMS_BILLED_ROTATIONS})",
+                rotations,
+                "kms.rotated_key_material_month",
+                region,
+                ("kmsKeyAgeDays",),
+            )
+        )
     if ctx.usage.kms_requests_per_month:
-        charges.append(Charge("requests beyond the free allowance", ctx.usage.kms_requests_per_month / 1e4,
-                              "kms.requests_10k", region, ("kmsRequestsPerMonth",)))
+        charges.append(
+            Charge(
+                "requests beyond the free allowance",
+                ctx.usage.kms_requests_per_month / 1e4,
+                "kms.requests_10k",
+                region,
+                ("kmsRequestsPerMonth",),
+            )
+        )
     return charges
 
 
@@ -334,8 +433,13 @@ def secret(record: ResourceRecord, ctx: Context) -> list[Charge]:
     region = ctx.region(record)
     return [
         Charge("secret", 1, "secretsmanager.secret_month", region),
-        Charge("API calls", ctx.usage.secrets_api_calls_per_month / 1e4, "secretsmanager.api_calls_10k", region,
-               ("secretsApiCallsPerMonth",)),
+        Charge(
+            "API calls",
+            ctx.usage.secrets_api_calls_per_month / 1e4,
+            "secretsmanager.api_calls_10k",
+            region,
+            ("secretsApiCallsPerMonth",),
+        ),
     ]
 
 
@@ -343,10 +447,20 @@ def web_acl(record: ResourceRecord, ctx: Context) -> list[Charge]:
     rules = _json(record.inputs.get("rules")) or []
     return [
         Charge("web ACL", 1, "wafv2.web_acl_month", GLOBAL),
-        Charge(f"rules and rule groups ({len(rules)})", len(rules), "wafv2.rule_month", GLOBAL,
-               note="each rule group, managed or custom, bills as one rule (AWS security best-practices guide)"),
-        Charge("inspected requests", ctx.usage.requests_per_month / 1e6, "wafv2.requests_million", GLOBAL,
-               ("requestsPerMonth",)),
+        Charge(
+            f"rules and rule groups ({len(rules)})",
+            len(rules),
+            "wafv2.rule_month",
+            GLOBAL,
+            note="each rule group, managed or custom, bills as one rule (AWS security best-practices guide)",
+        ),
+        Charge(
+            "inspected requests",
+            ctx.usage.requests_per_month / 1e6,
+            "wafv2.requests_million",
+            GLOBAL,
+            ("requestsPerMonth",),
+        ),
     ]
 
 
@@ -355,16 +469,33 @@ def distribution(record: ResourceRecord, ctx: Context) -> list[Charge]:
     usage = ctx.usage
     geo = usage.cloudfront_geography
     charges = [
-        Charge("HTTPS requests", usage.requests_per_month / 1e4, f"cloudfront.https_requests_10k.{geo}", GLOBAL,
-               ("requestsPerMonth", "cloudfrontGeography")),
-        Charge("data transfer out", usage.cloudfront_gb_out, f"cloudfront.data_out_gb.{geo}", GLOBAL,
-               ("cloudfrontGbOut", "cloudfrontGeography")),
+        Charge(
+            "HTTPS requests",
+            usage.requests_per_month / 1e4,
+            f"cloudfront.https_requests_10k.{geo}",
+            GLOBAL,
+            ("requestsPerMonth", "cloudfrontGeography"),
+        ),
+        Charge(
+            "data transfer out",
+            usage.cloudfront_gb_out,
+            f"cloudfront.data_out_gb.{geo}",
+            GLOBAL,
+            ("cloudfrontGbOut", "cloudfrontGeography"),
+        ),
     ]
     origins = _json(record.inputs.get("origins")) or []
     if any((o.get("originShield") or {}).get("enabled") for o in origins):
         misses = usage.requests_per_month * (1 - usage.cache_hit_ratio)
-        charges.append(Charge("Origin Shield requests", misses / 1e4, f"cloudfront.origin_shield_requests_10k.{geo}",
-                              GLOBAL, ("requestsPerMonth", "cacheHitRatio")))
+        charges.append(
+            Charge(
+                "Origin Shield requests",
+                misses / 1e4,
+                f"cloudfront.origin_shield_requests_10k.{geo}",
+                GLOBAL,
+                ("requestsPerMonth", "cacheHitRatio"),
+            )
+        )
     return charges
 
 
@@ -388,11 +519,25 @@ def health_check(record: ResourceRecord, ctx: Context) -> list[Charge]:
         )
         if on
     ]
-    charges = [Charge(f"health check ({kind.replace('_', '-')} endpoint)", 1, f"route53.health_check_{kind}_month",
-                      GLOBAL, ("healthCheckEndpoint",))]
+    charges = [
+        Charge(
+            f"health check ({kind.replace('_', '-')} endpoint)",
+            1,
+            f"route53.health_check_{kind}_month",
+            GLOBAL,
+            ("healthCheckEndpoint",),
+        )
+    ]
     if features:
-        charges.append(Charge(f"optional features: {', '.join(features)}", len(features),
-                              f"route53.health_check_feature_{kind}_month", GLOBAL, ("healthCheckEndpoint",)))
+        charges.append(
+            Charge(
+                f"optional features: {', '.join(features)}",
+                len(features),
+                f"route53.health_check_feature_{kind}_month",
+                GLOBAL,
+                ("healthCheckEndpoint",),
+            )
+        )
     return charges
 
 
@@ -416,8 +561,9 @@ def metric_alarm(record: ResourceRecord, ctx: Context) -> list[Charge]:
     if record.inputs.get("thresholdMetricId"):
         metrics *= 3  # an anomaly detection band bills as three metrics
     key = "cloudwatch.alarm_metric_high_res_month" if high else "cloudwatch.alarm_metric_month"
-    return [Charge(f"alarm ({metrics} metric(s){', high resolution' if high else ''})", metrics, key,
-                   ctx.region(record))]
+    return [
+        Charge(f"alarm ({metrics} metric(s){', high resolution' if high else ''})", metrics, key, ctx.region(record))
+    ]
 
 
 def composite_alarm(record: ResourceRecord, ctx: Context) -> list[Charge]:
@@ -437,31 +583,59 @@ def log_group(record: ResourceRecord, ctx: Context) -> list[Charge]:
     suffix = "" if klass == "STANDARD" else f"_{klass.lower()}"
     key = f"logGbPerMonth.{record.name}"
     return [
-        Charge(f"ingestion ({ingest:g} GB)", ingest, f"cloudwatch.logs_ingest{suffix}_gb", region, (key,),
-               "standard ingestion rate; vended-log volume tiers not modelled"),
-        Charge(f"storage (steady state, {retention:g} days retention)" if retention else
-               "storage (never expires: 12 months shown)", ingest * months, "cloudwatch.logs_storage_gb_month",
-               region, (key,)),
+        Charge(
+            f"ingestion ({ingest:g} GB)",
+            ingest,
+            f"cloudwatch.logs_ingest{suffix}_gb",
+            region,
+            (key,),
+            "standard ingestion rate; vended-log volume tiers not modelled",
+        ),
+        Charge(
+            f"storage (steady state, {retention:g} days retention)"
+            if retention
+            else "storage (never expires: 12 months shown)",
+            ingest * months,
+            "cloudwatch.logs_storage_gb_month",
+            region,
+            (key,),
+        ),
     ]
 
 
 def metric_filter(record: ResourceRecord, ctx: Context) -> list[Charge]:
     transformations = record.inputs.get("metricTransformation") or record.inputs.get("metricTransformations") or [{}]
     count = len(transformations) if isinstance(transformations, list) else 1
-    return [Charge(f"custom metric(s) published ({count})", count, "cloudwatch.custom_metric_month",
-                   ctx.region(record))]
+    return [
+        Charge(f"custom metric(s) published ({count})", count, "cloudwatch.custom_metric_month", ctx.region(record))
+    ]
 
 
 # -- storage -------------------------------------------------------------------------------------------------
 def bucket(record: ResourceRecord, ctx: Context) -> list[Charge]:
     gb = ctx.usage.bucket(record.name)
-    return [Charge(f"S3 Standard storage ({gb:g} GB)", gb, "s3.standard_gb_month", ctx.region(record),
-                   (f"bucketGb.{record.name}",), "requests not modelled")]
+    return [
+        Charge(
+            f"S3 Standard storage ({gb:g} GB)",
+            gb,
+            "s3.standard_gb_month",
+            ctx.region(record),
+            (f"bucketGb.{record.name}",),
+            "requests not modelled",
+        )
+    ]
 
 
 def ecr_repository(record: ResourceRecord, ctx: Context) -> list[Charge]:
-    return [Charge(f"image storage ({ctx.usage.ecr_gb:g} GB)", ctx.usage.ecr_gb, "ecr.storage_gb_month",
-                   ctx.region(record), ("ecrGb",))]
+    return [
+        Charge(
+            f"image storage ({ctx.usage.ecr_gb:g} GB)",
+            ctx.usage.ecr_gb,
+            "ecr.storage_gb_month",
+            ctx.region(record),
+            ("ecrGb",),
+        )
+    ]
 
 
 PRICERS: dict[str, Pricer] = {

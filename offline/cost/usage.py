@@ -67,7 +67,9 @@ class Usage(_Model):
         default=0, ge=0, description="KMS requests per month per key beyond the free allowance."
     )
     kms_key_age_days: float = Field(
-        default=0, ge=0, description="Age of the KMS keys in days: rotations so far (each of the first two adds "
+        default=0,
+        ge=0,
+        description="Age of the KMS keys in days: rotations so far (each of the first two adds "
         "$1/month per key); 0 is a new stack, 730 or more the steady state of yearly rotation.",
     )
     rds_backup_gb_beyond_free: float = Field(
