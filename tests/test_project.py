@@ -55,3 +55,16 @@ def test_stack_files_hold_no_plaintext_secrets() -> None:
     for path in Path(ROOT).glob("Pulumi.*.yaml"):
         text = path.read_text().lower()
         assert not re.search(r"(password|token|secret|apikey)\s*:\s*[^\s{]", text.split("config:", 1)[1]), path.name
+
+
+def test_the_suite_reads_nothing_beside_the_repository() -> None:
+    """A clone on GitHub has no ../shared: every file a test reads must be in the repository."""
+    escapes = re.compile(r"""ROOT\.parent\b|parents\[\d\]\s*/\s*["']shared|["']\.\./shared""")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if escapes.search(line)
+    ]
+    assert offenders == []
+    assert (ROOT / "policies" / "controls.md").is_file()
