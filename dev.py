@@ -1,84 +1,194 @@
 #!/usr/bin/env python3
-"""One entry point for people and CI: creates .venv, installs the pinned requirements, then runs a job.
+"""One entry point for people and CI: creates .venv, installs the locked dependency set, then runs a job.
 
     python3.11 dev.py preview staging     # offline plan of a stack: tree, plan JSON, policy results
     python3.11 dev.py test                # ruff, mypy and the whole test suite (what CI runs)
-    python3.11 dev.py <module> [args...]  # any `python -m` entry of the project, e.g. `offline diff a b`
+    python3.11 dev.py sync                # only create .venv and install the locked set (CI, the Pulumi steps)
+    python3.11 dev.py lock                # after editing pyproject.toml: refresh uv.lock and the pack's export
+    python3.11 dev.py <module> [args...]  # a `python -m` entry of the project, e.g. `offline diff a b`
 
-Only the standard library is used here, so it runs on a fresh machine with nothing but Python 3.11.
-The install is skipped when the requirement files have not changed since the last one.
+Only the standard library is used here, so it runs on a fresh machine with nothing but Python 3.11. It installs
+uv with pip, hash-checked against uv.lock, into .venv, then `uv sync --locked` installs exactly the locked set;
+the install is skipped when pyproject.toml and uv.lock have not changed since the last one. Paths on the command
+line are relative to the directory you run it from; what dev.py itself says goes to stderr, so a job's stdout
+is the job's alone.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-STAMP = VENV / ".requirements.sha256"
-INPUTS = ("requirements.txt", "requirements-dev.txt", "pyproject.toml", "policies/requirements.txt")
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+UV = BIN / ("uv.exe" if os.name == "nt" else "uv")
+STAMP = VENV / ".locked-set.sha256"
+# What the install depends on; the method's name is hashed too, so a venv built another way is re-synced.
+INPUTS = ("pyproject.toml", "uv.lock")
+INSTALL_METHOD = b"uv sync --locked --group dev"
 LINT_TARGETS = ["components", "infra", "offline", "policies", "ops", "app", "tests", "dev.py"]
 TYPE_TARGETS = ["components", "infra", "offline", "policies", "ops", "app"]
+# The pack's own requirement file, exported from uv.lock (pip installs it hash-checked under the Pulumi CLI).
+PACK_EXPORT = ("export", "--quiet", "--frozen", "--only-group", "policy", "--no-emit-project")
+PACK_REQUIREMENTS = "policies/requirements.txt"
+# `python -m` entries that Pulumi runs, not people: the program and the policy pack.
+NOT_JOBS = {"infra", "policies"}
+# Tools of the locked set that may be run through dev.py as well.
+TOOLS = ("pytest", "ruff", "mypy")
+# The child keeps the default SIGPIPE action: `dev.py <job> | head` ends it quietly instead of with a traceback.
+RUN_MODULE = (
+    "import runpy, signal, sys\n"
+    "if hasattr(signal, 'SIGPIPE'): signal.signal(signal.SIGPIPE, signal.SIG_DFL)\n"
+    "runpy.run_module(sys.argv.pop(1), run_name='__main__', alter_sys=True)"
+)
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def locked_uv() -> tuple[str, list[str]]:
+    """The uv version uv.lock pins and the hashes of its wheels: pip installs exactly that file."""
+    import tomllib  # after the version check: Python 3.11 and newer
+
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    for package in lock["package"]:
+        if package["name"] == "uv":
+            return package["version"], [wheel["hash"] for wheel in package["wheels"]]
+    sys.exit("dev.py: uv.lock pins no uv (it belongs in the dev group of pyproject.toml)")
+
+
+def bootstrap_uv() -> None:
+    """pip-install the locked uv into .venv; later syncs keep it, because uv is part of the locked set."""
+    version, hashes = locked_uv()
+    if UV.exists():
+        found = subprocess.run([str(UV), "--version"], capture_output=True, text=True, check=False).stdout.split()
+        if found[1:2] == [version]:
+            return
+    if subprocess.run([str(PYTHON), "-m", "pip", "--version"], capture_output=True, check=False).returncode:
+        subprocess.run([str(PYTHON), "-m", "ensurepip", "-q"], check=True, stdout=sys.stderr)
+    with tempfile.TemporaryDirectory() as scratch:
+        pinned = Path(scratch) / "uv.txt"
+        pinned.write_text(f"uv=={version} " + " ".join(f"--hash={h}" for h in hashes) + "\n")
+        pip = [str(PYTHON), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps"]
+        subprocess.run([*pip, "--only-binary=:all:", "--require-hashes", "-r", str(pinned)], check=True,
+                       stdout=sys.stderr)  # fmt: skip
+
+
+def uv(*args: str) -> int:
+    environment = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(VENV)}
+    return subprocess.run([str(UV), *args], cwd=ROOT, env=environment, check=False, stdout=sys.stderr).returncode
+
+
+def ensure_venv() -> None:
+    if not PYTHON.exists():
+        say(f"creating virtualenv {VENV}")
+        venv.EnvBuilder(with_pip=True).create(VENV)
 
 
 def ensure_environment() -> None:
-    if sys.version_info < (3, 11):  # noqa: UP036 - this file may be started by an older python3
-        sys.exit(f"dev.py needs Python 3.11 or newer (this is {sys.version.split()[0]})")
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(INSTALL_METHOD)
     for name in INPUTS:
-        path = ROOT / name
-        if path.is_file():
-            digest.update(path.read_bytes())
+        digest.update((ROOT / name).read_bytes())
     wanted = digest.hexdigest()
     if PYTHON.exists() and STAMP.is_file() and STAMP.read_text().strip() == wanted:
         return
-    if not PYTHON.exists():
-        print(f"creating virtualenv {VENV}", flush=True)
-        venv.EnvBuilder(with_pip=True).create(VENV)
-    print("installing pinned requirements (first run takes about a minute)", flush=True)
-    pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "--upgrade", "pip"], check=True, cwd=ROOT)
-    subprocess.run([*pip, "-r", "requirements-dev.txt"], check=True, cwd=ROOT)
+    ensure_venv()
+    say("installing the locked dependency set (uv.lock, hashes checked)")
+    bootstrap_uv()
+    if uv("sync", "--locked", "--group", "dev") != 0:
+        sys.exit("dev.py: `uv sync --locked` failed; if pyproject.toml changed, run `python3.11 dev.py lock`")
     STAMP.write_text(wanted + "\n")
 
 
-def run(*command: str) -> int:
-    print(f"$ {' '.join(command)}", flush=True)
-    return subprocess.run([str(PYTHON), *command], cwd=ROOT, check=False).returncode
+def lock() -> int:
+    """Re-resolve uv.lock after pyproject.toml changed, and export the pack's hashed requirement file."""
+    ensure_venv()
+    bootstrap_uv()
+    return uv("lock") or uv(*PACK_EXPORT, "-o", PACK_REQUIREMENTS)
+
+
+def project_jobs() -> list[str]:
+    """`python -m` entries of the project: packages with __main__.py and modules with a main guard."""
+    found = []
+    for package in sorted(p.parent for p in ROOT.glob("*/__init__.py")):
+        if package.name == "tests":
+            continue
+        for path in sorted(package.rglob("*.py")):
+            module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+            if path.name == "__main__.py":
+                if module.removesuffix(".__main__") not in NOT_JOBS:
+                    found.append(module.removesuffix(".__main__"))
+            elif re.search(r"^if __name__ == .__main__.:", path.read_text(), re.M):
+                found.append(module)
+    return found
+
+
+def jobs_text() -> str:
+    return "jobs: test, preview <stack>, sync, lock, " + ", ".join([*project_jobs(), *TOOLS])
+
+
+def run(*command: str, cwd: Path | None = None) -> int:
+    """Run `python -m <module> ...` in .venv from the caller's directory (or cwd), echoing the command to stderr."""
+    say(f"$ python -m {' '.join(command)}")
+    try:
+        code = subprocess.run([str(PYTHON), "-c", RUN_MODULE, *command], cwd=cwd, check=False).returncode
+    except KeyboardInterrupt:
+        return 130
+    return 128 - code if code < 0 else code  # killed by a signal (SIGPIPE from `| head`): the shell's convention
 
 
 def test(extra: list[str]) -> int:
-    targets = [t for t in LINT_TARGETS if (ROOT / t).exists()]
+    """ruff and mypy over the repository, then pytest; pytest's own arguments are relative to the caller."""
+    lint = [str(ROOT / t) for t in LINT_TARGETS if (ROOT / t).exists()]
+    types = [t for t in TYPE_TARGETS if (ROOT / t).exists()]
+    # Without a path of the caller's, the whole suite: from the root, pytest would find it through testpaths.
+    given = any(Path(a.split("::")[0]).exists() for a in extra if not a.startswith("-"))
+    paths = [] if given else [str(ROOT / "tests")]
     checks = [
-        ("-m", "ruff", "check", *targets),
-        ("-m", "mypy", *[t for t in TYPE_TARGETS if (ROOT / t).exists()]),
+        (("ruff", "check", *lint), ROOT),
+        (("mypy", *types), ROOT),
         # One worker per core; whole files per worker, so module fixtures (extra renders, moto stacks) run once.
-        ("-m", "pytest", "--numprocesses=auto", "--dist=loadfile", *extra),
+        (("pytest", f"--rootdir={ROOT}", "--numprocesses=auto", "--dist=loadfile", *extra, *paths), None),
     ]
-    for check in checks:
-        code = run(*check)
+    for check, cwd in checks:
+        code = run(*check, cwd=cwd)
         if code != 0:
             return code
     return 0
 
 
 def main(argv: list[str]) -> int:
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file may be started by an older python3
+        sys.exit(f"dev.py needs Python 3.11 or newer (this is {sys.version.split()[0]})")
     if not argv or argv[0] in ("-h", "--help"):
+        if not argv:
+            say(f"{__doc__}\n{jobs_text()}")
+            return 2
         print(__doc__)
-        return 0 if argv else 2
-    ensure_environment()
+        return 0
     job, rest = argv[0], argv[1:]
+    if job not in ("test", "preview", "sync", "lock", *TOOLS, *project_jobs()):
+        say(f"dev.py: unknown job {job!r}\n{jobs_text()}")
+        return 2
+    if job == "lock":
+        return lock()
+    ensure_environment()
+    if job == "sync":
+        return 0
     if job == "test":
         return test(rest)
     if job == "preview":
-        return run("-m", "offline", "preview", *rest)
-    return run("-m", job, *rest)
+        return run("offline", "preview", *rest)
+    return run(job, *rest)
 
 
 if __name__ == "__main__":

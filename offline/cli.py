@@ -146,6 +146,9 @@ def _policy(plan_path: Path, config: Path | None, out: Path) -> int:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         print(f"error: cannot read plan: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if config is not None and not config.is_file():
+        print(f"error: policy config {config} does not exist (default: {config_path(plan.stack)})", file=sys.stderr)
+        return EXIT_USAGE
     config = config or config_path(plan.stack)
     try:
         run = run_pack(plan, config if config.is_file() else None)
