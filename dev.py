@@ -41,6 +41,8 @@ PACK_EXPORT = ("export", "--quiet", "--frozen", "--only-group", "policy", "--no-
 PACK_REQUIREMENTS = "policies/requirements.txt"
 # `python -m` entries that Pulumi runs, not people: the program and the policy pack.
 NOT_JOBS = {"infra", "policies"}
+# Jobs of dev.py itself.
+JOBS = ("test", "preview", "sync", "lock")
 # Tools of the locked set that may be run through dev.py as well.
 TOOLS = ("pytest", "ruff", "mypy")
 # The child keeps the default SIGPIPE action: `dev.py <job> | head` ends it quietly instead of with a traceback.
@@ -132,8 +134,12 @@ def project_jobs() -> list[str]:
     return found
 
 
+def known_jobs() -> list[str]:
+    return [*JOBS, *project_jobs(), *TOOLS]
+
+
 def jobs_text() -> str:
-    return "jobs: test, preview <stack>, sync, lock, " + ", ".join([*project_jobs(), *TOOLS])
+    return "jobs: " + ", ".join(known_jobs()).replace("preview", "preview <stack>")
 
 
 def run(*command: str, cwd: Path | None = None) -> int:
@@ -176,7 +182,7 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 0
     job, rest = argv[0], argv[1:]
-    if job not in ("test", "preview", "sync", "lock", *TOOLS, *project_jobs()):
+    if job not in known_jobs():
         say(f"dev.py: unknown job {job!r}\n{jobs_text()}")
         return 2
     if job == "lock":

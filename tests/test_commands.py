@@ -164,3 +164,31 @@ def test_a_mistyped_policy_config_is_an_error_not_the_defaults(
     assert main(["policy", str(plan), "--config", str(missing), "--out", str(tmp_path)]) == EXIT_USAGE
     assert str(missing) in capsys.readouterr().err
     assert not (tmp_path / "staging.policy.json").exists()  # nothing judged with the production defaults
+
+
+# -- the real path in the docs (issue 11) ------------------------------------------------------------
+
+
+def test_every_documented_pulumi_preview_and_up_passes_the_stacks_policy_config() -> None:
+    """Without --policy-pack-config the pack applies its production posture to every stack (policies/README.md)."""
+    documents = [ROOT / "README.md", ROOT / "policies" / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    seen = 0
+    for document in documents:
+        for block in re.findall(r"```[a-z]*\n(.*?)```", document.read_text(), re.S):
+            stack = None
+            for line in block.splitlines():
+                words = line.split("#")[0].split()
+                if words[:3] in (["pulumi", "stack", "select"], ["pulumi", "stack", "init"]):
+                    stack = words[3]
+                if words[:2] not in (["pulumi", "preview"], ["pulumi", "up"]):
+                    continue
+                named = words[words.index("--stack") + 1] if "--stack" in words else stack
+                where = f"{document.relative_to(ROOT)}: {line.strip()}"
+                assert "--policy-pack" in words and words[words.index("--policy-pack") + 1] == "policies", where
+                assert "--policy-pack-config" in words, where
+                config = words[words.index("--policy-pack-config") + 1]
+                # The selected stack's file; with no stack in the block, a stack's file all the same.
+                assert config == f"policies/config/{named or Path(config).stem}.json", where
+                assert (ROOT / config).is_file(), where
+                seen += 1
+    assert seen >= 5

@@ -4,7 +4,6 @@ hashes), CI. Every check here runs offline: uv reads the lock and an empty cache
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import shutil
@@ -18,18 +17,11 @@ import pytest
 import yaml
 
 from offline.project import ROOT
+from tests.dev_entry import load_dev
 
 UV = Path(sys.executable).with_name("uv")
 RUNTIME = {"pulumi", "pulumi-aws", "pulumi-docker", "pydantic", "pyyaml"}
 PACK_EXPORT = ["export", "--frozen", "--only-group", "policy", "--no-emit-project"]
-
-
-def load_dev() -> Any:
-    spec = importlib.util.spec_from_file_location("dev_entry", ROOT / "dev.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def uv(*args: str, cwd: Path = ROOT, cache: Path) -> subprocess.CompletedProcess[str]:

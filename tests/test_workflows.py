@@ -1,11 +1,15 @@
-"""The GitHub Actions workflows: they parse, and their triggers, jobs, permissions, concurrency and the commands
-they run are what delivery needs (issue 8). Commands that call our own CLIs are parsed with those CLIs."""
+"""The GitHub Actions workflows: they parse and match GitHub's schema, and their triggers, jobs, permissions,
+concurrency and the commands they run are what delivery needs (issue 8). Commands that call our own CLIs are
+parsed with those CLIs. zizmor audits them offline; every action is pinned to a recorded commit (issue 11)."""
 
 from __future__ import annotations
 
-import importlib.util
+import json
 import re
 import shlex
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +19,7 @@ import yaml
 
 from offline.project import ROOT
 from ops.cli import build_parser
+from tests.dev_entry import load_dev
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 STACKS = ("staging", "production")
@@ -26,7 +31,10 @@ PULUMI_ACTION_INPUTS = {
 # How `python -m offline preview <stack> --out out` names its policy reports (offline/policy_runner.py
 # write_reports; the README lists them too).
 POLICY_REPORT = "{stack}.policy.{ext}"
-PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@v\d+$")  # owner/repo[/path]@vN: a major version tag
+# owner/repo[/path]@<full commit SHA> # vX.Y.Z, as a line of the workflow's text (YAML drops the comment).
+PINNED = re.compile(r"uses: ([\w.-]+/[\w.-]+)(/[\w./-]+)?@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$")
+PINS = ROOT / ".github" / "actions-pins.md"
+BIN = Path(sys.executable).parent
 
 
 def load(name: str) -> dict[str, Any]:
@@ -35,6 +43,22 @@ def load(name: str) -> dict[str, Any]:
     # PyYAML reads the bare key `on` as the boolean True (YAML 1.1); GitHub reads it as "on".
     document["on"] = document.pop(True, document.get("on"))
     return document
+
+
+def pins_in_workflows() -> dict[str, tuple[str, str]]:
+    """`uses` value -> (repository, tag) for every pinned action line of every workflow."""
+    found = {}
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        for line in path.read_text().splitlines():
+            if (match := PINNED.search(line)) is not None:
+                repository, folder, sha, tag = match.groups()
+                found[f"{repository}{folder or ''}@{sha}"] = (repository, tag)
+    return found
+
+
+def version(step: dict[str, Any]) -> str:
+    """The release tag a pinned step names in its comment."""
+    return pins_in_workflows()[step["uses"]][1]
 
 
 def all_workflows() -> dict[str, dict[str, Any]]:
@@ -129,7 +153,7 @@ def test_aws_roles_come_from_variables_by_oidc() -> None:
     for workflow in all_workflows().values():
         for job in jobs(workflow).values():
             for step in uses(job, "aws-actions/configure-aws-credentials"):
-                assert step["uses"].endswith("@v6")
+                assert version(step).startswith("v6.")
                 settings = step["with"]
                 assert re.fullmatch(
                     r"\$\{\{ (vars\.AWS_[A-Z_]+_ROLE_ARN|matrix\.role) \}\}", settings["role-to-assume"]
@@ -138,25 +162,81 @@ def test_aws_roles_come_from_variables_by_oidc() -> None:
                 assert not {"aws-access-key-id", "aws-secret-access-key"} & set(settings)
 
 
-def test_actions_are_pinned_to_a_major_version() -> None:
+def test_actions_are_pinned_to_a_recorded_commit() -> None:
+    """Every step's action is a full commit SHA with its tag, and that SHA is the one recorded for the tag in
+    .github/actions-pins.md (read from the action's own repository; zizmor cannot check this offline)."""
+    recorded = {
+        (repository, tag): sha
+        for repository, tag, sha in re.findall(
+            r"^\| ([\w.-]+/[\w.-]+) \| (v[\d.]+) \| ([0-9a-f]{40}) \|", PINS.read_text(), re.M
+        )
+    }
+    pins = pins_in_workflows()
     for name, workflow in all_workflows().items():
         for job in jobs(workflow).values():
             if "uses" in job:
                 assert job["uses"].startswith("./.github/workflows/"), name
             for step in steps(job):
-                if "uses" in step:
-                    assert PINNED.match(step["uses"]), f"{name}: {step['uses']}"
-                if str(step.get("uses", "")).startswith("actions/setup-python@"):
-                    assert step["uses"] == "actions/setup-python@v5" and step["with"]["python-version"] == "3.11"
-                if str(step.get("uses", "")).startswith("actions/checkout@"):
-                    assert step["uses"] == "actions/checkout@v4"
+                if "uses" not in step:
+                    continue
+                assert step["uses"] in pins, f"{name}: {step['uses']} is not pinned to a SHA with its tag"
+                repository, tag = pins[step["uses"]]
+                assert recorded.get((repository, tag)) == step["uses"].rsplit("@", 1)[1], f"{name}: {step['uses']}"
+                if repository == "actions/setup-python":
+                    assert step["with"]["python-version"] == "3.11"
+    assert len(pins) >= 9
+
+
+def test_checkout_never_persists_credentials() -> None:
+    for name, workflow in all_workflows().items():
+        for job_id, job in jobs(workflow).items():
+            for step in uses(job, "actions/checkout"):
+                assert step.get("with", {}).get("persist-credentials") is False, f"{name}:{job_id}"
+
+
+def test_called_workflows_receive_only_the_secrets_they_use() -> None:
+    called = load("deploy-stack.yml")
+    declared = set(called["on"]["workflow_call"].get("secrets", {}))
+    used = set(re.findall(r"secrets\.([A-Z_]+)", (WORKFLOWS / "deploy-stack.yml").read_text()))
+    assert used and used == declared
+    for name, workflow in all_workflows().items():
+        for job_id, job in jobs(workflow).items():
+            if "uses" in job:
+                passed = job.get("secrets")
+                assert isinstance(passed, dict), f"{name}:{job_id}: secrets must be named, not {passed!r}"
+                assert set(passed) == declared
+                assert all(value == f"${{{{ secrets.{key} }}}}" for key, value in passed.items())
+
+
+def test_dependency_caches_only_where_no_deploy_credentials_are() -> None:
+    """uv's download cache speeds up checks; a job that can assume an AWS role restores nothing a run wrote."""
+    cached = 0
+    for name, job_id, job, configures in aws_jobs(all_workflows()):
+        for step in uses(job, "actions/cache"):
+            assert not configures, f"{name}:{job_id}"
+            assert step["with"]["path"] == "~/.cache/uv" and "uv.lock" in step["with"]["key"]
+            cached += 1
+    assert cached >= 3
+
+
+def test_pulumi_finds_the_locked_uv_before_it_installs() -> None:
+    """Pulumi.yaml says `toolchain: uv`: `pulumi install` needs uv on PATH, and it is the locked one from .venv."""
+    for name, workflow in all_workflows().items():
+        for job_id, job in jobs(workflow).items():
+            script = scripts(job)
+            if "pulumi install" not in script:
+                continue
+            before = script.split("pulumi install")[0]
+            assert "python3.11 dev.py sync" in before and ".venv/bin/uv" in before and "GITHUB_PATH" in before, (
+                f"{name}:{job_id}"
+            )
 
 
 def test_pulumi_action_inputs_are_real_and_always_use_the_policy_pack_for_changes() -> None:
     for name, workflow in all_workflows().items():
         for job in jobs(workflow).values():
             for step in uses(job, "pulumi/actions"):
-                assert step["uses"] == "pulumi/actions@v7"
+                assert version(step).startswith("v7.")
                 settings = step.get("with", {})
                 assert set(settings) <= PULUMI_ACTION_INPUTS, (
                     f"{name}: unknown inputs {set(settings) - PULUMI_ACTION_INPUTS}"
@@ -169,12 +249,13 @@ def test_pulumi_action_inputs_are_real_and_always_use_the_policy_pack_for_change
 
 
 def test_every_dev_py_job_exists() -> None:
+    known = load_dev().known_jobs()
     for workflow in all_workflows().values():
         for job in jobs(workflow).values():
             for line in command_lines(scripts(job)):
                 for match in re.finditer(r"dev\.py ([\w.]+)", line):
                     job_name = match.group(1)
-                    assert job_name in ("test", "preview") or importlib.util.find_spec(job_name), line
+                    assert job_name in known, line
 
 
 def test_every_timeout_is_bounded() -> None:
@@ -216,7 +297,7 @@ def test_pull_requests_diff_offline_plans_against_the_base_branch() -> None:
 def test_pull_requests_get_one_sticky_comment_with_diff_and_policy_report() -> None:
     job = jobs(load("pull-request.yml"))["offline-plan"]
     (comment,) = uses(job, "marocchino/sticky-pull-request-comment")
-    assert comment["uses"].endswith("@v3") and comment["with"]["header"]  # the header makes it update in place
+    assert version(comment).startswith("v3.") and comment["with"]["header"]  # the header makes it update in place
     assert "always()" in comment["if"]
     comment_file = comment["with"]["path"].split("/", 1)[1]
     assembling = next(str(s["run"]) for s in steps(job) if f"> {comment_file}" in str(s.get("run", "")))
@@ -340,3 +421,64 @@ def test_ops_commands_in_workflows_parse_with_the_ops_cli(name: str) -> None:
     for job in jobs(load(name)).values():
         for argv in ops_invocations(job):
             build_parser().parse_args(argv)  # SystemExit on an unknown option
+
+
+# -- static analysis ---------------------------------------------------------------------------------
+
+
+def zizmor(folder: Path) -> list[dict[str, Any]]:
+    """zizmor's findings of medium severity and above, offline, with no configuration that could silence any."""
+    result = subprocess.run(
+        [str(BIN / "zizmor"), "--offline", "--no-config", "--no-progress", "--format", "json",
+         "--min-severity", "medium", str(folder)],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert result.returncode in (0, 11, 12, 13, 14), result.stderr  # 1x: findings of severity x
+    findings: list[dict[str, Any]] = json.loads(result.stdout)
+    return findings
+
+
+def test_zizmor_finds_nothing_of_medium_or_high_severity() -> None:
+    assert [f["ident"] for f in zizmor(ROOT / ".github")] == []
+    for path in (ROOT / ".github").rglob("*.yml"):
+        assert "zizmor: ignore" not in path.read_text(), path.name  # no finding silenced inline
+
+
+def test_zizmor_would_catch_a_tag_pin_and_inherited_secrets(tmp_path: Path) -> None:
+    copy = tmp_path / ".github"
+    shutil.copytree(ROOT / ".github", copy)
+    deploy = copy / "workflows" / "deploy.yml"
+    text = re.sub(r"actions/checkout@[0-9a-f]{40} # v[\d.]+", "actions/checkout@v7", deploy.read_text())
+    text = re.sub(r"secrets:  #.*\n\s+PULUMI_ACCESS_TOKEN: .*\n", "secrets: inherit\n", text)
+    deploy.write_text(text)
+    found = {f["ident"] for f in zizmor(copy)}
+    assert {"unpinned-uses", "secrets-inherit"} <= found
+
+
+def check_schema(schema: str, *paths: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", schema, *map(str, paths)],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+
+
+def test_workflows_and_dependabot_match_githubs_schemas() -> None:
+    """SchemaStore's schemas, as check-jsonschema ships them: no network."""
+    result = check_schema("vendor.github-workflows", *sorted(WORKFLOWS.glob("*.yml")))
+    assert result.returncode == 0, result.stdout
+    result = check_schema("vendor.dependabot", ROOT / ".github" / "dependabot.yml")
+    assert result.returncode == 0, result.stdout
+
+
+def test_the_schema_check_rejects_a_misspelt_permission(tmp_path: Path) -> None:
+    broken = tmp_path / "deploy.yml"
+    broken.write_text((WORKFLOWS / "deploy.yml").read_text().replace("contents: read", "contents: reed", 1))
+    assert check_schema("vendor.github-workflows", broken).returncode != 0
+
+
+def test_dependabot_keeps_actions_and_the_lock_current() -> None:
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
+    ecosystems = {u["package-ecosystem"]: u for u in config["updates"]}
+    assert set(ecosystems) == {"github-actions", "uv"}  # uv: pyproject.toml and uv.lock together
+    for update in ecosystems.values():
+        assert update["directory"] == "/" and update["cooldown"]["default-days"] >= 3
