@@ -68,6 +68,18 @@ def locked_uv() -> tuple[str, list[str]]:
     sys.exit("dev.py: uv.lock pins no uv (it belongs in the dev group of pyproject.toml)")
 
 
+def pip_for_venv() -> list[str]:
+    """A pip that installs into .venv: this interpreter's own when it can target another one (pip 22.3+,
+    `--python`), which spares seeding pip into .venv (ensurepip takes seconds); else .venv's own, seeded."""
+    probe = subprocess.run([sys.executable, "-m", "pip", "--version"], capture_output=True, text=True, check=False)
+    found = re.match(r"pip (\d+)\.(\d+)", probe.stdout)
+    if probe.returncode == 0 and found and (int(found[1]), int(found[2])) >= (22, 3):
+        return [sys.executable, "-m", "pip", "--python", str(PYTHON)]
+    if subprocess.run([str(PYTHON), "-m", "pip", "--version"], capture_output=True, check=False).returncode:
+        subprocess.run([str(PYTHON), "-m", "ensurepip", "-q"], check=True, stdout=sys.stderr)
+    return [str(PYTHON), "-m", "pip"]
+
+
 def bootstrap_uv() -> None:
     """pip-install the locked uv into .venv; later syncs keep it, because uv is part of the locked set."""
     version, hashes = locked_uv()
@@ -75,14 +87,11 @@ def bootstrap_uv() -> None:
         found = subprocess.run([str(UV), "--version"], capture_output=True, text=True, check=False).stdout.split()
         if found[1:2] == [version]:
             return
-    if subprocess.run([str(PYTHON), "-m", "pip", "--version"], capture_output=True, check=False).returncode:
-        subprocess.run([str(PYTHON), "-m", "ensurepip", "-q"], check=True, stdout=sys.stderr)
     with tempfile.TemporaryDirectory() as scratch:
         pinned = Path(scratch) / "uv.txt"
         pinned.write_text(f"uv=={version} " + " ".join(f"--hash={h}" for h in hashes) + "\n")
-        pip = [str(PYTHON), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps"]
-        subprocess.run([*pip, "--only-binary=:all:", "--require-hashes", "-r", str(pinned)], check=True,
-                       stdout=sys.stderr)  # fmt: skip
+        pip = [*pip_for_venv(), "install", "-q", "--disable-pip-version-check", "--no-deps", "--only-binary=:all:"]
+        subprocess.run([*pip, "--require-hashes", "-r", str(pinned)], check=True, stdout=sys.stderr)
 
 
 def uv(*args: str) -> int:
@@ -93,7 +102,7 @@ def uv(*args: str) -> int:
 def ensure_venv() -> None:
     if not PYTHON.exists():
         say(f"creating virtualenv {VENV}")
-        venv.EnvBuilder(with_pip=True).create(VENV)
+        venv.EnvBuilder(with_pip=False).create(VENV)
 
 
 def ensure_environment() -> None:
