@@ -48,3 +48,13 @@ def test_the_suite_reads_nothing_beside_the_repository() -> None:
     ]
     assert offenders == []
     assert (ROOT / "policies" / "controls.md").is_file()
+
+
+def test_readme_numbers_are_the_measured_ones() -> None:
+    """Every time the README's Performance section quotes is one docs/benchmark.md records with its measurement."""
+    readme = (ROOT / "README.md").read_text()
+    performance = readme.split("## Performance", 1)[1].split("\n## ", 1)[0]
+    quoted = re.findall(r"\b\d+(?:\.\d+)? s\b", performance)
+    assert quoted, "the Performance section quotes no measured time"
+    benchmark = (ROOT / "docs" / "benchmark.md").read_text()
+    assert [q for q in quoted if q not in benchmark] == []
