@@ -24,15 +24,21 @@ from ops.cli import build_parser
 
 DEV = [sys.executable, str(ROOT / "dev.py")]
 # README commands that run offline, and how this module runs them: `fresh` = in an empty directory, so relative
-# paths (out/, the diff's plans) resolve there; `plans` = beside base.plan.json and head.plan.json (the staging
-# plan); `extra` = arguments appended to keep the suite fast (the same code path with fewer repetitions).
+# paths (out/, the diff's plans) resolve there; `plans` = beside base.plan.json, head.plan.json and
+# out/staging.plan.json (all the staging plan); `extra` = arguments appended to keep the suite fast (the same
+# code path with fewer repetitions).
 RUN: dict[str, dict[str, object]] = {
     "dev.py preview staging": {"cwd": "fresh"},
     "dev.py offline diff base.plan.json head.plan.json --markdown diff.md": {"cwd": "plans"},
     "dev.py offline diff base.plan.json head.plan.json --markdown diff.md --fail-on-stateful": {"cwd": "plans"},
     "dev.py offline.benchmark": {"cwd": "fresh", "extra": ["--repeat", "1", "--renders", "1", "staging"]},
     "dev.py infra.config.reference > docs/config-reference.md": {"cwd": "root"},
+    "dev.py offline cost out/staging.plan.json": {"cwd": "plans"},
+    "dev.py offline cost out/staging.plan.json --base base.plan.json": {"cwd": "plans"},
+    "dev.py offline cost out/staging.plan.json --base base.plan.json --budget USD": {"cwd": "plans"},
 }
+# Placeholders the README writes in capitals, and what stands for them here (a budget no stack reaches).
+PLACEHOLDERS = {"USD": "1000000"}
 # README commands that cannot run here, and what checks them instead.
 NOT_OFFLINE = {
     "dev.py test": "the suite itself; .ci/run runs it (test_project.test_ci_runs_the_readme_test_command)",
@@ -93,11 +99,13 @@ def test_readme_command_runs_offline(
 ) -> None:
     how = RUN[command]
     text, _, redirect = command.partition(" > ")
-    argv = [*shlex.split(text)[1:], *map(str, how.get("extra", []))]  # type: ignore[call-overload]
+    words = [PLACEHOLDERS.get(word, word) for word in shlex.split(text)[1:]]
+    argv = [*words, *map(str, how.get("extra", []))]  # type: ignore[call-overload]
     cwd = {"fresh": tmp_path, "root": ROOT, "plans": tmp_path}[str(how["cwd"])]
     if how["cwd"] == "plans":
         plan = staging_preview[0] / "out" / "staging.plan.json"
-        for name in ("base.plan.json", "head.plan.json"):
+        (tmp_path / "out").mkdir()
+        for name in ("base.plan.json", "head.plan.json", "out/staging.plan.json"):
             shutil.copy(plan, tmp_path / name)
     result = dev(*argv, cwd=cwd)
     assert result.returncode == EXIT_OK, result.stderr[-2000:]
@@ -180,8 +188,8 @@ def test_every_documented_pulumi_preview_and_up_passes_the_stacks_policy_config(
                 words = line.split("#")[0].split()
                 if words[:3] in (["pulumi", "stack", "select"], ["pulumi", "stack", "init"]):
                     stack = words[3]
-                if words[:2] not in (["pulumi", "preview"], ["pulumi", "up"]):
-                    continue
+                if words[:2] not in (["pulumi", "preview"], ["pulumi", "up"]) or "--destroy" in words:
+                    continue  # a destroy preview creates and updates nothing the pack would judge
                 named = words[words.index("--stack") + 1] if "--stack" in words else stack
                 where = f"{document.relative_to(ROOT)}: {line.strip()}"
                 assert "--policy-pack" in words and words[words.index("--policy-pack") + 1] == "policies", where
