@@ -208,6 +208,24 @@ def test_called_workflows_receive_only_the_secrets_they_use() -> None:
                 assert all(value == f"${{{{ secrets.{key} }}}}" for key, value in passed.items())
 
 
+def test_everything_is_installed_before_an_aws_role_is_assumed() -> None:
+    """Installs run package code (build backends, Pulumi's pip for the pack): none of it with credentials in reach."""
+    installs = ("dev.py sync", "pulumi install", "pip install", "uv sync")
+    checked = 0
+    for name, job_id, job, configures in aws_jobs(all_workflows()):
+        if not configures or "uses" in job:
+            continue
+        kinds = [
+            "role" if str(step.get("uses", "")).startswith("aws-actions/") else str(step.get("run", ""))
+            for step in steps(job)
+        ]
+        first_role = kinds.index("role")
+        assert not [k for k in kinds[first_role:] if any(i in k for i in installs)], f"{name}:{job_id}"
+        assert any("dev.py sync" in k for k in kinds[:first_role]), f"{name}:{job_id}"
+        checked += 1
+    assert checked >= 4
+
+
 def test_dependency_caches_only_where_no_deploy_credentials_are() -> None:
     """uv's download cache speeds up checks; a job that can assume an AWS role restores nothing a run wrote."""
     cached = 0
@@ -372,7 +390,7 @@ def test_each_stack_deploys_in_its_environment_then_verifies_with_a_read_only_ro
             assert "arm64" in step["with"]["platforms"]
             order.append("qemu")
     assert order == [
-        "${{ vars.AWS_DEPLOY_ROLE_ARN }}", "qemu", "pulumi up", "${{ vars.AWS_VERIFY_ROLE_ARN }}", "ops verify",
+        "qemu", "${{ vars.AWS_DEPLOY_ROLE_ARN }}", "pulumi up", "${{ vars.AWS_VERIFY_ROLE_ARN }}", "ops verify",
     ]  # fmt: skip
     (verify,) = ops_invocations(job)
     args = build_parser().parse_args(verify)
