@@ -45,6 +45,7 @@ NOT_OFFLINE = {
     "dev.py ops verify --stack staging": "needs AWS; parsed with the ops CLI below",
     "dev.py ops rollback api --stack production": "needs AWS; parsed with the ops CLI below",
     "dev.py ops restore-drill --stack staging --skip-connect": "needs AWS; parsed with the ops CLI below",
+    "dev.py ops db-bootstrap --stack staging": "needs AWS; parsed with the ops CLI below",
 }
 F_SETPIPE_SZ = 1031  # Linux fcntl: shrink a pipe so that a job's output overflows it
 
