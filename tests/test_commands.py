@@ -30,7 +30,10 @@ DEV = [sys.executable, str(ROOT / "dev.py")]
 RUN: dict[str, dict[str, object]] = {
     "dev.py preview staging": {"cwd": "fresh"},
     "dev.py offline diff base.plan.json head.plan.json --markdown diff.md": {"cwd": "plans"},
-    "dev.py offline diff base.plan.json head.plan.json --markdown diff.md --fail-on-stateful": {"cwd": "plans"},
+    "dev.py offline diff base.plan.json head.plan.json --markdown diff.md --json diff.json": {"cwd": "plans"},
+    "dev.py offline diff base.plan.json head.plan.json --markdown diff.md --json diff.json --fail-on-stateful": {
+        "cwd": "plans"
+    },
     "dev.py offline.benchmark": {"cwd": "fresh", "extra": ["--repeat", "1", "--renders", "1", "staging"]},
     "dev.py infra.config.reference > docs/config-reference.md": {"cwd": "root"},
     "dev.py offline cost out/staging.plan.json": {"cwd": "plans"},
