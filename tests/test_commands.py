@@ -34,7 +34,7 @@ RUN: dict[str, dict[str, object]] = {
     "dev.py offline diff base.plan.json head.plan.json --markdown diff.md --json diff.json --fail-on-stateful": {
         "cwd": "plans"
     },
-    "dev.py offline.benchmark": {"cwd": "fresh", "extra": ["--repeat", "1", "--renders", "1", "staging"]},
+    "dev.py offline.benchmark": {"cwd": "fresh", "extra": ["--repeat", "1", "--renders", "1", "--services", "1"]},
     "dev.py infra.config.reference > docs/config-reference.md": {"cwd": "root"},
     "dev.py offline cost out/staging.plan.json": {"cwd": "plans"},
     "dev.py offline cost out/staging.plan.json --base base.plan.json": {"cwd": "plans"},
@@ -45,6 +45,8 @@ PLACEHOLDERS = {"USD": "1000000"}
 # README commands that cannot run here, and what checks them instead.
 NOT_OFFLINE = {
     "dev.py test": "the suite itself; .ci/run runs it (test_project.test_ci_runs_the_readme_test_command)",
+    "dev.py preview production --stack-file big.yaml": "big.yaml is the reader's own file; tests/test_offline.py",
+    "dev.py offline checkout --out out/head": "renders every stack in one process: tests/test_offline.py",
     "dev.py ops verify --stack staging": "needs AWS; parsed with the ops CLI below",
     "dev.py ops rollback api --stack production": "needs AWS; parsed with the ops CLI below",
     "dev.py ops restore-drill --stack staging --skip-connect": "needs AWS; parsed with the ops CLI below",
