@@ -162,7 +162,7 @@ def run(*command: str, cwd: Path | None = None) -> int:
 
 
 def test(extra: list[str]) -> int:
-    """ruff and mypy over the repository, then pytest; pytest's own arguments are relative to the caller."""
+    """ruff (lint, format) and mypy over the repository, then pytest; its arguments are relative to the caller."""
     lint = [str(ROOT / t) for t in LINT_TARGETS if (ROOT / t).exists()]
     types = [t for t in TYPE_TARGETS if (ROOT / t).exists()]
     # Without a path of the caller's, the whole suite: from the root, pytest would find it through testpaths.
@@ -170,6 +170,8 @@ def test(extra: list[str]) -> int:
     paths = [] if given else [str(ROOT / "tests")]
     checks = [
         (("ruff", "check", *lint), ROOT),
+        # The pull-request workflow checks formatting too: the same check here keeps local runs honest.
+        (("ruff", "format", "--check", *lint), ROOT),
         (("mypy", *types), ROOT),
         # One worker per core; whole files per worker, so module fixtures (extra renders, moto stacks) run once.
         (("pytest", f"--rootdir={ROOT}", "--numprocesses=auto", "--dist=loadfile", *extra, *paths), None),
