@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 invalid configuration or stack file; 2 usage; 3 the diff would replace or delete
 a stateful resource (with --fail-on-stateful); 4 mandatory policy violations or unevaluated mandatory
-controls (preview, policy); 5 the cost estimate exceeds --budget (cost).
+controls (preview, policy); 5 the cost estimate exceeds --budget (cost); 3 also from stateful-gate without the
+`allow-stateful-change` label.
 """
 
 from __future__ import annotations
@@ -56,7 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     checkout.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write plans and policy reports")
     checkout.add_argument("--no-policy", action="store_true", help="skip the policy pack (plans only)")
 
+    _pr_parsers(commands)
+
     args = parser.parse_args(argv)
+    if args.command in ("pr-comment", "stateful-gate"):
+        return _pr_run(args)
     if args.command == "checkout":
         return _checkout(args.stacks, args.out, not args.no_policy)
     if args.command == "cost":
@@ -78,6 +83,31 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "policy":
         return _policy(args.plan, args.config, args.out)
     return _diff(args.base, args.head, args.markdown, args.fail_on_stateful, args.json)
+
+
+def _pr_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The pull-request commands: the comment of every stack and the stateful gate (offline/pr_comment.py)."""
+    comment = commands.add_parser("pr-comment", help="the pull-request comment: every stack, risk first")
+    comment.add_argument("--base", type=Path, required=True, help="render directory of the base branch")
+    comment.add_argument("--head", type=Path, required=True, help="render directory of the pull request")
+    comment.add_argument("--out", type=Path, required=True, help="where to write the comment (Markdown)")
+    comment.add_argument("--limit", type=int, default=65536, help="characters (GitHub's comment limit: 65536)")
+    comment.add_argument("--context", default="", help="a line under the title (commits compared)")
+    comment.add_argument("--full", type=Path, help="also write each stack's whole <stack>.diff.{md,json} here")
+
+    gate = commands.add_parser("stateful-gate", help="exit 3 on stateful/protected changes without the opt-in label")
+    gate.add_argument("--diff-json", type=Path, nargs="+", required=True, help="diff JSON files, one per stack")
+    gate.add_argument("--labels", default="", help="the pull request's labels: a JSON array or one per line")
+
+
+def _pr_run(args: argparse.Namespace) -> int:
+    if args.command == "pr-comment":
+        from offline.pr_comment import run as comment_run
+
+        return comment_run(args.base, args.head, args.out, limit=args.limit, context=args.context, full_dir=args.full)
+    from offline.stateful_gate import run as gate_run
+
+    return gate_run(args.diff_json, args.labels)
 
 
 def _preview(stack: str, out: Path, stack_file: Path | None = None) -> int:

@@ -394,11 +394,15 @@ def to_markdown(diff: PlanDiff, *, max_rows: int = 200, max_details_chars: int =
         f"**{counts['create']} to create, {counts['update']} to update, {counts['replace']} to replace, "
         f"{counts['delete']} to delete.**"
     )
-    lines += _replacement_lines(diff)
-    lines += _table_lines(diff, max_rows)
-    lines += _details_lines(diff, max_details_chars)
+    lines += body_lines(diff, max_rows=max_rows, max_details_chars=max_details_chars)
     lines += _missing(diff)
     return "\n".join(lines) + "\n"
+
+
+def body_lines(diff: PlanDiff, *, max_rows: int = 200, max_details_chars: int = 8000) -> list[str]:
+    """Everything after the alerts and counts: replacements with causes, the change table, property changes
+    (the pull-request comment folds these and shrinks them to its budget)."""
+    return [*_replacement_lines(diff), *_table_lines(diff, max_rows), *_details_lines(diff, max_details_chars)]
 
 
 def _risk_lines(diff: PlanDiff) -> list[str]:
