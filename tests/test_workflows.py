@@ -288,7 +288,9 @@ def test_every_timeout_is_bounded() -> None:
 
 def test_pull_requests_run_the_ci_test_command() -> None:
     workflow = load("pull-request.yml")
-    assert workflow["on"] == {"pull_request": {"branches": ["main"]}}
+    assert workflow["on"] == {
+        "pull_request": {"branches": ["main"], "types": ["opened", "synchronize", "reopened", "labeled", "unlabeled"]}
+    }
     assert workflow["concurrency"]["cancel-in-progress"] is True
     assert "github.event.pull_request.number" in workflow["concurrency"]["group"]
     checks = jobs(workflow)["checks"]
@@ -308,8 +310,8 @@ def test_pull_requests_diff_offline_plans_against_the_base_branch() -> None:
     for directory in (head[0]["with"]["path"], base[0]["with"]["path"]):
         rendered = "\n".join(by_directory[directory])
         assert "for stack in staging production; do" in rendered and 'dev.py preview "$stack" --out' in rendered
-    diff = 'dev.py offline diff "out/base/$stack.plan.json" "out/$stack.plan.json" --markdown "out/diff-$stack.md"'
-    assert any(diff in line for line in by_directory[head[0]["with"]["path"]])
+    comment = "dev.py offline pr-comment --base out/base --head out --out out/pr-comment.md --full out"
+    assert any(comment in line for line in by_directory[head[0]["with"]["path"]])
 
 
 def test_pull_requests_get_one_sticky_comment_with_diff_and_policy_report() -> None:
@@ -318,9 +320,22 @@ def test_pull_requests_get_one_sticky_comment_with_diff_and_policy_report() -> N
     assert version(comment).startswith("v3.") and comment["with"]["header"]  # the header makes it update in place
     assert "always()" in comment["if"]
     comment_file = comment["with"]["path"].split("/", 1)[1]
-    assembling = next(str(s["run"]) for s in steps(job) if f"> {comment_file}" in str(s.get("run", "")))
-    assert "out/diff-$stack.md" in assembling
-    assert f"out/{POLICY_REPORT.format(stack='$stack', ext='md')}" in assembling
+    assembling = next(str(s["run"]) for s in steps(job) if f"--out {comment_file}" in str(s.get("run", "")))
+    assert "dev.py offline pr-comment" in assembling  # diff, policy and cost of every stack, within the limit
+
+
+def test_pull_requests_run_the_stateful_gate_on_every_label_change() -> None:
+    workflow = load("pull-request.yml")
+    assert {"labeled", "unlabeled"} <= set(workflow["on"]["pull_request"]["types"])
+    job = jobs(workflow)["offline-plan"]
+    names = [s.get("name", "") for s in steps(job)]
+    gate = next(s for s in steps(job) if "stateful-gate" in str(s.get("run", "")))
+    artifact = next(i for i, s in enumerate(steps(job)) if str(s.get("uses", "")).startswith("actions/upload-artifact"))
+    assert names.index(gate["name"]) > artifact and gate["if"] == "always()"  # the reports are kept either way
+    # The labels come from the event payload (no token, no API call), through env: never expanded into the script.
+    assert gate["env"]["LABELS"] == "${{ toJSON(github.event.pull_request.labels.*.name) }}"
+    assert "${{" not in str(gate["run"]) and '--labels "$LABELS"' in str(gate["run"])
+    assert f'for stack in {" ".join(STACKS)}; do diffs+=("out/$stack.diff.json")' in str(gate["run"])
 
 
 def test_pull_requests_upload_each_stacks_policy_sarif() -> None:
@@ -392,10 +407,26 @@ def test_each_stack_deploys_in_its_environment_then_verifies_with_a_read_only_ro
     assert order == [
         "qemu", "${{ vars.AWS_DEPLOY_ROLE_ARN }}", "pulumi up", "${{ vars.AWS_VERIFY_ROLE_ARN }}", "ops verify",
     ]  # fmt: skip
-    (verify,) = ops_invocations(job)
+    (verify,) = [argv for argv in ops_invocations(job) if argv[0] == "verify"]
     args = build_parser().parse_args(verify)
     assert args.command == "verify" and args.stack == "staging" and args.outputs and args.report
     assert 'pulumi stack output --json --stack "$STACK"' in scripts(job)
+
+
+def test_each_deploy_bootstraps_the_database_user_after_up_and_before_verify() -> None:
+    """The services cannot log in until `ops db-bootstrap` created their user (docs/database-credentials.md)."""
+    (job,) = jobs(load("deploy-stack.yml")).values()
+    order = [
+        "up" if step.get("with", {}).get("command") == "up" else str(step.get("run", "")).split("dev.py ops ")[-1]
+        for step in steps(job)
+        if step.get("with", {}).get("command") == "up" or "dev.py ops " in str(step.get("run", ""))
+    ]
+    bootstrap = next(i for i, o in enumerate(order) if o.startswith("db-bootstrap"))
+    verify = next(i for i, o in enumerate(order) if o.startswith("verify"))
+    assert order.index("up") < bootstrap < verify
+    (argv,) = [argv for argv in ops_invocations(job) if argv[0] == "db-bootstrap"]
+    args = build_parser().parse_args(argv)
+    assert args.stack == "staging" and not args.revoke  # $STACK: the stack being deployed
 
 
 # -- scheduled ---------------------------------------------------------------------------------------
