@@ -108,10 +108,7 @@ def test_policy_reports_of_any_size_still_leave_both_stacks_in_the_limit(
 ) -> None:
     """A head report with 40 times today's findings, none known to the base: the lists shrink, the risks stay."""
     base, head = dirs
-    big = tmp_path / "head"
-    big.mkdir()
-    for path in head.glob("*.json"):
-        (big / path.name).write_text(path.read_text())
+    big = _copy(head, tmp_path / "head")
     report = json.loads((head / "staging.policy.json").read_text())
     report["results"] = [
         {**r, "urn": f"{r['urn']}-{i}"} for i in range(40) for r in report["results"] if r["outcome"] == "violation"
@@ -131,10 +128,7 @@ def test_new_findings_are_judged_by_identity_not_by_message(dirs: tuple[Path, Pa
     violations = [r for r in report["results"] if r["outcome"] == "violation"]
     assert len(violations) >= 2
     dropped, reworded = violations[0], violations[1]
-    old = tmp_path / "base"
-    old.mkdir()
-    for path in base.glob("*.json"):
-        (old / path.name).write_text(path.read_text())
+    old = _copy(base, tmp_path / "base")
     base_report = dict(report)
     base_report["results"] = [
         {**r, "message": r["message"] + " (was 3)"} if r is reworded else r
@@ -152,10 +146,7 @@ def test_new_findings_are_judged_by_identity_not_by_message(dirs: tuple[Path, Pa
 
 def test_mandatory_violations_are_listed_even_in_a_tight_limit(dirs: tuple[Path, Path], tmp_path: Path) -> None:
     base, head = dirs
-    bad = tmp_path / "head"
-    bad.mkdir()
-    for path in head.glob("*.json"):
-        (bad / path.name).write_text(path.read_text())
+    bad = _copy(head, tmp_path / "head")
     report = json.loads((head / "staging.policy.json").read_text())
     report["results"].append(
         {
@@ -194,10 +185,7 @@ def test_the_cost_section_reports_each_stacks_total_and_delta(dirs: tuple[Path, 
 
 def test_the_cost_delta_names_its_top_contributors(dirs: tuple[Path, Path], tmp_path: Path) -> None:
     base, head = dirs
-    changed = tmp_path / "head"
-    changed.mkdir()
-    for path in head.glob("*.json"):
-        (changed / path.name).write_text(path.read_text())
+    changed = _copy(head, tmp_path / "head")
     cost = json.loads((head / "production.cost.json").read_text())
     cost["delta"]["monthlyUsd"] = -120.5
     cost["delta"]["topContributors"] = [
@@ -334,6 +322,14 @@ def test_labels_parse_as_a_json_array_or_lines() -> None:
     assert parse_labels("") == set() == parse_labels("[]")
     with pytest.raises(ValueError, match="JSON array of label names"):
         parse_labels('[1, "a"]')
+
+
+def _copy(source: Path, target: Path) -> Path:
+    """A render directory to modify (the module's renders are shared)."""
+    target.mkdir()
+    for path in source.glob("*.json"):
+        (target / path.name).write_text(path.read_text())
+    return target
 
 
 def _section(text: str, stack: str) -> str:
