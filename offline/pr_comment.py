@@ -382,11 +382,7 @@ def header(items: Sequence[StackInput], context: str) -> str:
         lines += [context, ""]
     risky = [i for i in items if is_risky(i)]
     for item in risky:
-        diff = item.diff
-        names = [f"{c.action.upper()} `{c.name}`" for c in (diff.destructive + diff.refused if diff else [])]
-        names += [f"{c.action.upper()} `{c.name}`" for c in (traffic(diff) if diff else []) if not c.destructive]
-        what = ", ".join(dict.fromkeys(names)) or "incomplete diff"
-        lines.append(f"- **`{item.stack}`: {what}**")
+        lines.append(f"- **`{item.stack}`: {_headline(item)}**")
     if any(i.diff and (i.diff.destructive or i.diff.refused) for i in items):
         lines += [
             "",
@@ -397,6 +393,22 @@ def header(items: Sequence[StackInput], context: str) -> str:
         lines.append("No stateful, protected or traffic-interrupting change in any stack.")
     lines += ["", f"Full plans, diffs and policy reports: the `{ARTIFACT}` artifact of this run.", "", ""]
     return "\n".join(lines)
+
+
+def _headline(item: StackInput, most: int = 10) -> str:
+    """The risky changes of a stack by name, most serious first (at most `most`; the stack's section lists all)."""
+    diff = item.diff
+    changes = [*diff.destructive, *diff.refused, *diff.rejected, *traffic(diff)] if diff else []
+    names = list(
+        dict.fromkeys(
+            f"{'REJECTED ' if c.plan_errors and not c.destructive else ''}{c.action.upper()} `{c.name}`"
+            for c in changes
+        )
+    )
+    if item.problems:
+        names.insert(0, "incomplete diff")
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
 
 
 def build(items: Sequence[StackInput], *, limit: int = GITHUB_COMMENT_LIMIT, context: str = "") -> str:

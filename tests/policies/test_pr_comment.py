@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 
 from offline import cli
 from offline.cost.command import run as cost_run
+from offline.diff import PlanDiff, Reason, ResourceChange
 from offline.plan import Plan
 from offline.policy_runner import PolicyRun, write_reports
-from offline.pr_comment import GITHUB_COMMENT_LIMIT, OPT_IN_LABEL, build, load, stacks_in
+from offline.pr_comment import GITHUB_COMMENT_LIMIT, OPT_IN_LABEL, StackInput, build, load, stacks_in
 from offline.render import render
 from offline.stateful_gate import parse_labels
 from offline.stateful_gate import run as gate_run
@@ -340,3 +341,25 @@ def _section(text: str, stack: str) -> str:
 def _risk(section: str) -> str:
     """The risk summary: everything between the stack's title and its counts."""
     return section.split("to create,", maxsplit=1)[0]
+
+
+def test_traffic_replacements_and_rejections_are_risks_and_the_headline_stays_short() -> None:
+    """Shapes without a render: 30 replaced subnets, a replaced listener, a rejected change, an updated VPC."""
+    subnets = [
+        ResourceChange(
+            f"urn:s{i}", "aws:ec2/subnet:Subnet", f"private-{i}", "replace", reasons=[Reason("input", "cidrBlock")]
+        )
+        for i in range(30)
+    ]
+    listener = ResourceChange("urn:l", "aws:lb/listener:Listener", "https", "replace", reasons=[Reason("input", "x")])
+    rejected = ResourceChange("urn:c", "aws:ecs/cluster:Cluster", "main", "update", plan_errors=["name is immutable"])
+    updated = ResourceChange("urn:v", "aws:ec2/vpc:Vpc", "vpc", "update")
+    item = StackInput("staging", PlanDiff("staging", [*subnets, listener, rejected, updated]))
+    text = build([item])
+    headline = next(line for line in text.splitlines() if line.startswith("- **`staging`"))
+    assert headline.endswith("and 22 more**") and "REJECTED UPDATE `main`" in headline
+    section = _section(text, "staging")
+    traffic_block = section.split("Replacements that interrupt traffic.")[1].split("\n\n")[0]
+    assert traffic_block.count("> - **REPLACE**") == 31 and "`vpc`" not in traffic_block
+    assert "The provider would reject these changes" in section and "name is immutable" in section
+    assert OPT_IN_LABEL not in text  # nothing stateful or protected: the gate has nothing to hold
