@@ -307,9 +307,12 @@ def test_pull_requests_diff_offline_plans_against_the_base_branch() -> None:
     for step in steps(job):
         if "run" in step:
             by_directory.setdefault(step.get("working-directory", "."), []).extend(command_lines(str(step["run"])))
-    for directory in (head[0]["with"]["path"], base[0]["with"]["path"]):
-        rendered = "\n".join(by_directory[directory])
-        assert "for stack in staging production; do" in rendered and 'dev.py preview "$stack" --out' in rendered
+    # Each side renders every stack with its own code, in one process (the base falls back to one preview per stack
+    # when its code predates `offline checkout`).
+    assert any("dev.py offline checkout --out out" in line for line in by_directory[head[0]["with"]["path"]])
+    base_lines = "\n".join(by_directory[base[0]["with"]["path"]])
+    assert "dev.py offline checkout --out ../head/out/base" in base_lines
+    assert 'dev.py preview "$stack" --out ../head/out/base' in base_lines
     comment = "dev.py offline pr-comment --base out/base --head out --out out/pr-comment.md --full out"
     assert any(comment in line for line in by_directory[head[0]["with"]["path"]])
 
