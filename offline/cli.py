@@ -58,7 +58,6 @@ def main(argv: list[str] | None = None) -> int:
     checkout.add_argument("--no-policy", action="store_true", help="skip the policy pack (plans only)")
 
     _pr_parsers(commands)
-
     args = parser.parse_args(argv)
     if args.command in ("pr-comment", "stateful-gate"):
         return _pr_run(args)
