@@ -3,6 +3,7 @@ new family created before the old one goes; bad versions and impossible upgrades
 
 from __future__ import annotations
 
+import copy
 import functools
 from typing import Any
 
@@ -12,7 +13,9 @@ from hypothesis import strategies as st
 
 from components.postgres_versions import SUPPORTED_MAJORS, UPGRADE_TARGETS, parameter_group_family, upgrade_problem
 from infra.config import ConfigError, load_config
-from offline.plan import Plan
+from offline.diff import UPGRADE_RUNBOOK, diff_plans, to_json, to_markdown
+from offline.plan import Plan, ResourceRecord
+from offline.project import ROOT
 from offline.render import render
 from tests.helpers import stack_config
 
@@ -74,7 +77,75 @@ def test_the_group_adopts_the_pre_family_name_without_replacement(plan: Plan) ->
     """Stacks deployed before the family was in the name keep their group: the alias maps the old URN (same
     type and parent, name `db`), so this change alone neither creates a group nor reboots the instance."""
     (group,) = plan.of_type(PARAMS)
-    assert group.aliases == ["name=db type= parent="]
+    assert group.aliases == [group.urn.removesuffix(f"::{group.name}") + "::db"]
+
+
+# -- the diff warns ----------------------------------------------------------------------------------------------
+
+
+def test_the_diff_lists_the_upgrade_first_as_downtime_and_irreversible(staging_plan: Plan) -> None:
+    diff = diff_plans(staging_plan, upgrade_plan())
+    (upgrade,) = diff.major_upgrades
+    assert (upgrade.name, upgrade.before, upgrade.after, upgrade.allowed) == ("db", "16", "17", True)
+    markdown = to_markdown(diff)
+    body = markdown.split("\n", 2)[2]  # after the heading
+    assert body.startswith("> [!CAUTION]\n> **Database major version upgrade: downtime, and irreversible in place.**")
+    assert "**MAJOR UPGRADE** `aws:rds/instance:Instance` `db`: engine `16` → `17`" in markdown
+    assert f"[{UPGRADE_RUNBOOK}]({UPGRADE_RUNBOOK})" in markdown and (ROOT / UPGRADE_RUNBOOK).is_file()
+    assert "RDS will refuse" not in markdown
+    (entry,) = to_json(diff)["majorUpgrades"]
+    assert entry["from"] == "16" and entry["to"] == "17" and entry["allowMajorVersionUpgrade"] is True
+    assert entry["downtime"] is True and entry["reversible"] is False and entry["runbook"] == UPGRADE_RUNBOOK
+    # The parameter groups: the new family's created, the old one deleted (after the instance moved), neither
+    # replaced in place.
+    actions = {c.name: c.action for c in diff.changes if c.type == PARAMS}
+    assert actions == {"db-postgres17": "create", "db-postgres16": "delete"}
+
+
+def test_an_undeclared_version_bump_is_flagged_as_refused_by_rds(staging_plan: Plan) -> None:
+    raw, secrets = stack_config("staging", database={"engineVersion": "17"})
+    diff = diff_plans(staging_plan, render("staging", overrides=raw, secret_keys=secrets))
+    (upgrade,) = diff.major_upgrades
+    assert upgrade.allowed is False
+    assert "**RDS will refuse it**, `allowMajorVersionUpgrade` is false" in to_markdown(diff)
+
+
+def _with(plan: Plan, type_: str, **inputs: Any) -> Plan:
+    """A deep copy of `plan` whose one resource of `type_` (or a new one) has `inputs` merged in."""
+    changed = copy.deepcopy(plan)
+    found = [r for r in changed.resources if r.type == type_]
+    if found:
+        found[0].inputs.update(inputs)
+    else:
+        urn = f"urn:pulumi:{plan.stack}::app-platform::{type_}::extra"
+        changed.resources.append(ResourceRecord(urn, type_, "extra", True, None, dict(inputs)))
+    return changed
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "flagged"),
+    [("16", "16.6", ""), ("16.4", "16.6", ""), ("16.4", "17.2", "upgrade"), ("17", "16", "downgrade")],
+)
+def test_only_a_new_major_is_an_upgrade(staging_plan: Plan, before: str, after: str, flagged: str) -> None:
+    base = _with(staging_plan, INSTANCE, engineVersion=before)
+    head = _with(staging_plan, INSTANCE, engineVersion=after, allowMajorVersionUpgrade=True)
+    diff = diff_plans(base, head)
+    assert [u.downgrade for u in diff.major_upgrades] == ([flagged == "downgrade"] if flagged else [])
+    assert ("**RDS cannot downgrade**" in to_markdown(diff)) is (flagged == "downgrade")
+
+
+def test_an_aurora_cluster_upgrade_is_flagged_too(staging_plan: Plan) -> None:
+    cluster = "aws:rds/cluster:Cluster"
+    base = _with(staging_plan, cluster, engine="aurora-postgresql", engineVersion="15.4")
+    head = _with(staging_plan, cluster, engine="aurora-postgresql", engineVersion="16.1")
+    (upgrade,) = diff_plans(base, head).major_upgrades
+    assert upgrade.type == cluster and upgrade.allowed is False
+
+
+def test_no_upgrade_no_warning(staging_plan: Plan) -> None:
+    diff = diff_plans(staging_plan, staging_plan)
+    assert diff.major_upgrades == [] and "major version upgrade" not in to_markdown(diff)
+    assert to_json(diff)["majorUpgrades"] == []
 
 
 # -- config validation ---------------------------------------------------------------------------------------
