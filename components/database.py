@@ -243,9 +243,10 @@ class Database(PlatformComponent):
     def _parameter_group(self, name: str, args: DatabaseArgs) -> aws.rds.ParameterGroup:
         """One parameter group per family, named after it (`<name>-postgres17`): a major upgrade declares a new
         resource, so the engine creates it before the instance moves to it (the instance depends on it) and
-        deletes the old family's group only after the update, when nothing uses it. Replacing one group in
-        place could not work: RDS refuses to delete a group an instance still uses. The alias adopts the group
-        of stacks deployed before the family was part of its name, without touching it."""
+        deletes the old family's group only after the update, when nothing uses it any more (RDS refuses to
+        delete a group in use). A family change replacing one resource would be ordered the same way only while
+        nobody sets deleteBeforeReplace on it; here the order is structural. The alias adopts the group of
+        stacks deployed before the family was part of its name, without touching it."""
         family = parameter_group_family(args.engine_major_version)
         return aws.rds.ParameterGroup(
             f"{name}-{family}",

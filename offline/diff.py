@@ -608,21 +608,7 @@ def to_json(diff: PlanDiff) -> dict[str, Any]:
         "rejected": [c.urn for c in diff.rejected],
         "runbook": RUNBOOK if diff.refused else None,
         "typesWithoutData": diff.types_without_data,
-        "majorUpgrades": [
-            {
-                "urn": u.urn,
-                "type": u.type,
-                "name": u.name,
-                "from": u.before,
-                "to": u.after,
-                "allowMajorVersionUpgrade": u.allowed,
-                "downgrade": u.downgrade,
-                "downtime": True,
-                "reversible": False,
-                "runbook": UPGRADE_RUNBOOK,
-            }
-            for u in diff.major_upgrades
-        ],
+        "majorUpgrades": _upgrades_json(diff),
         "changes": [
             {
                 "urn": c.urn,
@@ -650,6 +636,24 @@ def to_json(diff: PlanDiff) -> dict[str, Any]:
             for c in diff.changes
         ],
     }
+
+
+def _upgrades_json(diff: PlanDiff) -> list[dict[str, Any]]:
+    return [
+        {
+            "urn": u.urn,
+            "type": u.type,
+            "name": u.name,
+            "from": u.before,
+            "to": u.after,
+            "allowMajorVersionUpgrade": u.allowed,
+            "downgrade": u.downgrade,
+            "downtime": True,
+            "reversible": False,
+            "runbook": UPGRADE_RUNBOOK,
+        }
+        for u in diff.major_upgrades
+    ]
 
 
 def _short(value: Any, limit: int = 80) -> str:
