@@ -15,6 +15,7 @@ from components import aws, iam
 from components.base import AwsContext, PlatformComponent
 from components.encryption_key import EncryptionKey, EncryptionKeyArgs
 from components.logs import LogSettings, encrypted_log_group
+from components.postgres_versions import parameter_group_family, upgrade_problem
 from components.security_groups import Peer, tcp_rule
 
 # A CA that supports automatic server-certificate rotation (rds-ca-2019 expired in 2024).
@@ -74,6 +75,9 @@ class DatabaseArgs:
     ca_cert_identifier: str = DEFAULT_CA
     parameters: Sequence[DbParameter] = field(default_factory=lambda: DEFAULT_PARAMETERS)
     protect: bool = False
+    # The major the instance runs now, set only while upgrading it to `engine_major_version` (RDS refuses a
+    # new major without AllowMajorVersionUpgrade); None otherwise, so a stray version change fails at AWS.
+    major_upgrade_from: str | None = None
 
 
 class Database(PlatformComponent):
@@ -90,6 +94,7 @@ class Database(PlatformComponent):
     security_group_id: pulumi.Output[str]
     subnet_group_name: pulumi.Output[str]
     parameter_group_name: pulumi.Output[str]
+    parameter_group_family: str
     identifier: str
     arn: pulumi.Output[str]
     address: pulumi.Output[str]
@@ -101,6 +106,10 @@ class Database(PlatformComponent):
     monitoring_role_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if args.major_upgrade_from is not None:
+            problem = upgrade_problem(args.major_upgrade_from, args.engine_major_version)
+            if problem is not None:
+                raise ValueError(f"major upgrade of {args.identifier}: {problem}")
         super().__init__("database", name, args.tags, opts)
         ctx = args.context
         self.identifier = args.identifier
@@ -146,20 +155,9 @@ class Database(PlatformComponent):
         self.security_group_id = sg.id
         self.admit(args.clients)
 
-        params = aws.rds.ParameterGroup(
-            name,
-            family=f"postgres{args.engine_major_version}",
-            description=f"PostgreSQL {args.engine_major_version}: TLS only, slow-statement and connection logging",
-            parameters=[
-                aws.rds.ParameterGroupParameterArgs(
-                    name=p.name, value=p.value, apply_method="pending-reboot" if p.static else "immediate"
-                )
-                for p in args.parameters
-            ],
-            tags=self.tags_for("params"),
-            opts=self.child(),
-        )
+        params = self._parameter_group(name, args)
         self.parameter_group_name = params.name
+        self.parameter_group_family = parameter_group_family(args.engine_major_version)
 
         # RDS creates these on first export, unencrypted and kept forever; created first, they are neither.
         groups = {
@@ -183,7 +181,7 @@ class Database(PlatformComponent):
             engine="postgres",
             engine_version=args.engine_major_version,
             auto_minor_version_upgrade=True,
-            allow_major_version_upgrade=False,
+            allow_major_version_upgrade=args.major_upgrade_from is not None,
             instance_class=args.instance_class,
             storage_type="gp3",
             allocated_storage=args.allocated_storage,
@@ -240,6 +238,28 @@ class Database(PlatformComponent):
                 "resource_id": self.resource_id,
                 "security_group_id": self.security_group_id,
             }
+        )
+
+    def _parameter_group(self, name: str, args: DatabaseArgs) -> aws.rds.ParameterGroup:
+        """One parameter group per family, named after it (`<name>-postgres17`): a major upgrade declares a new
+        resource, so the engine creates it before the instance moves to it (the instance depends on it) and
+        deletes the old family's group only after the update, when nothing uses it any more (RDS refuses to
+        delete a group in use). A family change replacing one resource would be ordered the same way only while
+        nobody sets deleteBeforeReplace on it; here the order is structural. The alias adopts the group of
+        stacks deployed before the family was part of its name, without touching it."""
+        family = parameter_group_family(args.engine_major_version)
+        return aws.rds.ParameterGroup(
+            f"{name}-{family}",
+            family=family,
+            description=f"PostgreSQL {args.engine_major_version}: TLS only, slow-statement and connection logging",
+            parameters=[
+                aws.rds.ParameterGroupParameterArgs(
+                    name=p.name, value=p.value, apply_method="pending-reboot" if p.static else "immediate"
+                )
+                for p in args.parameters
+            ],
+            tags=self.tags_for("params"),
+            opts=self.child(aliases=[pulumi.Alias(name=name)]),
         )
 
     def admit(self, clients: Mapping[str, pulumi.Input[str]]) -> None:

@@ -32,6 +32,11 @@ NAME_INPUTS = ("name", "identifier", "bucket", "alarmName", "dashboardName", "re
 # Inputs that scope a name: a replacement that moves the resource to a new scope does not collide.
 SCOPE_INPUTS = ("vpcId",)
 _LIST_KEYS = ("name", "Name", "Sid", "id", "key")
+# Database types whose `engineVersion` changes in place (ModifyDBInstance / ModifyDBCluster): a new major there is
+# an engine upgrade with downtime that cannot be undone in place (RDS User Guide, "Upgrading a DB instance engine
+# version": Multi-AZ primary and standby are upgraded together, the instance is unavailable until it completes).
+ENGINE_TYPES = ("aws:rds/instance:Instance", "aws:rds/cluster:Cluster")
+UPGRADE_RUNBOOK = "docs/runbooks/database-upgrade.md"
 
 
 @dataclass(frozen=True)
@@ -109,12 +114,29 @@ class ResourceChange:
     plan_errors: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class MajorUpgrade:
+    """A database engine moving to another major version: listed first, whatever else the diff holds."""
+
+    urn: str
+    type: str
+    name: str
+    before: str
+    after: str
+    allowed: bool  # allowMajorVersionUpgrade in the new program: without it RDS refuses the modification
+
+    @property
+    def downgrade(self) -> bool:
+        return _major(self.after) < _major(self.before)
+
+
 @dataclass
 class PlanDiff:
     stack: str
     changes: list[ResourceChange]
     # Custom resource types in either plan without replacement data: their updates might really be replacements.
     types_without_data: list[str] = field(default_factory=list)
+    major_upgrades: list[MajorUpgrade] = field(default_factory=list)
 
     def of_action(self, action: str) -> list[ResourceChange]:
         return [c for c in self.changes if c.action == action]
@@ -174,7 +196,25 @@ def diff_plans(base: Plan, head: Plan) -> PlanDiff:
     order = {"replace": 0, "delete": 1, "update": 2, "create": 3}
     result.sort(key=lambda c: (not c.refused, not c.destructive, order[c.action], c.type, c.name))
     missing = sorted({r.type for r in [*base.resources, *head.resources] if r.custom and r.type not in TYPES})
-    return PlanDiff(head.stack, result, missing)
+    return PlanDiff(head.stack, result, missing, _major_upgrades(result, after))
+
+
+def _major(version: Any) -> int:
+    """The major of a PostgreSQL version (10 and later: the first number, `16` or `16.4` -> 16); -1 if unknown."""
+    head = str(version or "").split(".", maxsplit=1)[0]
+    return int(head) if head.isdigit() else -1
+
+
+def _major_upgrades(changes: list[ResourceChange], after: dict[str, ResourceRecord]) -> list[MajorUpgrade]:
+    found = []
+    for c in changes:
+        version = next((p for p in c.changes if p.path == "engineVersion"), None)
+        if c.type not in ENGINE_TYPES or version is None or version.unknown:
+            continue
+        if _major(version.before) != _major(version.after) and version.before is not None:
+            allowed = after[c.urn].inputs.get("allowMajorVersionUpgrade") is True
+            found.append(MajorUpgrade(c.urn, c.type, c.name, str(version.before), str(version.after), allowed))
+    return found
 
 
 def _old(record: ResourceRecord, before: dict[str, ResourceRecord], key: str) -> Any:
@@ -384,7 +424,7 @@ def to_markdown(diff: PlanDiff, *, max_rows: int = 200, max_details_chars: int =
     """A pull-request comment: what `pulumi up` would refuse, data at risk, every replacement with its causes,
     then a summary and the property changes folded away (cut at `max_details_chars`: the comment holds both
     stacks and their policy reports under GitHub's size limit; `--json` keeps every change)."""
-    lines = [f"### Infrastructure plan diff: `{diff.stack}`", "", *_risk_lines(diff)]
+    lines = [f"### Infrastructure plan diff: `{diff.stack}`", "", *_upgrade_lines(diff), *_risk_lines(diff)]
     if not diff.changes:
         lines.append("No changes.")
         lines += _missing(diff)
@@ -403,6 +443,29 @@ def body_lines(diff: PlanDiff, *, max_rows: int = 200, max_details_chars: int = 
     """Everything after the alerts and counts: replacements with causes, the change table, property changes
     (the pull-request comment folds these and shrinks them to its budget)."""
     return [*_replacement_lines(diff), *_table_lines(diff, max_rows), *_details_lines(diff, max_details_chars)]
+
+
+def _upgrade_lines(diff: PlanDiff) -> list[str]:
+    """Major engine upgrades, above everything: downtime, no way back in place, and the runbook."""
+    if not diff.major_upgrades:
+        return []
+    lines = [
+        "> [!CAUTION]",
+        "> **Database major version upgrade: downtime, and irreversible in place.** The instance is unavailable",
+        "> for the whole upgrade (a Multi-AZ standby is upgraded at the same time, not failed over to); the only",
+        "> way back is a restore of the pre-upgrade snapshot, losing what was written since. Take the snapshot",
+        "> (`ops db-snapshot --reason pre-upgrade`) and rehearse (`ops restore-drill --upgrade-to <major>`) first:",
+        f"> [{UPGRADE_RUNBOOK}]({UPGRADE_RUNBOOK}).",
+        ">",
+    ]
+    for u in diff.major_upgrades:
+        line = f"> - **MAJOR UPGRADE** `{u.type}` `{u.name}`: engine `{u.before}` → `{u.after}`"
+        if u.downgrade:
+            line += ": **RDS cannot downgrade**; restore the pre-upgrade snapshot instead"
+        elif not u.allowed:
+            line += ": **RDS will refuse it**, `allowMajorVersionUpgrade` is false (set `database.majorUpgradeFrom`)"
+        lines.append(line)
+    return [*lines, ""]
 
 
 def _risk_lines(diff: PlanDiff) -> list[str]:
@@ -549,6 +612,7 @@ def to_json(diff: PlanDiff) -> dict[str, Any]:
         "rejected": [c.urn for c in diff.rejected],
         "runbook": RUNBOOK if diff.refused else None,
         "typesWithoutData": diff.types_without_data,
+        "majorUpgrades": _upgrades_json(diff),
         "changes": [
             {
                 "urn": c.urn,
@@ -576,6 +640,24 @@ def to_json(diff: PlanDiff) -> dict[str, Any]:
             for c in diff.changes
         ],
     }
+
+
+def _upgrades_json(diff: PlanDiff) -> list[dict[str, Any]]:
+    return [
+        {
+            "urn": u.urn,
+            "type": u.type,
+            "name": u.name,
+            "from": u.before,
+            "to": u.after,
+            "allowMajorVersionUpgrade": u.allowed,
+            "downgrade": u.downgrade,
+            "downtime": True,
+            "reversible": False,
+            "runbook": UPGRADE_RUNBOOK,
+        }
+        for u in diff.major_upgrades
+    ]
 
 
 def _short(value: Any, limit: int = 80) -> str:

@@ -108,13 +108,22 @@ class RecordingMonitor(mocks.MockMonitor):
             replace_on_changes=list(request.replaceOnChanges),
             delete_before_replace=bool(request.deleteBeforeReplace),
             retain_on_delete=bool(request.retainOnDelete),
-            aliases=[_alias_text(a) for a in request.aliases],
+            aliases=[self._alias_urn(a, request) for a in request.aliases],
             secret_paths=secret_paths,
             property_dependencies={
                 key: sorted(set(deps.urns)) for key, deps in sorted(request.propertyDependencies.items()) if deps.urns
             },
             source=declared_at(request),
         )
+
+    def _alias_urn(self, alias: Any, request: Any) -> str:
+        """The URN an alias names. A spec (`Alias(name=...)`) is relative to the resource: its missing type and
+        parent are the resource's own, as the engine resolves it, so the diff can match it to the base plan."""
+        if alias.urn:
+            return str(alias.urn)
+        spec = alias.spec
+        parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+        return str(self.make_urn(parent, spec.type or request.type, spec.name or request.name))
 
 
 def _serialize(values: dict[str, Any]) -> struct_pb2.Struct:
@@ -145,13 +154,6 @@ def declared_at(request: Any) -> str | None:
             if relative.startswith(SOURCE_FOLDERS):
                 return f"{relative}:{frame.pc.line}"
     return None
-
-
-def _alias_text(alias: Any) -> str:
-    if alias.urn:
-        return str(alias.urn)
-    spec = alias.spec
-    return f"name={spec.name} type={spec.type} parent={spec.parentUrn or ('<root>' if spec.noParent else '')}"
 
 
 def _clean(value: Any, path: str, secret_paths: list[str]) -> Any:

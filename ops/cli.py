@@ -1,4 +1,4 @@
-"""`python -m ops`: post-deploy verification, restore drill, rollback and database bootstrap for one stack.
+"""`python -m ops`: post-deploy checks, restore drill, rollback, database bootstrap and snapshots for one stack.
 
 Stack outputs come from --outputs FILE (the JSON `pulumi stack output --json` prints) or, without it, from
 `pulumi stack output --json --stack <stack>`. AWS credentials and settings come from the environment, as for
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ops import db_bootstrap, report, restore_drill, rollback, verify
+from ops import db_bootstrap, db_snapshot, report, restore_drill, rollback, upgrade_rehearsal, verify
 from ops import outputs as outputs_module
 from ops.aws import AWS_ERRORS, Clients, WaitTimeoutError, describe_error, format_elapsed
 from ops.ecs import ServiceNotFoundError
@@ -72,6 +72,18 @@ def build_parser() -> argparse.ArgumentParser:
     drill.add_argument("--timeout-minutes", type=_non_negative, help="give up the restore after this long")
     drill.add_argument("--poll-seconds", type=_non_negative, default=30.0, help="pause between status polls")
     drill.add_argument("--evidence", type=Path, help="evidence JSON path (default: out/restore-drill-<...>.json)")
+    drill.add_argument(
+        "--upgrade-to",
+        metavar="MAJOR",
+        help="rehearse a major upgrade: restore the newest snapshot, upgrade the copy to MAJOR, time each step",
+    )
+
+    snap = commands.add_parser(
+        "db-snapshot", parents=[common], help="take a manual snapshot of the database and wait until it is available"
+    )
+    snap.add_argument("--reason", required=True, help="why, part of the snapshot name (e.g. pre-upgrade)")
+    snap.add_argument("--timeout-minutes", type=_non_negative, default=120.0, help="wait this long for the snapshot")
+    snap.add_argument("--poll-seconds", type=_non_negative, default=30.0, help="pause between status polls")
 
     back = commands.add_parser("rollback", parents=[common], help="roll a service back to an earlier revision")
     back.add_argument("service", help="service name as in the `services` stack output (e.g. api)")
@@ -108,6 +120,8 @@ def main(
             return _drill(args, outputs, clients)
         if args.command == "db-bootstrap":
             return _bootstrap(args, outputs, clients)
+        if args.command == "db-snapshot":
+            return _snapshot(args, outputs, clients)
         return _rollback(args, outputs, clients)
     except OutputsError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -154,13 +168,18 @@ def _drill(args: argparse.Namespace, outputs: StackOutputs, clients: Clients) ->
         evidence_path=args.evidence,
         progress=_progress,
     )
-    drill = restore_drill.Drill(outputs, clients, options)
-    print(f"restore drill of {drill.source.identifier} ({outputs.stack}) into {drill.name}", file=sys.stderr)
+    if args.upgrade_to:
+        drill: restore_drill.Drill = upgrade_rehearsal.UpgradeRehearsal(outputs, clients, args.upgrade_to, options)
+        what = f"upgrade rehearsal ({args.upgrade_to})"
+    else:
+        drill, what = restore_drill.Drill(outputs, clients, options), "restore drill"
+    print(f"{what} of {drill.source.identifier} ({outputs.stack}) into {drill.name}", file=sys.stderr)
     try:
         evidence = drill.run()
     finally:
         print(f"evidence written to {drill.evidence_path}", file=sys.stderr)
-    summary = {k: evidence[k] for k in ("result", "measuredRestoreMinutes", "rtoMinutes", "withinRto", "error")}
+    keys = ("result", "measuredRestoreMinutes", "rtoMinutes", "withinRto", "stepSeconds", "upgrade", "error")
+    summary = {k: evidence[k] for k in keys if k in evidence}
     print(json.dumps({**summary, "cleanupDone": evidence["cleanup"]["done"]}, indent=2))
     if evidence["error"]:
         print(f"error: {evidence['error']}", file=sys.stderr)
@@ -187,6 +206,25 @@ def _bootstrap(args: argparse.Namespace, outputs: StackOutputs, clients: Clients
     verdict = "succeeded" if result.succeeded else f"FAILED (exit code {result.exit_code}; {result.stopped_reason})"
     print(f"db-bootstrap {options.action} {verdict}: {result.task_arn} after {format_elapsed(result.seconds)}")
     return EXIT_OK if result.succeeded else EXIT_FAILED
+
+
+def _snapshot(args: argparse.Namespace, outputs: StackOutputs, clients: Clients) -> int:
+    options = db_snapshot.Options(
+        reason=args.reason, timeout_minutes=args.timeout_minutes, poll_seconds=args.poll_seconds, progress=_progress
+    )
+    try:
+        result = db_snapshot.run(outputs, clients, options)
+    except (db_snapshot.SnapshotError, WaitTimeoutError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except AWS_ERRORS as exc:
+        print(f"error: {describe_error(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    print(
+        f"snapshot {result.identifier} of {result.instance} (PostgreSQL {result.engine_version}) available after "
+        f"{format_elapsed(result.seconds)}"
+    )
+    return EXIT_OK
 
 
 def _rollback(args: argparse.Namespace, outputs: StackOutputs, clients: Clients) -> int:

@@ -51,6 +51,8 @@ NOT_OFFLINE = {
     "dev.py ops rollback api --stack production": "needs AWS; parsed with the ops CLI below",
     "dev.py ops restore-drill --stack staging --skip-connect": "needs AWS; parsed with the ops CLI below",
     "dev.py ops db-bootstrap --stack staging": "needs AWS; parsed with the ops CLI below",
+    "dev.py ops db-snapshot --stack staging --reason pre-upgrade": "needs AWS; parsed with the ops CLI below",
+    "dev.py ops restore-drill --stack staging --skip-connect --upgrade-to 17": "needs AWS; parsed by the ops CLI below",
 }
 F_SETPIPE_SZ = 1031  # Linux fcntl: shrink a pipe so that a job's output overflows it
 

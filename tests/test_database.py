@@ -144,7 +144,7 @@ def test_one_customer_managed_key_per_purpose(plan: Plan) -> None:
 
 def test_parameter_group_forces_tls_and_logs_slow_statements(plan: Plan) -> None:
     db = instance(plan)
-    group = plan.one("aws:rds/parameterGroup:ParameterGroup", "db")
+    group = plan.one("aws:rds/parameterGroup:ParameterGroup", f"db-postgres{instance(plan)['engineVersion']}")
     assert group.inputs["family"] == f"postgres{db['engineVersion']}"
     params = {p["name"]: p for p in group.inputs["parameters"]}
     assert params["rds.force_ssl"]["value"] == "1"

@@ -444,14 +444,15 @@ def test_backup_failures_and_rds_events_reach_the_critical_topic(plan: Plan) -> 
 
 
 def test_the_parameter_group_subscription_names_the_group_not_its_family(plan: Plan) -> None:
-    """A parameter group is auto-named (`db-` plus seven hex digits, like every Pulumi auto-name); its family
-    (postgres16) is not a name, and a subscription naming a family watches a group that does not exist."""
+    """A parameter group is auto-named (its resource name `db-postgres16`, `-` and seven hex digits, like every
+    Pulumi auto-name); its family (postgres16) is not a name, and a subscription naming a family watches a group
+    that does not exist."""
     group = plan.one("aws:rds/parameterGroup:ParameterGroup")
     (subscription,) = [r for r in plan.of_type("aws:rds/eventSubscription:EventSubscription")
                        if r.inputs["sourceType"] == "db-parameter-group"]  # fmt: skip
     (source_id,) = subscription.inputs["sourceIds"]
     assert source_id != group.inputs["family"]
-    assert re.fullmatch(r"db-[0-9a-f]{7}", source_id), source_id
+    assert re.fullmatch(rf"db-{group.inputs['family']}-[0-9a-f]{{7}}", source_id), source_id
     assert plan.outputs["database"]["identifier"] not in source_id
 
 

@@ -131,6 +131,7 @@ def compose(stack: StackContext, base: Foundation, clients: Mapping[str, pulumi.
             context=stack.context,
             identifier=db_id,
             engine_major_version=settings.engine_version,
+            major_upgrade_from=settings.major_upgrade_from,
             instance_class=settings.instance_class,
             allocated_storage=settings.allocated_storage,
             max_allocated_storage=settings.max_allocated_storage,

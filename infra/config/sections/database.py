@@ -6,6 +6,7 @@ import re
 
 from pydantic import Field, field_validator, model_validator
 
+from components.postgres_versions import SUPPORTED_MAJORS, upgrade_problem
 from infra.config.errors import FieldError
 from infra.config.sections.base import Section
 from infra.config.windows import overlap_day, parse_daily, parse_weekly
@@ -25,7 +26,17 @@ BURSTABLE_PREFIX = "db.t"
 
 
 class DatabaseConfig(Section):
-    engine_version: str = Field(description="PostgreSQL major version, pinned (e.g. 16).", pattern=r"^1[3-7]$")
+    engine_version: str = Field(
+        description="PostgreSQL major version, pinned (e.g. 16): one of "
+        + ", ".join(SUPPORTED_MAJORS)
+        + ". Changing it is a major upgrade: set `majorUpgradeFrom` too (docs/runbooks/database-upgrade.md)."
+    )
+    major_upgrade_from: str | None = Field(
+        default=None,
+        description="The major version the instance runs now, set only while upgrading it to `engineVersion`: "
+        "allows RDS's in-place major upgrade (allowMajorVersionUpgrade) and must be a valid RDS upgrade source "
+        "for that target. Remove it once the upgrade is deployed. Runbook: docs/runbooks/database-upgrade.md.",
+    )
     instance_class: str = Field(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$", description="RDS instance class.")
     allocated_storage: int = Field(ge=20, le=65536, description="Initial gp3 storage in GiB.")
     max_allocated_storage: int = Field(ge=20, le=65536, description="Storage autoscaling ceiling in GiB.")
@@ -87,6 +98,13 @@ class DatabaseConfig(Section):
         description="Region that receives backup copies; must differ from `aws:region`.",
     )
 
+    @field_validator("engine_version")
+    @classmethod
+    def _engine_version(cls, value: str) -> str:
+        if value not in SUPPORTED_MAJORS:
+            raise ValueError(f"a PostgreSQL major version RDS supports: one of {', '.join(SUPPORTED_MAJORS)}")
+        return value
+
     @field_validator("backup_window")
     @classmethod
     def _backup_window(cls, value: str) -> str:
@@ -137,6 +155,10 @@ class DatabaseConfig(Section):
                 f"{self.maintenance_window} overlaps the daily backupWindow {self.backup_window} on {day}; "
                 "choose windows that never meet",
             )
+        if self.major_upgrade_from is not None:
+            problem = upgrade_problem(self.major_upgrade_from, self.engine_version)
+            if problem is not None:
+                raise FieldError("majorUpgradeFrom", problem)
         if self.cross_region_backups and self.dr_region is None:
             raise FieldError("drRegion", "crossRegionBackups needs the region to replicate to")
         if self.aws_backup_weekly_retention_days < self.aws_backup_daily_retention_days:
