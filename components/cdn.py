@@ -12,7 +12,7 @@ import pulumi
 from components import aws
 from components.base import AwsContext, PlatformComponent
 from components.encryption_key import EncryptionKey, EncryptionKeyArgs, ServiceGrant
-from components.logs import LogSettings, encrypted_log_group
+from components.logs import LogClass, LogSettings, encrypted_log_group
 from components.secure_bucket import SecureBucket, SecureBucketArgs
 
 ALB_ORIGIN = "alb"
@@ -300,6 +300,7 @@ class Cdn(PlatformComponent):
         group = encrypted_log_group(
             f"{name}-access-logs",
             logs=args.logs,
+            log_class=LogClass.SECURITY,
             tags=self.tags_for("access-logs"),
             parent=self,
         )

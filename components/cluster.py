@@ -10,7 +10,7 @@ import pulumi
 
 from components import aws
 from components.base import PlatformComponent
-from components.logs import LogSettings, encrypted_log_group
+from components.logs import LogClass, LogSettings, encrypted_log_group
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class Cluster(PlatformComponent):
         exec_logs = encrypted_log_group(
             f"{name}-exec",
             logs=args.logs,
+            log_class=LogClass.SECURITY,
             tags=self.tags_for("exec"),
             parent=self,
         )

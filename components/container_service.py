@@ -10,7 +10,7 @@ import pulumi
 
 from components import aws, iam
 from components.base import AwsContext, PlatformComponent
-from components.logs import LogSettings, encrypted_log_group
+from components.logs import LogClass, LogSettings, encrypted_log_group
 from components.security_groups import EgressTarget, Peer, task_security_group, tcp_rule
 
 CONTAINER_USER = "10001"
@@ -147,6 +147,7 @@ class ContainerService(PlatformComponent):
         log_group = encrypted_log_group(
             f"{name}-logs",
             logs=args.logs,
+            log_class=LogClass.APPLICATION,
             tags=self.tags_for("logs"),
             parent=self,
         )

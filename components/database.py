@@ -14,7 +14,7 @@ import pulumi
 from components import aws, iam
 from components.base import AwsContext, PlatformComponent
 from components.encryption_key import EncryptionKey, EncryptionKeyArgs
-from components.logs import LogSettings, encrypted_log_group
+from components.logs import LogClass, LogSettings, encrypted_log_group
 from components.postgres_versions import parameter_group_family, upgrade_problem
 from components.security_groups import Peer, tcp_rule
 
@@ -165,6 +165,7 @@ class Database(PlatformComponent):
                 f"{name}-{log_type}",
                 log_group_name=f"/aws/rds/instance/{args.identifier}/{log_type}",
                 logs=args.logs,
+                log_class=LogClass.SECURITY,
                 tags=self.tags_for(log_type),
                 parent=self,
             )

@@ -17,7 +17,7 @@ import pulumi
 
 from components import aws, iam
 from components.base import AwsContext, PlatformComponent
-from components.logs import LogSettings, encrypted_log_group
+from components.logs import LogClass, LogSettings, encrypted_log_group
 from components.security_groups import EgressTarget, task_security_group
 
 # The psql client: the Docker official image, mirrored on ECR Public (reachable through NAT without Docker Hub's
@@ -75,7 +75,9 @@ class DatabaseBootstrap(PlatformComponent):
         ctx = args.context
         self.container_name = CONTAINER
         self.log_stream_prefix = name
-        log_group = encrypted_log_group(f"{name}-logs", logs=args.logs, tags=self.tags_for("logs"), parent=self)
+        log_group = encrypted_log_group(
+            f"{name}-logs", logs=args.logs, log_class=LogClass.SECURITY, tags=self.tags_for("logs"), parent=self
+        )
         execution_role = iam.role_with_policy(
             f"{name}-execution",
             service="ecs-tasks.amazonaws.com",

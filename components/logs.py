@@ -8,43 +8,48 @@ from dataclasses import dataclass
 import pulumi
 
 from components import aws
+from policies.log_retention import ALLOWED_RETENTION_DAYS, LOG_CLASS_TAG, NEVER_EXPIRE, LogClass
 
-# The values CloudWatch Logs accepts for retentionInDays (PutRetentionPolicy).
-ALLOWED_RETENTION_DAYS: tuple[int, ...] = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-    1096, 1827, 2192, 2557, 2922, 3288, 3653,
-)  # fmt: skip
+__all__ = ["ALLOWED_RETENTION_DAYS", "LogClass", "LogSettings", "encrypted_log_group"]
 
 
 @dataclass(frozen=True)
 class LogSettings:
-    """Where a component's logs go: every group encrypted with this key, kept this long, and (production)
-    protected, since audit trails are data too."""
+    """Where a component's logs go: every group encrypted with this key, kept as long as its class requires
+    (application logs `retention_days`, security and audit logs `security_retention_days`, 0 = never expire),
+    and (production) protected, since audit trails are data too."""
 
     kms_key_arn: pulumi.Input[str]
     retention_days: int
+    security_retention_days: int
     protect: bool = False
 
     def __post_init__(self) -> None:
-        if self.retention_days not in ALLOWED_RETENTION_DAYS:
-            raise ValueError(f"retention {self.retention_days} days is not one CloudWatch Logs accepts")
+        for days in (self.retention_days, self.security_retention_days):
+            if days != NEVER_EXPIRE and days not in ALLOWED_RETENTION_DAYS:
+                raise ValueError(f"retention {days} days is not one CloudWatch Logs accepts")
+
+    def days_for(self, log_class: LogClass) -> int:
+        return self.security_retention_days if log_class == LogClass.SECURITY else self.retention_days
 
 
 def encrypted_log_group(
     name: str,
     *,
     logs: LogSettings,
+    log_class: LogClass,
     tags: Mapping[str, str],
     parent: pulumi.Resource,
     log_group_name: pulumi.Input[str] | None = None,
 ) -> aws.cloudwatch.LogGroup:
-    """A log group that cannot be created unencrypted or kept forever by accident."""
+    """A log group that cannot be created unencrypted or kept forever by accident. `log_class` is required: it
+    picks the retention and becomes the `LogClass` tag the policy `logs-retention` judges."""
     return aws.cloudwatch.LogGroup(
         name,
         name=log_group_name,
-        retention_in_days=logs.retention_days,
+        retention_in_days=logs.days_for(log_class),
         kms_key_id=logs.kms_key_arn,
         log_group_class="STANDARD",
-        tags=dict(tags),
+        tags={**tags, LOG_CLASS_TAG: log_class.value},
         opts=pulumi.ResourceOptions(parent=parent, protect=logs.protect),
     )

@@ -10,7 +10,7 @@ import pulumi
 
 from components import aws, iam
 from components.base import AwsContext, PlatformComponent
-from components.logs import LogSettings, encrypted_log_group
+from components.logs import LogClass, LogSettings, encrypted_log_group
 from components.security_groups import Peer, tcp_rule
 from components.subnets import SubnetPrefixes, plan_subnets
 
@@ -182,6 +182,7 @@ class Network(PlatformComponent):
         group = encrypted_log_group(
             f"{name}-flow-logs",
             logs=args.logs,
+            log_class=LogClass.SECURITY,
             tags=self.tags_for("flow-logs"),
             parent=self,
         )

@@ -12,7 +12,7 @@ import pulumi
 from components import aws, iam
 from components.base import AwsContext, PlatformComponent
 from components.encryption_key import EncryptionKey, EncryptionKeyArgs, ServiceGrant
-from components.logs import LogSettings, encrypted_log_group
+from components.logs import LogClass, LogSettings, encrypted_log_group
 
 SEVERITIES: tuple[str, ...] = ("critical", "warning")
 # What a publishing service needs on the key of an encrypted topic (SNS docs, "compatibility between event
@@ -129,6 +129,7 @@ class Notifications(PlatformComponent):
                 group = encrypted_log_group(
                     f"{name}-{severity}-delivery-{outcome}",
                     logs=logs,
+                    log_class=LogClass.SECURITY,
                     log_group_name=group_name,
                     tags=self.tags_for(f"{severity}-delivery-{outcome}"),
                     parent=self,

@@ -10,7 +10,7 @@ import pulumi
 
 from components import aws
 from components.base import PlatformComponent
-from components.logs import LogSettings, encrypted_log_group
+from components.logs import LogClass, LogSettings, encrypted_log_group
 
 # (rule group, priority): baseline protections every internet-facing API should have.
 MANAGED_RULE_GROUPS: tuple[tuple[str, int], ...] = (
@@ -141,6 +141,7 @@ class WebFirewall(PlatformComponent):
             f"{name}-logs",
             log_group_name=args.log_group_name,
             logs=args.logs,
+            log_class=LogClass.SECURITY,
             tags=self.tags_for("logs"),
             parent=self,
         )

@@ -51,8 +51,11 @@ class StackContext:
         return self._regional[region]
 
     def log_settings(self, kms_key_arn: pulumi.Input[str]) -> LogSettings:
-        """Every log group of the stack: this key, the stack's retention, protected in production."""
-        return LogSettings(kms_key_arn, self.config.log_retention_days, protect=self.is_production)
+        """Every log group of the stack: this key, the stack's retention per log class, protected in production."""
+        config = self.config
+        return LogSettings(
+            kms_key_arn, config.log_retention_days, config.security_log_retention_days, protect=self.is_production
+        )
 
     def context_for(self, region: str | None) -> AwsContext:
         return AwsContext(account_id=self.context.account_id, region=region or self.config.region)

@@ -78,6 +78,11 @@ class PolicyMeta:
         return tuple(t.removeprefix("resource:") for t in self.tags if t.startswith("resource:"))
 
     @property
+    def inputs(self) -> tuple[str, ...]:
+        """The input paths the rule declares it judges (`input:<path>` tags; policies/rules/declare.py)."""
+        return tuple(t.removeprefix("input:") for t in self.tags if t.startswith("input:"))
+
+    @property
     def control(self) -> str:
         return next((t.removeprefix("control:") for t in self.tags if t.startswith("control:")), "")
 
@@ -94,6 +99,9 @@ class Result:
     outcome: Outcome
     enforcement: Level
     message: str = ""
+    # For a pass: the plan's value at each input path the rule declares (secrets masked, None when unset), since
+    # the protocol reports nothing for passes. Evidence only: not part of a result's identity.
+    observed: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     def key(self) -> tuple[str, str, str, str, str]:
         """Identity for comparing two runs; the wording of "can't run during preview" differs by path."""

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
 
-from offline.plan import UNKNOWN, Plan, ResourceRecord
+from offline.plan import SECRET, UNKNOWN, Plan, ResourceRecord
 from offline.policy_model import Answer, Answers, Level, Outcome, PolicyKind, PolicyMeta, Result
 from offline.project import ROOT
 
@@ -107,9 +107,29 @@ def _judged_unknown(meta: PolicyMeta, name: str, answer: Answer) -> tuple[Level,
     return level, f"{path} is unknown, so the control could not be evaluated."
 
 
+def observed(meta: PolicyMeta, record: ResourceRecord) -> dict[str, Any]:
+    """What a pass saw: the plan's value at each input path the rule declares (`tags.LogClass`), masked when
+    the value or a parent of it is secret, None when the input is not set."""
+    return {path: _value_at(record, path) for path in meta.inputs}
+
+
+def _value_at(record: ResourceRecord, path: str) -> Any:
+    steps = path.split(".")
+    if any(".".join(steps[: i + 1]) in record.secret_paths for i in range(len(steps))):
+        return SECRET
+    value: Any = record.inputs
+    for step in steps:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(step)
+    return value
+
+
 def _result(meta: PolicyMeta, record: ResourceRecord, answer: Answer | None = None) -> Result:
     if answer is None:
-        return Result(meta.name, record.urn, record.type, record.name, Outcome.PASS, meta.enforcement)
+        return Result(
+            meta.name, record.urn, record.type, record.name, Outcome.PASS, meta.enforcement, "", observed(meta, record)
+        )
     return _answered(meta, record.urn, record.type, record.name, answer)
 
 

@@ -136,7 +136,7 @@ def test_standard_logging_v2_to_cloudwatch(plan: Plan, staging_plan: Plan) -> No
         )
         or ":log-group:cdn-access-logs-" in destination["deliveryDestinationConfiguration"]["destinationResourceArn"]
     )
-    assert group["retentionInDays"] == (30 if plan is staging_plan else 90)
+    assert group["retentionInDays"] == (90 if plan is staging_plan else 365)  # CloudFront access logs: security
     delivery = plan.one("aws:cloudwatch/logDelivery:LogDelivery").inputs
     assert delivery["deliverySourceName"] == source.inputs["name"]
     assert "logging" not in distribution(plan) and "loggingConfig" not in distribution(plan)  # no legacy ACL logging

@@ -119,6 +119,22 @@ def test_public_cidr_and_bad_retention_are_named() -> None:
     assert "app-platform:logRetentionDays" in message and "30, 60, 90" in message
 
 
+def test_security_log_retention_is_a_value_cloudwatch_accepts_or_never_expire() -> None:
+    message = error_of(securityLogRetentionDays="366")
+    assert "app-platform:securityLogRetentionDays" in message and "365, 400" in message and "0 to never" in message
+    assert load("staging", securityLogRetentionDays="0").security_log_retention_days == 0  # never expire
+    assert load("production", securityLogRetentionDays="0").security_log_retention_days == 0
+
+
+def test_security_logs_never_kept_shorter_than_application_logs_or_cloudwatch16_in_production() -> None:
+    message = error_of(securityLogRetentionDays="14")  # staging: application logs are kept 30
+    assert "app-platform:securityLogRetentionDays" in message and "logRetentionDays (30)" in message
+    message = error_of("production", securityLogRetentionDays="180")
+    assert "app-platform:securityLogRetentionDays" in message and "at least 365" in message
+    assert load("production", securityLogRetentionDays="400").security_log_retention_days == 400
+    assert load("staging", securityLogRetentionDays="180").security_log_retention_days == 180
+
+
 def test_unknown_key_lists_the_allowed_ones() -> None:
     message = error_of(network={"natGateway": "single"})
     assert "app-platform:network.natGateway" in message and "natGateways" in message

@@ -188,7 +188,8 @@ def test_log_exports_go_to_precreated_encrypted_groups(plan: Plan) -> None:
         # RDS writes to exactly this name; a group created by RDS would be unencrypted and kept forever.
         assert group.inputs["name"] == f"/aws/rds/instance/{db.inputs['identifier']}/{log_type}"
         assert group.inputs["kmsKeyId"] == logs_key
-        assert group.inputs["retentionInDays"] == config_of(plan).log_retention_days
+        assert group.inputs["retentionInDays"] == config_of(plan).security_log_retention_days  # audit logs
+        assert group.inputs["tags"]["LogClass"] == "security"
         assert group.urn in db.dependencies  # created before the instance can
 
 

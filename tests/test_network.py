@@ -96,7 +96,7 @@ def test_flow_logs_capture_all_traffic_to_an_encrypted_group(plan: Plan, staging
     assert flow["maxAggregationInterval"] == 60
     assert str(flow["logDestination"]).startswith("arn:aws:logs:eu-west-1:123456789012:log-group:network-flow-logs")
     assert key.urn in group.dependencies and str(group.inputs["kmsKeyId"]).startswith("arn:aws:kms:")
-    assert group.inputs["retentionInDays"] == (30 if plan is staging_plan else 90)
+    assert group.inputs["retentionInDays"] == (90 if plan is staging_plan else 365)  # flow logs: security
 
 
 def test_flow_log_role_is_least_privilege(plan: Plan) -> None:

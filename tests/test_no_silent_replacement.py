@@ -21,17 +21,21 @@ IN_PLACE: dict[str, dict[str, Any]] = {
     "staging": {
         "database": {"instanceClass": "db.t4g.medium", "allocatedStorage": 50, "backupRetentionDays": 14},
         "logRetentionDays": 60,
+        "securityLogRetentionDays": 180,
         "api": {"desiredCount": 2, "maxCount": 4, "cpu": 512, "memory": 1024},
     },
     "production": {
         "database": {"instanceClass": "db.m7g.xlarge", "allocatedStorage": 200, "backupRetentionDays": 35},
         "logRetentionDays": 180,
+        "securityLogRetentionDays": 400,
         "api": {"desiredCount": 3, "cpu": 2048, "memory": 4096},
     },
 }
 
 
-def overrides(stack: str, database: dict[str, Any], log_retention: int, api: dict[str, Any]) -> dict[str, str]:
+def overrides(
+    stack: str, database: dict[str, Any], log_retention: tuple[int, int], api: dict[str, Any]
+) -> dict[str, str]:
     """Merge the changes into the stack file's own sections (a stack file sets only part of each)."""
     raw = load_stack(stack).config
     db = {**json.loads(raw.get("app-platform:database", "{}")), **database}
@@ -39,7 +43,8 @@ def overrides(stack: str, database: dict[str, Any], log_retention: int, api: dic
     services["api"] = {**services["api"], **api}
     return {
         "app-platform:database": json.dumps(db),
-        "app-platform:logRetentionDays": str(log_retention),
+        "app-platform:logRetentionDays": str(log_retention[0]),
+        "app-platform:securityLogRetentionDays": str(log_retention[1]),
         "app-platform:services": json.dumps(services),
     }
 
@@ -70,7 +75,12 @@ def assert_no_silent_replacement(base: Plan, head: Plan) -> PlanDiff:
 def changed(request: pytest.FixtureRequest, staging_plan: Plan, production_plan: Plan) -> tuple[Plan, Plan]:
     stack = request.param
     spec = IN_PLACE[stack]
-    head = render(stack, overrides=overrides(stack, spec["database"], spec["logRetentionDays"], spec["api"]))
+    head = render(
+        stack,
+        overrides=overrides(
+            stack, spec["database"], (spec["logRetentionDays"], spec["securityLogRetentionDays"]), spec["api"]
+        ),
+    )
     return (staging_plan if stack == "staging" else production_plan), head
 
 
@@ -84,7 +94,7 @@ def test_routine_changes_update_in_place(changed: tuple[Plan, Plan]) -> None:
     assert {"instanceClass", "allocatedStorage", "backupRetentionPeriod"} <= db_changes
     assert head.one("aws:rds/instance:Instance", "db").inputs["instanceClass"] == spec["instanceClass"]
     log_groups = [name for (type_, name), paths in updates.items() if type_.endswith("LogGroup")]
-    assert {"db-postgresql", "db-upgrade", "network-flow-logs"} <= set(log_groups)
+    assert {"api-logs", "db-postgresql", "db-upgrade", "network-flow-logs"} <= set(log_groups)
     assert all("retentionInDays" in updates[("aws:cloudwatch/logGroup:LogGroup", n)] for n in log_groups)
 
 
@@ -107,7 +117,8 @@ def test_every_stateful_resource_keeps_its_identity(changed: tuple[Plan, Plan]) 
 def test_identity_change_is_flagged(staging_plan: Plan) -> None:
     """Changing the master user name or the database name replaces the instance: the check must say so."""
     head = render(
-        "staging", overrides=overrides("staging", {"masterUsername": "app_owner", "databaseName": "orders"}, 30, {})
+        "staging",
+        overrides=overrides("staging", {"masterUsername": "app_owner", "databaseName": "orders"}, (30, 90), {}),
     )
     diff = diff_plans(staging_plan, head)
     assert [(c.name, c.action, c.replace_reasons) for c in diff.destructive] == [

@@ -500,15 +500,21 @@ def test_error_lines_are_counted_on_each_service_log_group(plan: Plan) -> None:
         assert (transformation["namespace"], transformation["name"]) in alarmed
 
 
-def test_every_log_group_has_kms_and_the_configured_retention(plan: Plan) -> None:
+def test_every_log_group_has_kms_and_the_retention_of_its_class(plan: Plan) -> None:
+    """Service logs are application logs; every other group (flow, WAF, CloudFront, ECS Exec, database exports,
+    bootstrap, SNS delivery status) is a security or audit log and says so in its LogClass tag."""
     config = config_of(plan)
     groups = plan.of_type("aws:cloudwatch/logGroup:LogGroup")
     assert len(groups) >= 6  # service, exec, database exports, flow logs, WAF, CloudFront
+    application = {f"{name}-logs" for name in config.services}
+    expected = {"application": config.log_retention_days, "security": config.security_log_retention_days}
     for group in groups:
+        log_class = "application" if group.name in application else "security"
         assert group.inputs.get("kmsKeyId"), group.name
-        assert group.inputs["retentionInDays"] == config.log_retention_days, group.name
+        assert group.inputs["tags"]["LogClass"] == log_class, group.name
+        assert group.inputs["retentionInDays"] == expected[log_class], group.name
     if plan.stack == "production":
-        assert config.log_retention_days == 90  # the runbooks' production retention
+        assert expected == {"application": 90, "security": 365}  # the runbook's 90 days; CloudWatch.16
 
 
 # -- config ---------------------------------------------------------------------------------------------------

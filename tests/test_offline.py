@@ -93,7 +93,7 @@ def test_invalid_config_fails_before_any_resource(tmp_path: Path, monkeypatch: p
 
 
 def test_in_place_change_is_an_update(staging_plan: Plan) -> None:
-    raw, secrets = stack_config("staging", logRetentionDays="60")
+    raw, secrets = stack_config("staging", securityLogRetentionDays="180")  # flow logs are security logs
     changed = render_module.render_settings(
         render_module.StackSettings("app-platform", "staging", render_module.ROOT / "infra", raw, frozenset(secrets))
     )

@@ -53,7 +53,7 @@ def test_waf_logs_to_an_encrypted_waf_log_group(production_plan: Plan) -> None:
     assert logging["logDestinationConfigs"] == [
         f"arn:aws:logs:{EDGE_REGION}:123456789012:log-group:{group.inputs['name']}"
     ]
-    assert group.inputs["retentionInDays"] == 90 and group.inputs["kmsKeyId"].startswith(f"arn:aws:kms:{EDGE_REGION}:")
+    assert group.inputs["retentionInDays"] == 365 and group.inputs["kmsKeyId"].startswith(f"arn:aws:kms:{EDGE_REGION}:")
     assert {"singleHeader": {"name": "authorization"}} in logging["redactedFields"]
 
 

@@ -24,6 +24,7 @@ from infra.config.sections.observability import ObservabilityConfig
 from infra.config.sections.services import FARGATE_SIZES, ImageConfig, ServiceConfig
 from infra.config.sections.tls import TlsConfig
 from infra.config.syntax import CONDITION_VALUES_PER_RULE, tag_value_problem
+from policies.log_retention import NEVER_EXPIRE
 
 __all__ = [
     "FARGATE_SIZES",
@@ -42,6 +43,7 @@ __all__ = [
 ]
 
 TagValue = Annotated[str, checked(tag_value_problem)]
+SECURITY_MINIMUM_DAYS = 365  # CloudWatch.16; the pack's logs-retention minimumRetentionDays in production
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _SECRET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 
@@ -59,7 +61,16 @@ class StackConfig(Section):
     domain: str = Field(
         pattern=r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$", description="Public host name of the stack."
     )
-    log_retention_days: int = Field(description="Retention of every log group, a value CloudWatch accepts.")
+    log_retention_days: int = Field(
+        description="Retention of application log groups (`LogClass=application`), a value CloudWatch accepts. "
+        "Production keeps the runbook's 90 days: the configured exception to CloudWatch.16 "
+        "(policies/config/production.json, `logs-retention`)."
+    )
+    security_log_retention_days: int = Field(
+        description="Retention of security and audit log groups (`LogClass=security`: VPC flow, WAF, CloudFront, "
+        "ECS Exec, database exports, SNS delivery status), a value CloudWatch accepts or 0 (never expire); "
+        f"production needs at least {SECURITY_MINIMUM_DAYS} (CloudWatch.16)."
+    )
     network: NetworkConfig = Field(description="VPC layout.")
     tls: TlsConfig = Field(description="Certificates and HTTPS.")
     services: dict[str, ServiceConfig] = Field(description="Container services by short name.")
@@ -83,6 +94,33 @@ class StackConfig(Section):
         if value not in ALLOWED_RETENTION_DAYS:
             raise ValueError(f"CloudWatch Logs accepts {', '.join(map(str, ALLOWED_RETENTION_DAYS))}")
         return value
+
+    @field_validator("security_log_retention_days")
+    @classmethod
+    def _security_retention(cls, value: int) -> int:
+        if value != NEVER_EXPIRE and value not in ALLOWED_RETENTION_DAYS:
+            raise ValueError(
+                f"CloudWatch Logs accepts {', '.join(map(str, ALLOWED_RETENTION_DAYS))}, or 0 to never expire"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _security_logs_outlive_application_logs(self) -> StackConfig:
+        days = self.security_log_retention_days
+        if days == NEVER_EXPIRE:
+            return self
+        if days < self.log_retention_days:
+            raise FieldError(
+                "securityLogRetentionDays",
+                f"{days} is shorter than logRetentionDays ({self.log_retention_days}): audit logs outlive app logs",
+            )
+        if self.is_production and days < SECURITY_MINIMUM_DAYS:
+            raise FieldError(
+                "securityLogRetentionDays",
+                f"{days} days; production keeps security and audit logs at least {SECURITY_MINIMUM_DAYS} days "
+                "(CloudWatch.16, policy logs-retention), or 0 to never expire",
+            )
+        return self
 
     @field_validator("services")
     @classmethod

@@ -37,7 +37,10 @@ SERVICE_DEFAULTS: dict[str, dict[str, Any]] = {
 
 PRESETS: dict[str, dict[str, Any]] = {
     "staging": {
+        # Application logs 30 days; security and audit logs 90 (staging holds no customer data; the pack's
+        # logs-retention is advisory there, cost-driven like the other staging relaxations).
         "logRetentionDays": 30,
+        "securityLogRetentionDays": 90,
         "network": {
             "cidr": "10.20.0.0/16",
             "azCount": 2,
@@ -74,7 +77,10 @@ PRESETS: dict[str, dict[str, Any]] = {
         "services": {},
     },
     "production": {
+        # Application logs: the runbook's 90 days, the exception named in policies/config/production.json.
+        # Security and audit logs (LogClass=security): 365 days, CloudWatch.16.
         "logRetentionDays": 90,
+        "securityLogRetentionDays": 365,
         "network": {"cidr": "10.30.0.0/16", "azCount": 3, "natGateways": "perAz", "interfaceEndpoints": True},
         "tls": {"https": True},
         "loadBalancer": {"deletionProtection": True, "accessLogDays": 90},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from offline.policy_model import Level, Outcome, PolicyMeta, PolicyRun, Result
 from offline.reports.common import OUTCOME_TEXT, OUTCOMES, fsbp, ordered_policies, sorted_results, summarize, verdict
 
@@ -115,10 +117,15 @@ def _control(meta: PolicyMeta, results: list[Result]) -> list[str]:
         lines.append(f"- Settings: {settings}")
     lines += ["", "| Resource | Type | Outcome | Detail |", "|---|---|---|---|"]
     for result in sorted_results(results):
-        lines.append(
-            f"| `{cell(result.name)}` | {cell(result.type)} | {OUTCOME_TEXT[result.outcome]} | {cell(result.message)} |"
-        )
+        detail = result.message or _observed(result)
+        outcome = OUTCOME_TEXT[result.outcome]
+        lines.append(f"| `{cell(result.name)}` | {cell(result.type)} | {outcome} | {cell(detail)} |")
     return [*lines, ""]
+
+
+def _observed(result: Result) -> str:
+    """A pass's evidence: `storageEncrypted: true` (JSON spelling, as in the plan)."""
+    return ", ".join(f"`{path}: {json.dumps(value, sort_keys=True)}`" for path, value in result.observed.items())
 
 
 def _idle(idle: list[PolicyMeta]) -> list[str]:

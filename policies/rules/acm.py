@@ -23,6 +23,7 @@ DOCS = "https://docs.aws.amazon.com/acm/latest/userguide"
         severity_source=SeveritySource.SUGGESTED,
     ),
     types=[CERTIFICATE],
+    inputs=("certificateBody", "privateKey", "keyAlgorithm"),
     description="Certificates requested from ACM use RSA keys of at least 2048 bits, or ECDSA keys.",
     remediation="Leave key_algorithm unset (RSA_2048) or set RSA_2048 / EC_prime256v1 / EC_secp384r1.",
     enforcement=MANDATORY,

@@ -121,11 +121,14 @@ _DECLARED: dict[str, list[Policy]] = {}
 @dataclass(frozen=True, kw_only=True)
 class Rule:
     """What every rule declares. `enforcement` is the production default (no config file); critical and high
-    severity are always mandatory. `types` are the resource types judged (one result each)."""
+    severity are always mandatory. `types` are the resource types judged (one result each); `inputs` the input
+    paths the check reads (dotted, camelCase, as in `tags.LogClass`), carried as `input:<path>` tags so a report
+    can show the value a pass observed (the protocol reports nothing for passes)."""
 
     name: str
     control: Control
     types: Sequence[str]
+    inputs: Sequence[str] = ()
     description: str
     remediation: str
     enforcement: EnforcementLevel
@@ -153,7 +156,7 @@ class Rule:
             "display_name": f"{self.control.id} {self.control.title}",
             "severity": self.control.severity,
             "framework": self.control.framework(),
-            "tags": self.control.tags(self.types),
+            "tags": [*self.control.tags(self.types), *(f"input:{path}" for path in self.inputs)],
             "remediation_steps": self.remediation,
             "url": self.url or self.control.url() or f"{HUB_DOCS}/fsbp-standard.html",
         }

@@ -38,6 +38,7 @@ DOCS = "https://docs.aws.amazon.com/AmazonECR/latest/userguide"
     name="ecr-scan-on-push",
     control=Control(id="C112", title="Scan on push", severity=Severity.HIGH, fsbp="ECR.1", checkov=("CKV_AWS_163",)),
     types=[REPOSITORY],
+    inputs=("imageScanningConfiguration.scanOnPush",),
     description="Repositories scan images when they are pushed.",
     remediation="Set image_scanning_configuration={'scan_on_push': True} (or enable enhanced scanning for the "
     "registry).",
@@ -53,6 +54,7 @@ def scan_on_push(args: ResourceValidationArgs, report: Report, _: Settings) -> N
         id="C113", title="Tag immutability", severity=Severity.MEDIUM, fsbp="ECR.2", checkov=("CKV_AWS_51",)
     ),
     types=[REPOSITORY],
+    inputs=("imageTagMutability",),
     description="Image tags cannot be overwritten.",
     remediation="Set image_tag_mutability='IMMUTABLE'.",
     enforcement=ADVISORY,
@@ -88,6 +90,7 @@ def lifecycle(stack: StackView, report: ReportViolation, _: Settings) -> None:
         severity_source=SeveritySource.SUGGESTED,
     ),
     types=[REPOSITORY_POLICY],
+    inputs=("policy",),
     description="Repository policies do not grant any principal access.",
     remediation="Name the accounts or roles that may pull; never Principal '*' without conditions.",
     enforcement=MANDATORY,
@@ -115,6 +118,7 @@ def not_open(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
         severity_source=SeveritySource.SUGGESTED,
     ),
     types=[REPOSITORY],
+    inputs=("encryptionConfigurations",),
     description="Repositories encrypt images with a KMS key.",
     remediation="Set encryption_configurations=[{'encryption_type': 'KMS', 'kms_key': <key ARN>}].",
     enforcement=ADVISORY,

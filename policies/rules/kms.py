@@ -63,6 +63,7 @@ C081 = Control(
         awsguard=("cmk-backing-key-rotation-enabled",),
     ),
     types=[KEY],
+    inputs=("enableKeyRotation",),
     description="Symmetric customer managed keys rotate their key material yearly.",
     remediation="Set enable_key_rotation=True.",
     enforcement=MANDATORY,
@@ -77,6 +78,7 @@ def rotation(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     name="kms-key-policy-not-public",
     control=C081,
     types=KEY_POLICY_TYPES,
+    inputs=("policy",),
     description="Key policies do not grant any principal ('*') access without an account condition.",
     remediation="Name the account root or specific roles as principals, or add an aws:SourceAccount / "
     "kms:CallerAccount "
@@ -97,6 +99,7 @@ def not_public(args: ResourceValidationArgs, report: Report, _: Settings) -> Non
     name="kms-key-policy-lockout-safety-check",
     control=C081,
     types=KEY_POLICY_TYPES,
+    inputs=("bypassPolicyLockoutSafetyCheck",),
     description="Key policies keep the policy lockout safety check: KMS refuses a policy that would leave the key "
     "unmanageable.",
     remediation="Leave bypass_policy_lockout_safety_check unset (false).",
@@ -117,6 +120,7 @@ def lockout_check(args: ResourceValidationArgs, report: Report, _: Settings) -> 
         severity_source=SeveritySource.SUGGESTED,
     ),
     types=[KEY],
+    inputs=("isEnabled", "policy"),
     description="Keys have an explicit key policy and are enabled.",
     remediation="Pass policy= with the key administrators and the grants the key's users need.",
     enforcement=ADVISORY,
@@ -132,6 +136,7 @@ def explicit_policy(args: ResourceValidationArgs, report: Report, _: Settings) -
     name="kms-key-deletion-protection",
     control=Control(id="C083", title="Key protected from deletion", severity=Severity.CRITICAL, fsbp="KMS.3"),
     types=[KEY],
+    inputs=("deletionWindowInDays",),
     description="Keys cannot be deleted by accident: protected in Pulumi, with the longest deletion window.",
     remediation="Pass opts protect=True and set deletion_window_in_days=30.",
     enforcement=MANDATORY,

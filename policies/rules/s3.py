@@ -334,6 +334,7 @@ def lifecycle(stack: StackView, report: ReportViolation, _: Settings) -> None:
     name="s3-acls-disabled",
     control=C090,
     types=[OWNERSHIP],
+    inputs=("rule.objectOwnership",),
     description="Bucket ownership controls disable ACLs (BucketOwnerEnforced); kept ACLs are recorded as not "
     "applicable "
     "and checked against the CloudFront legacy logging exception.",
@@ -388,6 +389,7 @@ def acls_only_for_cloudfront_logs(stack: StackView, report: ReportViolation, _: 
         checkov=("CKV_AWS_20", "CKV_AWS_57", "CKV_AWS_70"),
     ),
     types=[*BUCKET_TYPES, *ACL, POLICY],
+    inputs=("acl", "accessControlPolicy.grants", "policy"),
     description="No bucket is readable or writable by everyone through an ACL or its policy.",
     remediation="Remove public canned ACLs and AllUsers/AuthenticatedUsers grants; give bucket policy statements "
     "specific principals or source conditions (CloudFront OAC: aws:SourceArn).",
@@ -421,6 +423,7 @@ def no_public_access(args: ResourceValidationArgs, report: Report, _: Settings) 
         checkov=("CKV_AWS_70",),
     ),
     types=[POLICY],
+    inputs=("policy",),
     description="Bucket policies let no other principal change the bucket's policy, ACLs or protections.",
     remediation="Remove s3:* and policy/ACL-changing actions from statements that name non-service principals.",
     enforcement=MANDATORY,

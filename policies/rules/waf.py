@@ -96,6 +96,7 @@ def acl_logging(stack: StackView, report: ReportViolation, _: Settings) -> None:
         severity_source=SeveritySource.THIRD_PARTY,
     ),
     types=[WEB_ACL],
+    inputs=("visibilityConfig.cloudwatchMetricsEnabled",),
     description="Web ACLs and their rules publish CloudWatch metrics.",
     remediation="Set visibility_config.cloudwatch_metrics_enabled=True on the web ACL and every rule.",
     enforcement=ADVISORY,

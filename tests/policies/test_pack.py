@@ -37,7 +37,13 @@ OUT_OF_SCOPE = {
     "C079": "runtime-only: rotation success and secret use",
 }
 # Staging relaxes these cost-driven rules to advisory, and nothing else.
-STAGING_RELAXED = {"rds-multi-az", "rds-deletion-protection", "elb-deletion-protection", "kms-key-deletion-protection"}
+STAGING_RELAXED = {
+    "rds-multi-az",
+    "rds-deletion-protection",
+    "elb-deletion-protection",
+    "kms-key-deletion-protection",
+    "logs-retention",  # staging keeps security logs 90 days
+}
 
 
 def declared() -> list[tuple[str, str, dict[str, object], list[str]]]:
