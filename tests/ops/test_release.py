@@ -415,3 +415,21 @@ def test_the_apply_fails_clearly_without_the_cli_or_on_a_failed_up(monkeypatch: 
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: Done())
     with pytest.raises(ApplyError, match=r"failed \(exit 255\)"):
         apply.pulumi_up("staging", TARGETS)
+
+
+# -- the deploy workflow ------------------------------------------------------------------------------------
+def test_the_deploy_workflow_releases_each_ci_owned_build_under_the_deploy_role_before_verifying() -> None:
+    from tests.test_workflows import jobs, load, ops_invocations, steps
+
+    (job,) = jobs(load("deploy-stack.yml")).values()
+    names = [str(step.get("name", step.get("uses", ""))) for step in steps(job)]
+    released = names.index("release each CI-owned service's image")
+    # After `pulumi up` built and pushed the images and the outputs were read, still under the deploy role (it
+    # writes SSM and applies the stack), and before the read-only verify role checks the result.
+    assert names.index("pulumi up --policy-pack policies") < names.index("read the stack outputs") < released
+    assert released < names.index("assume the read-only verify role") < names.index("verify the deployed stack")
+    (release_argv,) = [argv for argv in ops_invocations(job) if argv[0] == "release"]
+    args = cli.build_parser().parse_args(release_argv)
+    assert (args.service, args.image, args.stack) == ("$service", "$image", "staging") and args.outputs
+    script = str(steps(job)[released]["run"])
+    assert "select(.value.release)" in script and ".release.builtImage" in script  # only CI-owned services
