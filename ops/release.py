@@ -21,8 +21,8 @@ from typing import Any
 
 from ops import pointer
 from ops.apply import Apply, ApplyError, pulumi_up
-from ops.aws import Clients, Clock, Progress, WaitTimeoutError, format_elapsed, poll
-from ops.ecs import describe_service, is_failed_rollout, steadiness
+from ops.aws import Clients, Clock, Progress, WaitTimeoutError, format_elapsed
+from ops.ecs import Rollout, describe_service, is_failed_rollout, wait_until_steady
 from ops.outputs import StackOutputs
 from ops.pointer import ReleaseError, Target
 from ops.rollback import service_outputs
@@ -150,22 +150,14 @@ class _Release:
             )
         options.say(f"{target.service}: waiting for {revision} to be steady")
 
-        def steady() -> tuple[bool, str]:
-            state = describe_service(ecs, cluster, service_name)
-            failure = _failure(state, task_definition)
-            if failure:
-                raise DeploymentFailedError(failure)
-            result = steadiness(state, expected_task_definition=task_definition)
-            return result.steady, result.detail
-
-        seconds = poll(
-            steady,
-            what=f"release of {target.service}",
-            timeout=options.timeout_minutes * 60,
-            interval=options.poll_seconds,
-            clock=options.clock,
-            progress=options.progress,
+        rollout = Rollout(
+            cluster,
+            service_name,
+            task_definition,
+            lambda state: _failure(state, task_definition),
+            DeploymentFailedError,
         )
+        seconds = wait_until_steady(ecs, rollout, options, f"release of {target.service}")
         return task_definition, seconds
 
 
