@@ -88,11 +88,14 @@ def test_a_changed_environment_of_a_ci_owned_service_reaches_the_diff(multi_plan
     head_services["worker"]["environment"] = {"QUEUE": "jobs-v2"}
     head = render("production", overrides={"app-platform:services": json.dumps(head_services)})
     assert env(head, "worker")["QUEUE"] == "jobs-v2" and env(multi_plan, "worker")["QUEUE"] == "jobs"
-    changes = {c.name: c for c in diff_plans(multi_plan, head).changes if c.type.startswith("aws:ecs/")}
-    assert set(changes) == {"worker"}  # only the task definition; the service follows its new ARN on AWS
-    change = changes["worker"]
-    assert change.type == "aws:ecs/taskDefinition:TaskDefinition"
-    assert {p.path.split("[")[0].split(".")[0] for p in change.changes} == {"containerDefinitions"}
+    changes = {(c.type, c.name): c for c in diff_plans(multi_plan, head).changes if c.type.startswith("aws:ecs/")}
+    task_change = changes.pop(("aws:ecs/taskDefinition:TaskDefinition", "worker"))
+    # A new revision (container definitions force a replacement), and the service follows it to the new ARN.
+    assert task_change.action == "replace"
+    assert {p.path.split("[")[0].split(".")[0] for p in task_change.changes} == {"containerDefinitions"}
+    service_change = changes.pop(("aws:ecs/service:Service", "worker"))
+    assert service_change.action == "update" and [p.path for p in service_change.changes] == ["taskDefinition"]
+    assert not changes  # no other ECS resource moves
     task = head.one("aws:ecs/taskDefinition:TaskDefinition", "worker")
     assert not set(task.ignore_changes) & {"containerDefinitions"}
     assert container(head, "worker")["image"] == container(multi_plan, "worker")["image"]  # still the release
