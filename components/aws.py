@@ -23,6 +23,7 @@ from pulumi_aws import (
     s3,
     secretsmanager,
     sns,
+    ssm,
     vpc,
     wafv2,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "s3",
     "secretsmanager",
     "sns",
+    "ssm",
     "vpc",
     "wafv2",
 ]

@@ -111,7 +111,6 @@ class ContainerServiceArgs:
     secrets: Sequence[SecretRef] = field(default_factory=tuple)
     secret_kms_key_arns: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
     task_role_statements: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
-    deploy_owner: Literal["pulumi", "ci"] = "pulumi"
     deployment_alarm_names: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
     minimum_healthy_percent: int = 100
     maximum_percent: int = 200
@@ -128,7 +127,7 @@ class ContainerServiceArgs:
 
 class ContainerService(PlatformComponent):
     """Safe deploys by default: circuit breaker and alarms roll back, capacity never drops below the
-    healthy floor, and a CI-owned service is never fought over (image and count are left to CI)."""
+    healthy floor, and the count is left to autoscaling once the service exists."""
 
     service_name: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
@@ -136,6 +135,7 @@ class ContainerService(PlatformComponent):
     execution_role_arn: pulumi.Output[str]
     log_group_name: pulumi.Output[str]
     task_definition_family: pulumi.Output[str]
+    release_targets: list[pulumi.Output[str]]
     target_group_arn: pulumi.Output[str] | None
     target_group_arn_suffix: pulumi.Output[str] | None
 
@@ -186,8 +186,8 @@ class ContainerService(PlatformComponent):
             # Keep old revisions registered: a rollback (ops rollback, or ECS's own circuit breaker) needs them.
             skip_destroy=True,
             tags=self.tags_for(),
-            # When CI owns releases it registers new revisions with new images; do not undo them.
-            opts=self.child(ignore_changes=["containerDefinitions"] if args.deploy_owner == "ci" else None),
+            # Fully managed whoever owns releases: a CI-owned service gets its image from its release pointer.
+            opts=self.child(),
         )
 
         sg = task_security_group(
@@ -215,9 +215,8 @@ class ContainerService(PlatformComponent):
         # Application Auto Scaling owns the task count once the service exists: `desired_count` only sizes the
         # first deployment. Managed here, every `pulumi up` would reset a scaled-out service to it and the daily
         # `preview --refresh --expect-no-changes` would fail whenever autoscaling had moved it (the practice of
-        # terraform-aws-modules/ecs, whose service module always ignores desired_count). A CI owner also owns
-        # the task definition revision.
-        ignore = ["desiredCount", *(["taskDefinition"] if args.deploy_owner == "ci" else [])]
+        # terraform-aws-modules/ecs, whose service module always ignores desired_count). The task definition
+        # stays managed for every service: releases go through Pulumi (components/release_pointer.py).
         service = aws.ecs.Service(
             name,
             cluster=args.cluster_arn,
@@ -239,7 +238,7 @@ class ContainerService(PlatformComponent):
             enable_execute_command=args.exec_enabled,
             wait_for_steady_state=False,
             tags=self.tags_for(),
-            opts=self.child(depends_on=depends, ignore_changes=ignore),
+            opts=self.child(depends_on=depends, ignore_changes=["desiredCount"]),
         )
         self._autoscaling(name, args, service)
 
@@ -249,6 +248,8 @@ class ContainerService(PlatformComponent):
         self.execution_role_arn = execution_role.arn
         self.log_group_name = log_group.name
         self.task_definition_family = task_definition.family
+        # What a release changes: `ops release` applies only these (`pulumi up --target`).
+        self.release_targets = [task_definition.urn, service.urn]
         self.register_outputs({"service_name": self.service_name, "security_group_id": self.security_group_id})
 
     # -- pieces -----------------------------------------------------------------------------------------------

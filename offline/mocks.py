@@ -340,6 +340,19 @@ BUILDERS: dict[str, Builder] = {
 OTHER_BUILDERS: dict[str, Builder] = {"docker:index/image:Image": _docker_image}
 
 
+def _release_pointer(name: str, region: str) -> dict[str, Any]:
+    """A released image in the service's own repository (the one `<service>-image` creates), by digest, as
+    `ops release` writes it: `/<project>/<stack>/release/<service>` -> `<account>.dkr.ecr...com/<repo>@sha256:...`."""
+    service = name.rsplit("/", 1)[-1]
+    repository = Resource("aws:ecr/repository:Repository", f"{service}-image", {}, region, pulumi.get_stack())
+    image = f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{repository.physical(256).lower()}"
+    value = f"{image}@sha256:{digest('released', name, length=64)}"
+    return {
+        "name": name, "id": name, "arn": f"arn:aws:ssm:{region}:{ACCOUNT_ID}:parameter{name}", "type": "String",
+        "insecureValue": value, "value": value, "version": 7,
+    }  # fmt: skip
+
+
 class AwsMocks(pulumi.runtime.Mocks):
     """Outputs for resources and invokes. Provider regions are remembered so that resources created through
     the us-east-1 or DR-region provider get ARNs in that region."""
@@ -404,6 +417,8 @@ class AwsMocks(pulumi.runtime.Mocks):
         if token == "aws:secretsmanager/getRandomPassword:getRandomPassword":
             length = int(args.args.get("passwordLength") or 32)
             return {"randomPassword": digest(token, str(sorted(args.args.items())), length=length), "id": region}
+        if token == "aws:ssm/getParameter:getParameter":
+            return _release_pointer(str(args.args.get("name")), region)
         if token == "aws:elb/getServiceAccount:getServiceAccount":
             return {"arn": "arn:aws:iam::156460612806:root", "id": "156460612806"}
         return {}

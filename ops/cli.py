@@ -1,10 +1,10 @@
-"""`python -m ops`: post-deploy checks, restore drill, rollback, database bootstrap and snapshots for one stack.
+"""`python -m ops`: post-deploy checks, restore drill, releases, rollback, database bootstrap and snapshots.
 
 Stack outputs come from --outputs FILE (the JSON `pulumi stack output --json` prints) or, without it, from
 `pulumi stack output --json --stack <stack>`. AWS credentials and settings come from the environment, as for
 any AWS client; the region is the stack's `region` output.
 
-Exit codes: 0 success; 1 a check, the drill or the rollback failed; 2 usage or stack outputs error;
+Exit codes: 0 success; 1 a check, the drill, a release or the rollback failed; 2 usage or stack outputs error;
 130 interrupted (Ctrl-C).
 """
 
@@ -17,11 +17,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ops import db_bootstrap, db_snapshot, report, restore_drill, rollback, upgrade_rehearsal, verify
+from ops import db_bootstrap, db_snapshot, release, report, restore_drill, rollback, upgrade_rehearsal, verify
 from ops import outputs as outputs_module
+from ops.apply import Apply, pulumi_up
 from ops.aws import AWS_ERRORS, Clients, WaitTimeoutError, describe_error, format_elapsed
 from ops.ecs import ServiceNotFoundError
 from ops.outputs import OutputsError, Runner, StackOutputs
+from ops.pointer import ReleaseError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -87,7 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     back = commands.add_parser("rollback", parents=[common], help="roll a service back to an earlier revision")
     back.add_argument("service", help="service name as in the `services` stack output (e.g. api)")
-    back.add_argument("--revision", type=int, help="task definition revision to roll back to (default: previous)")
+    which = back.add_mutually_exclusive_group()
+    which.add_argument("--revision", type=int, help="task definition revision to roll back to (default: previous)")
+    which.add_argument(
+        "--version", type=int, help="CI-owned service: release pointer version to go back to (default: the previous)"
+    )
+    back.add_argument("--dry-run", action="store_true", help="CI-owned: say what it would release, change nothing")
     back.add_argument("--timeout-minutes", type=_non_negative, default=20.0, help="wait this long for steady state")
     back.add_argument("--poll-seconds", type=_non_negative, default=15.0, help="pause between status polls")
 
@@ -101,6 +108,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     boot.add_argument("--timeout-minutes", type=_non_negative, default=15.0, help="wait this long for the task")
     boot.add_argument("--poll-seconds", type=_non_negative, default=10.0, help="pause between status polls")
+
+    ship = commands.add_parser(
+        "release", parents=[common], help="release an image to a CI-owned service: pointer, `pulumi up`, steady state"
+    )
+    ship.add_argument("service", help="a CI-owned service, as in the `services` stack output")
+    ship.add_argument("--image", required=True, help="<repository-url>@sha256:<digest> or <repository-url>:<tag>")
+    ship.add_argument("--dry-run", action="store_true", help="check the image, say what would change, change nothing")
+    ship.add_argument("--timeout-minutes", type=_non_negative, default=20.0, help="wait this long for steady state")
+    ship.add_argument("--poll-seconds", type=_non_negative, default=15.0, help="pause between status polls")
     return parser
 
 
@@ -109,6 +125,7 @@ def main(
     *,
     clients_factory: ClientsFactory = Clients,
     run_command: Runner = outputs_module.run_command,
+    apply: Apply = pulumi_up,
 ) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -122,6 +139,8 @@ def main(
             return _bootstrap(args, outputs, clients)
         if args.command == "db-snapshot":
             return _snapshot(args, outputs, clients)
+        if args.command == "release" or (args.command == "rollback" and _ci_owned(outputs, args.service)):
+            return _release(args, outputs, clients, apply)
         return _rollback(args, outputs, clients)
     except OutputsError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -224,6 +243,47 @@ def _snapshot(args: argparse.Namespace, outputs: StackOutputs, clients: Clients)
         f"snapshot {result.identifier} of {result.instance} (PostgreSQL {result.engine_version}) available after "
         f"{format_elapsed(result.seconds)}"
     )
+    return EXIT_OK
+
+
+def _ci_owned(outputs: StackOutputs, service: str) -> bool:
+    return outputs.optional(f"services.{service}.release") is not None
+
+
+def _release(args: argparse.Namespace, outputs: StackOutputs, clients: Clients, apply: Apply) -> int:
+    """`release`, and `rollback` of a CI-owned service (an earlier pointer version, released the same way)."""
+    options = release.Options(
+        dry_run=args.dry_run,
+        timeout_minutes=args.timeout_minutes,
+        poll_seconds=args.poll_seconds,
+        progress=_progress,
+        say=lambda line: print(line, file=sys.stderr, flush=True),
+        apply=apply,
+    )
+    try:
+        if args.command == "release":
+            result = release.release(outputs, clients, args.service, args.image, options)
+        else:
+            if args.revision is not None:
+                raise ReleaseError(
+                    f"{args.service} is CI-owned: its releases are pointer versions, not task definition revisions "
+                    "(pass --version N, or nothing for the previous release)"
+                )
+            result = release.rollback(outputs, clients, args.service, args.version, options)
+    except (ReleaseError, release.ReleaseFailedError, ServiceNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except AWS_ERRORS as exc:
+        print(f"error: {describe_error(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    if result.dry_run:
+        print(f"{result.service}: dry run, nothing changed; would release {result.image} (now {result.previous})")
+    else:
+        written = f"pointer version {result.version}" if result.version is not None else "pointer unchanged"
+        print(
+            f"{result.service} runs {result.image} ({written}, {result.task_definition}); "
+            f"steady after {format_elapsed(result.seconds)}"
+        )
     return EXIT_OK
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
+
+from ops.aws import Clock, Progress, poll
 
 
 class ServiceNotFoundError(Exception):
@@ -68,3 +70,49 @@ def is_failed_rollout(service: Mapping[str, Any]) -> str | None:
         if deployment.get("status") == "PRIMARY" and deployment.get("rolloutState") == "FAILED":
             return str(deployment.get("rolloutStateReason") or "rollout FAILED")
     return None
+
+
+class WaitOptions(Protocol):
+    """How long and how often to poll (the rollback's and the release's options both qualify)."""
+
+    @property
+    def timeout_minutes(self) -> float: ...
+    @property
+    def poll_seconds(self) -> float: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def progress(self) -> Progress | None: ...
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """One service's rollout to a task definition, and how a failure is told apart and reported."""
+
+    cluster: str
+    service: str
+    task_definition: str
+    failure: Callable[[Mapping[str, Any]], str | None] = is_failed_rollout
+    error: Callable[[str], Exception] = RuntimeError
+
+
+def wait_until_steady(ecs: Any, rollout: Rollout, options: WaitOptions, what: str) -> float:
+    """Poll until the service is steady on the rollout's task definition; raise `rollout.error(reason)` as soon as
+    `rollout.failure` finds one, WaitTimeoutError when time runs out. Returns the seconds it took."""
+
+    def steady() -> tuple[bool, str]:
+        state = describe_service(ecs, rollout.cluster, rollout.service)
+        failure = rollout.failure(state)
+        if failure:
+            raise rollout.error(failure)
+        result = steadiness(state, expected_task_definition=rollout.task_definition)
+        return result.steady, result.detail
+
+    return poll(
+        steady,
+        what=what,
+        timeout=options.timeout_minutes * 60,
+        interval=options.poll_seconds,
+        clock=options.clock,
+        progress=options.progress,
+    )

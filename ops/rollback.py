@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ops.aws import AWS_ERRORS, Clients, Clock, Progress, error_code, poll
-from ops.ecs import describe_service, is_failed_rollout, steadiness, task_definition_revision
+from ops.aws import AWS_ERRORS, Clients, Clock, Progress, error_code
+from ops.ecs import Rollout, describe_service, task_definition_revision, wait_until_steady
 from ops.outputs import OutputsError, StackOutputs
 
 
@@ -98,20 +98,9 @@ def run(outputs: StackOutputs, clients: Clients, service: str, options: Options 
     target_ref = f"{family}:{target}"
     ecs.update_service(cluster=cluster, service=service_name, taskDefinition=target_ref)
 
-    def steady() -> tuple[bool, str]:
-        state = describe_service(ecs, cluster, service_name)
-        failure = is_failed_rollout(state)
-        if failure:
-            raise RollbackError(f"the rollback deployment of {service_name} to {target_ref} failed: {failure}")
-        result = steadiness(state, expected_task_definition=target_ref)
-        return result.steady, result.detail
+    def failed(reason: str) -> RollbackError:
+        return RollbackError(f"the rollback deployment of {service_name} to {target_ref} failed: {reason}")
 
-    seconds = poll(
-        steady,
-        what=f"rollback of {service_name} to {target_ref}",
-        timeout=options.timeout_minutes * 60,
-        interval=options.poll_seconds,
-        clock=options.clock,
-        progress=options.progress,
-    )
+    rollout = Rollout(cluster, service_name, target_ref, error=failed)
+    seconds = wait_until_steady(ecs, rollout, options, f"rollback of {service_name} to {target_ref}")
     return Result(service_name, cluster, f"{family}:{current}", target_ref, seconds)

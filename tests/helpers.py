@@ -57,6 +57,11 @@ def stack_services(stack: str) -> dict[str, Any]:
 @functools.cache
 def multi_service_plan() -> Plan:
     """Production with a second web service and a CI-owned worker: routing, workers and ownership."""
+    return render("production", overrides={"app-platform:services": json.dumps(multi_services())})
+
+
+def multi_services() -> dict[str, Any]:
+    """The `services` map multi_service_plan renders (a fresh copy: change it freely)."""
     services = stack_services("production")
     services["admin"] = {
         "image": {"uri": "public.ecr.aws/nginx/nginx:1.27"},
@@ -67,8 +72,8 @@ def multi_service_plan() -> Plan:
             "schedules": [{"name": "night", "schedule": "cron(0 22 * * ? *)", "minCount": 2, "maxCount": 4}]
         },
     }
-    services["worker"] = {"image": {"uri": "public.ecr.aws/docker/library/busybox:1.37"}, "deployOwner": "ci"}
-    return render("production", overrides={"app-platform:services": json.dumps(services)})
+    services["worker"] = {"image": {"context": "app"}, "deployOwner": "ci", "environment": {"QUEUE": "jobs"}}
+    return services
 
 
 def container(plan: Plan, name: str) -> dict[str, Any]:

@@ -53,6 +53,8 @@ NOT_OFFLINE = {
     "dev.py ops db-bootstrap --stack staging": "needs AWS; parsed with the ops CLI below",
     "dev.py ops db-snapshot --stack staging --reason pre-upgrade": "needs AWS; parsed with the ops CLI below",
     "dev.py ops restore-drill --stack staging --skip-connect --upgrade-to 17": "needs AWS; parsed by the ops CLI below",
+    "dev.py ops release worker --stack production --image <repositoryUrl>@sha256:<digest>": "needs AWS and Pulumi; "
+    "parsed with the ops CLI below, run against moto in tests/ops/test_release.py",
 }
 F_SETPIPE_SZ = 1031  # Linux fcntl: shrink a pipe so that a job's output overflows it
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from components.container_service import (
 )
 from components.encryption_key import EncryptionKey, EncryptionKeyArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs, OriginHeader
+from components.release_pointer import ReleasePointer, ReleasePointerArgs, pointer_name
 from components.security_groups import EgressTarget
 from infra.config import PROJECT
 from infra.config.model import ServiceConfig
@@ -75,6 +76,8 @@ class ServiceTier:
     domain: str
     vpc_id: pulumi.Output[str]
     origin_header: OriginHeader | None = None
+    # CI-owned services: what `ops release` needs (pointer, repository, built image, what to apply).
+    releases: dict[str, dict[str, pulumi.Input[object]]] = field(default_factory=dict)
 
     def clients_of_database(self) -> dict[str, pulumi.Output[str]]:
         """Security groups of the services that use the database, by service: the only ones it admits."""
@@ -94,6 +97,8 @@ class ServiceTier:
             if service.target_group_arn is not None:
                 entry["targetGroupArn"] = service.target_group_arn
                 entry["url"] = f"https://{self.domain}{_url_path(self.configs[name])}"
+            if name in self.releases:
+                entry["release"] = self.releases[name]
             services[name] = entry
         return {
             "clusterName": self.cluster.cluster_name,
@@ -180,6 +185,7 @@ def compose(
     )
 
     services: dict[str, ContainerService] = {}
+    releases: dict[str, dict[str, pulumi.Input[object]]] = {}
     database_port = int(database.port) if database is not None and isinstance(database.port, int) else 5432
     priorities = config.listener_priorities()
     for name, svc in sorted(config.services.items()):
@@ -195,6 +201,21 @@ def compose(
             ),
             opts,
         )
+        image_ref = image.image_ref
+        pointer = None
+        if svc.deploy_owner == "ci" and image.repository_url is not None:  # the config requires a build context
+            pointer = ReleasePointer(
+                f"{name}-release",
+                ReleasePointerArgs(
+                    tags=stack.tags,
+                    parameter_name=pointer_name(PROJECT, stack.env, name),
+                    bootstrap_image=image.image_ref,
+                    repository_url=image.repository_url,
+                    service=name,
+                ),
+                opts,
+            )
+            image_ref = pointer.image_ref
         environment: dict[str, pulumi.Input[str]] = {
             **svc.environment,
             "APP_ENVIRONMENT": stack.env,
@@ -247,7 +268,7 @@ def compose(
                 cluster_name=cluster.cluster_name,
                 vpc_id=network.vpc_id,
                 subnet_ids=network.private_subnet_ids,
-                image_ref=image.image_ref,
+                image_ref=image_ref,
                 repository_arn=image.repository_arn,
                 family=f"{PROJECT}-{stack.env}-{name}",
                 cpu=svc.cpu,
@@ -275,7 +296,6 @@ def compose(
                 secrets=secrets,
                 secret_kms_key_arns=secret_keys,
                 task_role_statements=task_statements,
-                deploy_owner=svc.deploy_owner,
                 deployment_alarm_names=(deployment_alarms or {}).get(name, ()),
                 minimum_healthy_percent=svc.min_healthy_percent,
                 maximum_percent=svc.max_percent,
@@ -291,6 +311,14 @@ def compose(
             ),
             opts,
         )
+        if pointer is not None and image.repository_url is not None:
+            releases[name] = {
+                "parameterName": pointer.parameter_name,
+                "repositoryUrl": image.repository_url,
+                "builtImage": image.image_ref,
+                "image": pointer.image_ref,
+                "targets": services[name].release_targets,
+            }
     return ServiceTier(
         cluster=cluster,
         load_balancer=load_balancer,
@@ -299,4 +327,5 @@ def compose(
         domain=config.domain,
         vpc_id=network.vpc_id,
         origin_header=origin_header,
+        releases=releases,
     )

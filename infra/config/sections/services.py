@@ -93,8 +93,9 @@ class ServiceConfig(Section):
     architecture: Literal["ARM64", "X86_64"] = Field(default="ARM64", description="CPU architecture of the task.")
     deploy_owner: Literal["pulumi", "ci"] = Field(
         default="pulumi",
-        description="Who sets the image and task count: `pulumi` deploys them; `ci` owns releases and Pulumi "
-        "ignores those fields.",
+        description="Who releases new images: `pulumi` deploys the image it builds on every `pulumi up`; `ci` "
+        "releases with `ops release` through a release pointer (SSM) the program reads, so the task definition "
+        "stays managed. `ci` needs `image.context` (the first image). See docs/runbooks/deploy.md.",
     )
     environment: dict[str, str] = Field(default={}, description="Plain, non-secret environment variables.")
     secrets: list[str] = Field(
@@ -141,6 +142,12 @@ class ServiceConfig(Section):
             raise FieldError("desiredCount", f"must lie within minCount..maxCount ({self.min_count}..{self.max_count})")
         if self.slow_start_seconds != 0 and not 30 <= self.slow_start_seconds <= 900:
             raise FieldError("slowStartSeconds", "AWS accepts 0 (off) or 30..900 seconds")
+        if self.deploy_owner == "ci" and self.image.context is None:
+            raise FieldError(
+                "deployOwner",
+                "`ci` releases images into the service's own ECR repository, which exists only with image.context "
+                "(its build is the first release); set image.context or use deployOwner `pulumi`",
+            )
         for index, schedule in enumerate(self.autoscaling.schedules):
             if schedule.min_count > schedule.max_count:
                 raise FieldError(
