@@ -26,6 +26,9 @@ from offline.plan import SECRET, UNKNOWN, ResourceRecord
 from offline.project import ROOT
 
 SOURCE_FOLDERS = ("components/", "infra/")
+# Functions that declare resources for their callers: a finding belongs at the call site that chose the
+# arguments, so their frames are passed over while a caller's frame under SOURCE_FOLDERS follows.
+SHARED_HELPERS = ("components/logs.py", "components/iam.py", "components/security_groups.py")
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -146,14 +149,18 @@ def _complete(coroutine: Coroutine[Any, Any, Any]) -> Any:
 
 def declared_at(request: Any) -> str | None:
     """`components/x.py:42`: the innermost frame of the request's stack trace (the SDK sends the caller's frames,
-    innermost first) that lies under components/ or infra/ of this repository."""
+    innermost first) that lies under components/ or infra/ of this repository, passing over the shared helpers
+    (SHARED_HELPERS) unless nothing else of ours is on the stack."""
+    ours: list[str] = []
     for frame in request.stackTrace.frames:
         path = Path(unquote(urlparse(frame.pc.uri).path)) if frame.pc.uri else None
         if path is not None and path.is_relative_to(ROOT):
             relative = path.relative_to(ROOT).as_posix()
             if relative.startswith(SOURCE_FOLDERS):
-                return f"{relative}:{frame.pc.line}"
-    return None
+                if relative not in SHARED_HELPERS:
+                    return f"{relative}:{frame.pc.line}"
+                ours.append(f"{relative}:{frame.pc.line}")
+    return ours[0] if ours else None
 
 
 def _clean(value: Any, path: str, secret_paths: list[str]) -> Any:

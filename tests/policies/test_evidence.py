@@ -11,6 +11,7 @@ from pathlib import Path
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 
+from offline.monitor import SHARED_HELPERS
 from offline.plan import Plan
 from offline.policy_identity import fingerprints, identity, new_since
 from offline.policy_model import Level, Outcome, PolicyRun, Result
@@ -31,6 +32,14 @@ def test_every_resource_records_the_line_that_declared_it(production_plan: Plan)
         path, _, line = record.source.rpartition(":")
         assert path.startswith(("components/", "infra/")), record.source
         assert 1 <= int(line) <= len((ROOT / path).read_text().splitlines()), record.source
+
+
+def test_findings_point_at_the_call_site_not_the_shared_helper(production_plan: Plan) -> None:
+    """A log group, role or security group made by a shared helper is attributed to the component that called
+    it: that is where its arguments (retention, policy, peers) were chosen and where a fix goes."""
+    helpers_made = [r for r in production_plan.resources if r.type == "aws:cloudwatch/logGroup:LogGroup"]
+    assert helpers_made, "the production plan has log groups, all made by components/logs.py"
+    assert [r.source for r in production_plan.resources if (r.source or "").split(":")[0] in SHARED_HELPERS] == []
 
 
 def test_sarif_validates_and_points_at_component_lines_with_the_urn_as_logical_location(
