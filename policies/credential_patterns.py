@@ -32,11 +32,11 @@ _REFERENCE = r"(?:arn|name|id|ids|file|path|url|uri|endpoint|ttl|type|length|ver
 SECRET_NAME = re.compile(
     rf"(?i)^(?!.*{_SEP}{_REFERENCE}$)"
     rf".*(?:passw(?:or)?d|passphrase|secret|token|credentials?|api_?key|private_?key|access_?key"
-    rf"|{_SEP}(?:pwd|keys?){_END})"
+    rf"|{_SEP}(?:pwd|pass|keys?){_END})"
 )
-"""Names whose values are credentials: PASSWORD, DB_PASSWD, PWD, CLIENT_SECRET, AUTH_TOKEN, API_KEY, stripeApiKey,
-PRIVATE_KEY, SIGNING_KEY, CREDENTIALS. Names that end in a reference word (..._ARN, ..._NAME, ..._ID, ..._FILE,
-..._URL, ...) do not match: they say where a secret is, not what it is."""
+"""Names whose values are credentials: PASSWORD, DB_PASSWD, PWD, DB_PASS, dbPass, CLIENT_SECRET, AUTH_TOKEN,
+API_KEY, stripeApiKey, PRIVATE_KEY, SIGNING_KEY, CREDENTIALS. Names that end in a reference word (..._ARN,
+..._NAME, ..._ID, ..._FILE, ..._URL, ...) do not match: they say where a secret is, not what it is."""
 
 _URL_AUTHORITY = re.compile(r"(?i)\b[a-z][a-z0-9+.\-]*://([^/?#\s]*)")
 _PLACEHOLDER = re.compile(r"^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{\{.*\}\}|<[^>]*>|\*+|x+|X+)$")

@@ -278,6 +278,8 @@ def test_build_context_must_be_a_directory_with_a_dockerfile(context: str, says:
         ("SIGNING", "-----BEGIN PRIVATE KEY-----\nMIIE", "private key", "signing"),
         ("SESSION_SECRET", "c2VjcmV0LXNlc3Npb24ta2V5LTQy", "high-entropy", "sessionSecret"),
         ("API_TOKEN", "not-so-secret-value", "its name says it is a secret", "apiToken"),
+        ("DB_PASS", "not-so-secret-value", "its name says it is a secret", "dbPass"),
+        ("smtpPass", "Zx81!qPw-77Lm#rTy", "high-entropy", "smtpPass"),
     ],
 )
 def test_credentials_in_plain_environment_are_refused_with_the_fix(

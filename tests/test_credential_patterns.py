@@ -186,7 +186,8 @@ def test_random_values_beside_plain_names_are_not_judged_by_entropy(name: str, t
     "name",
     ["PASSWORD", "DB_PASSWORD", "dbPassword", "db-password", "PASSWD", "PWD", "DB_PWD", "SECRET", "CLIENT_SECRET",
      "TOKEN", "AUTH_TOKEN", "githubToken", "API_KEY", "APIKEY", "apiKey", "stripeApiKey", "PRIVATE_KEY", "SIGNING_KEY",
-     "ACCESS_KEY", "KEY", "CREDENTIALS", "GOOGLE_CREDENTIAL", "PASSPHRASE", "API_KEY_2"],
+     "ACCESS_KEY", "KEY", "CREDENTIALS", "GOOGLE_CREDENTIAL", "PASSPHRASE", "API_KEY_2",
+     "DB_PASS", "dbPass", "db-pass", "PASS", "SMTP_PASS_1", "redisPassV2"],
 )  # fmt: skip
 def test_secret_names(name: str) -> None:
     assert SECRET_NAME.search(name)
@@ -195,7 +196,8 @@ def test_secret_names(name: str) -> None:
 @pytest.mark.parametrize(
     "name",
     ["HOST", "HOSTNAME", "LOG_LEVEL", "PORT", "KEYBOARD_LAYOUT", "MONKEY", "KEYCLOAK_REALM", "DB_SECRET_ARN",
-     "secretArn", "TOKEN_URL", "PASSWORD_FILE", "kmsKeyId", "API_KEY_NAME", "SECRET_REGION", "PASSWORD_MIN_LENGTH"],
+     "secretArn", "TOKEN_URL", "PASSWORD_FILE", "kmsKeyId", "API_KEY_NAME", "SECRET_REGION", "PASSWORD_MIN_LENGTH",
+     "PASSPORT_NUMBER", "BYPASS_CACHE", "COMPASS_HEADING", "passenger", "DB_PASS_FILE"],
 )  # fmt: skip
 def test_names_that_are_not_secrets(name: str) -> None:
     assert not SECRET_NAME.search(name)
