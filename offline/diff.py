@@ -424,7 +424,7 @@ def to_markdown(diff: PlanDiff, *, max_rows: int = 200, max_details_chars: int =
     """A pull-request comment: what `pulumi up` would refuse, data at risk, every replacement with its causes,
     then a summary and the property changes folded away (cut at `max_details_chars`: the comment holds both
     stacks and their policy reports under GitHub's size limit; `--json` keeps every change)."""
-    lines = [f"### Infrastructure plan diff: `{diff.stack}`", "", *_upgrade_lines(diff), *_risk_lines(diff)]
+    lines = [f"### Infrastructure plan diff: `{diff.stack}`", "", *upgrade_lines(diff), *_risk_lines(diff)]
     if not diff.changes:
         lines.append("No changes.")
         lines += _missing(diff)
@@ -445,8 +445,9 @@ def body_lines(diff: PlanDiff, *, max_rows: int = 200, max_details_chars: int = 
     return [*_replacement_lines(diff), *_table_lines(diff, max_rows), *_details_lines(diff, max_details_chars)]
 
 
-def _upgrade_lines(diff: PlanDiff) -> list[str]:
-    """Major engine upgrades, above everything: downtime, no way back in place, and the runbook."""
+def upgrade_lines(diff: PlanDiff) -> list[str]:
+    """Major engine upgrades, above everything: downtime, no way back in place, and the runbook (also the first
+    lines of a stack in the pull-request comment)."""
     if not diff.major_upgrades:
         return []
     lines = [

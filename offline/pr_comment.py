@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from offline.diff import PlanDiff, ResourceChange, body_lines, diff_plans, to_json, to_markdown
+from offline.diff import PlanDiff, ResourceChange, body_lines, diff_plans, to_json, to_markdown, upgrade_lines
 from offline.plan import Plan
 from offline.policy_identity import findings, identity, new_since
 from offline.policy_model import Level, Outcome, Result
@@ -148,13 +148,15 @@ def traffic(diff: PlanDiff) -> list[ResourceChange]:
 
 
 def risk_lines(item: StackInput) -> list[str]:
-    """Refused, stateful, rejected, traffic-interrupting and name-colliding changes, and missing plans."""
+    """Major engine upgrades, refused, stateful, rejected, traffic-interrupting and name-colliding changes, and
+    missing plans."""
     lines: list[str] = []
     for problem in item.problems:
         lines += ["> [!WARNING]", f"> **No complete diff:** {problem}.", ""]
     diff = item.diff
     if diff is None:
         return lines
+    lines += upgrade_lines(diff)
 
     def block(kind: str, title: str, changes: Sequence[ResourceChange], note: Callable[[ResourceChange], str]) -> None:
         if changes:
@@ -218,7 +220,8 @@ def counts_line(item: StackInput) -> str:
 def is_risky(item: StackInput) -> bool:
     diff = item.diff
     return bool(item.problems) or (
-        diff is not None and bool(diff.destructive or diff.refused or diff.rejected or traffic(diff))
+        diff is not None
+        and bool(diff.major_upgrades or diff.destructive or diff.refused or diff.rejected or traffic(diff))
     )
 
 
@@ -399,10 +402,14 @@ def _headline(item: StackInput, most: int = 10) -> str:
     """The risky changes of a stack by name, most serious first (at most `most`; the stack's section lists all)."""
     diff = item.diff
     changes = [*diff.destructive, *diff.refused, *diff.rejected, *traffic(diff)] if diff else []
+    upgrades = [f"MAJOR UPGRADE `{u.name}` ({u.before} → {u.after})" for u in diff.major_upgrades] if diff else []
     names = list(
         dict.fromkeys(
-            f"{'REJECTED ' if c.plan_errors and not c.destructive else ''}{c.action.upper()} `{c.name}`"
-            for c in changes
+            upgrades
+            + [
+                f"{'REJECTED ' if c.plan_errors and not c.destructive else ''}{c.action.upper()} `{c.name}`"
+                for c in changes
+            ]
         )
     )
     if item.problems:

@@ -15,6 +15,7 @@ from components.postgres_versions import SUPPORTED_MAJORS, UPGRADE_TARGETS, para
 from infra.config import ConfigError, load_config
 from offline.diff import UPGRADE_RUNBOOK, diff_plans, to_json, to_markdown
 from offline.plan import Plan, ResourceRecord
+from offline.pr_comment import StackInput, build, is_risky
 from offline.project import ROOT
 from offline.render import render
 from tests.helpers import stack_config
@@ -100,6 +101,21 @@ def test_the_diff_lists_the_upgrade_first_as_downtime_and_irreversible(staging_p
     # replaced in place.
     actions = {c.name: c.action for c in diff.changes if c.type == PARAMS}
     assert actions == {"db-postgres17": "create", "db-postgres16": "delete"}
+
+
+def test_the_pull_request_comment_leads_with_the_upgrade(staging_plan: Plan) -> None:
+    """Reviewers read the comment, not the artifact: the upgrade is its headline and opens the stack's risk
+    summary, so it is never shrunk away, even when nothing else in the diff is risky."""
+    item = StackInput("staging", diff_plans(staging_plan, upgrade_plan()))
+    assert is_risky(item)
+    comment = build([item], limit=4000)
+    assert "- **`staging`: MAJOR UPGRADE `db` (16 → 17)" in comment
+    section = comment.split("### `staging`", 1)[1].lstrip("\n")
+    assert section.startswith(
+        "> [!CAUTION]\n> **Database major version upgrade: downtime, and irreversible in place.**"
+    )
+    assert "**MAJOR UPGRADE** `aws:rds/instance:Instance` `db`: engine `16` → `17`" in section
+    assert "No stateful, protected or traffic-interrupting change" not in comment
 
 
 def test_an_undeclared_version_bump_is_flagged_as_refused_by_rds(staging_plan: Plan) -> None:
