@@ -34,8 +34,8 @@ STAMP = VENV / ".locked-set.sha256"
 # What the install depends on; the method's name is hashed too, so a venv built another way is re-synced.
 INPUTS = ("pyproject.toml", "uv.lock")
 INSTALL_METHOD = b"uv sync --locked --group dev"
-LINT_TARGETS = ["components", "infra", "offline", "policies", "ops", "app", "tests", "dev.py"]
-TYPE_TARGETS = ["components", "infra", "offline", "policies", "ops", "app"]
+LINT_TARGETS = ["components", "hooks", "infra", "offline", "policies", "ops", "app", "tests", "dev.py"]
+TYPE_TARGETS = ["components", "hooks", "infra", "offline", "policies", "ops", "app"]
 # The pack's own requirement file, exported from uv.lock (pip installs it hash-checked under the Pulumi CLI).
 PACK_EXPORT = ("export", "--quiet", "--frozen", "--only-group", "policy", "--no-emit-project")
 PACK_REQUIREMENTS = "policies/requirements.txt"

@@ -324,6 +324,16 @@ def _docker_image(r: Resource) -> tuple[str, dict[str, Any]]:
     return f"{name}", {"imageName": name, "baseImageName": name, "repoDigest": f"{repository}@sha256:{digest_value}"}
 
 
+def _lambda(r: Resource) -> tuple[str, dict[str, Any]]:
+    """Functions are named `function:<name>` (a colon, unlike most services' `<kind>/<name>`)."""
+    if r.kind != "Function":
+        return _generic(r)
+    name = r.physical(64)
+    arn = r.arn("lambda", f"function:{name}")
+    invoke = f"arn:aws:apigateway:{r.region}:lambda:path/2015-03-31/functions/{arn}/invocations"
+    return name, {"arn": arn, "name": name, "qualifiedArn": f"{arn}:$LATEST", "version": "$LATEST", "invokeArn": invoke}
+
+
 def _generic(r: Resource) -> tuple[str, dict[str, Any]]:
     name = r.physical()
     return name, {"arn": r.arn(r.module, f"{kebab(r.kind)}/{name}"), "name": name}
@@ -333,7 +343,7 @@ BUILDERS: dict[str, Builder] = {
     "ec2": _ec2, "vpc": _ec2, "kms": _kms, "cloudwatch": _logs, "iam": _iam, "lb": _elb, "alb": _elb,
     "rds": _rds, "secretsmanager": _secretsmanager, "s3": _s3, "ecs": _ecs, "ecr": _ecr, "acm": _acm,
     "cloudfront": _cloudfront, "wafv2": _wafv2, "route53": _route53, "backup": _backup,
-    "sns": _sns, "appautoscaling": _generic,
+    "sns": _sns, "appautoscaling": _generic, "lambda": _lambda,
 }  # fmt: skip
 
 

@@ -11,12 +11,14 @@ up the same stack (the hang at 20). Mock answers are plain values, so serializin
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 from google.protobuf import struct_pb2  # type: ignore[import-untyped]
+from pulumi import asset
 from pulumi.output import Unknown
 from pulumi.runtime import mocks, rpc
 from pulumi.runtime.proto import provider_pb2, resource_pb2
@@ -174,6 +176,25 @@ def _clean(value: Any, path: str, secret_paths: list[str]) -> Any:
         return [_clean(v, f"{path}[{i}]", secret_paths) for i, v in enumerate(value)]
     if value == rpc.UNKNOWN or isinstance(value, Unknown):
         return UNKNOWN
+    if isinstance(value, asset.Asset | asset.Archive):
+        return _asset(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def _asset(value: asset.Asset | asset.Archive) -> dict[str, Any]:
+    """An asset or archive as plain, deterministic data (the engine sends them as special objects): what it holds,
+    files by their path in the repository and a SHA-256 of their content, so a code change shows in the plan diff
+    as a change of that hash, and two renders of the same code are equal."""
+    if isinstance(value, asset.AssetArchive):
+        return {"archive": {name: _asset(item) for name, item in sorted(value.assets.items())}}
+    if isinstance(value, asset.FileAsset | asset.FileArchive):
+        path = Path(str(value.path)).resolve()
+        kind = "file" if isinstance(value, asset.FileAsset) else "fileArchive"
+        shown = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+        return {kind: shown, "sha256": digest}
+    if isinstance(value, asset.StringAsset):
+        return {"text": {"sha256": hashlib.sha256(str(value.text).encode()).hexdigest()}}
+    return {"remote": str(getattr(value, "uri", ""))}
