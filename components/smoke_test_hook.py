@@ -9,6 +9,28 @@ traffic to the VPC's Route 53 Resolver (https://docs.aws.amazon.com/AWSEC2/lates
 the internal load balancer's name; no 0.0.0.0/0 rule exists at all. Logs need none either: Lambda, not the
 function's network interface, delivers them.
 
+Wiring, per service (the service's `deployment_configuration`)::
+
+    lifecycle_hooks=[ServiceDeploymentConfigurationLifecycleHookArgs(
+        lifecycle_stages=["POST_TEST_TRAFFIC_SHIFT"],  # test listener -> new revision, production untouched
+        hook_target_arn=hook.function_arn,
+        role_arn=hook.invoke_role_arn,
+        hook_details=hook_details(base_url=..., host_header=..., paths=[health, *smoke_paths], ...),
+    )]
+
+POST_TEST_TRAFFIC_SHIFT is the stage at which "the green service revision handles 100% of the test traffic"
+(https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentLifecycleHook.html); a FAILED answer rolls
+back before any production traffic moves. ECS does not re-run hooks of that stage during a rollback (it re-runs
+TEST_TRAFFIC_SHIFT and PRODUCTION_TRAFFIC_SHIFT hooks only,
+https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-lifecycle-hooks.html).
+
+Trust: both roles come from `iam.role_with_policy`, whose trust names the service principal and requires
+aws:SourceAccount, as every service role of the platform does. AWS documents the ECS hook role's trust
+(blue-green-permissions.html) and Lambda's execution role trust without conditions and documents no aws:SourceArn
+value for either assumption, so no SourceArn condition is set: one that ECS or Lambda does not send would deny every
+assumption. Unverified here (no AWS account): if the first deployment shows Lambda refusing the execution role
+("cannot be assumed by Lambda") or the hook failing to start, the SourceAccount condition is the first suspect.
+
 Left out on purpose: a dead-letter queue (ECS invokes the hook synchronously and reads the answer; DLQs only catch
 asynchronous invocations), environment variables and so their KMS key (nothing is configured that way: all settings
 come in hookDetails), code signing (the package is built from this repository by the program), and active X-Ray

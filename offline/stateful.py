@@ -196,6 +196,10 @@ def _when_decreased(old: Mapping[str, Any], new: Mapping[str, Any], path: str) -
     return isinstance(before, int | float) and isinstance(after, int | float) and after < before
 
 
+def _added_or_removed(old: Mapping[str, Any], new: Mapping[str, Any], path: str) -> bool:
+    return _empty(get_path(old, path)) != _empty(get_path(new, path))
+
+
 RULES: dict[str, Rule] = {
     "unlessIpv4NetmaskLength": _unless_ipv4_netmask,
     "tenancyUnlessDedicatedToDefault": _tenancy,
@@ -208,6 +212,7 @@ RULES: dict[str, Rule] = {
     "arnServiceChanges": _arn_service,
     "whenDecreased": _when_decreased,
     "changedWithoutForceNewDeployment": _without_force_new_deployment,
+    "addedOrRemoved": _added_or_removed,
 }
 # Rules under which an input that becomes unknown (its dependency is replaced) forces replacement.
 UNKNOWN_REPLACES = frozenset({"arnServiceChanges"})

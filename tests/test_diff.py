@@ -8,6 +8,7 @@ import functools
 import importlib
 import inspect
 import json
+import keyword
 import re
 import sys
 import tempfile
@@ -79,7 +80,9 @@ def _args_class(type_: str) -> Any:
         return importlib.import_module("pulumi_docker").ImageArgs
     # Through the package's attributes, as programs do: pulumi_aws loads its modules lazily, and importing a
     # resource module directly first breaks that loading for later renders in the same process.
-    package = getattr(importlib.import_module("pulumi_aws"), type_.split(":")[1].split("/", maxsplit=1)[0])
+    module_name = type_.split(":")[1].split("/", maxsplit=1)[0]
+    module_name += "_" if keyword.iskeyword(module_name) else ""  # aws:lambda/... lives in pulumi_aws.lambda_
+    package = getattr(importlib.import_module("pulumi_aws"), module_name)
     name = type_.split(":")[2]
     module = sys.modules[getattr(package, name).__module__]
     return getattr(module, f"{name}InitArgs", None) or getattr(module, f"{name}Args")

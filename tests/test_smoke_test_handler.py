@@ -216,6 +216,7 @@ def test_all_paths_answering_2xx_or_3xx_succeed(server: Server, capsys: pytest.C
     assert list(found) == paths
     assert [found[p]["status"] for p in paths] == [200, 204, 302, 200]
     assert all(line["ok"] and line["latency_ms"] < 200 for line in found.values())
+    assert {(line["target"], line["host"]) for line in found.values()} == {(server.url, SERVICE_HOST)}
     # Every request carried the service's host name, in order, and the redirect was not followed.
     assert server.seen.requests == [(p, SERVICE_HOST) for p in paths]
     [result] = [line for line in lines if line["event"] == "smoke_test.result"]

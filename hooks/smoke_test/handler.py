@@ -240,6 +240,10 @@ def _remaining_ms(context: object) -> float:
     return float(remaining()) if remaining is not None else float("inf")
 
 
+def _where(endpoint: Endpoint) -> dict[str, str]:
+    return {"target": f"{endpoint.scheme}://{endpoint.address}:{endpoint.port}", "host": endpoint.host_header}
+
+
 def run(event: Mapping[str, Any], context: object, tls: ssl.SSLContext) -> dict[str, str]:
     """The hook: validate hookDetails, check every path, answer SUCCEEDED only if all passed."""
     given = event.get("executionDetails")
@@ -262,7 +266,7 @@ def run(event: Mapping[str, Any], context: object, tls: ssl.SSLContext) -> dict[
         else:
             outcome = check(details, path, tls)
         failed += not outcome.ok
-        log({**base, "event": "smoke_test.check", "host": details.endpoint.host_header, **asdict(outcome)})
+        log({**base, "event": "smoke_test.check", **_where(details.endpoint), **asdict(outcome)})
     status = SUCCEEDED if failed == 0 else FAILED
     log({**base, "event": "smoke_test.result", "checked": len(details.paths), "failed": failed, "hookStatus": status})
     return {"hookStatus": status}
