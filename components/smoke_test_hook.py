@@ -297,30 +297,43 @@ def hook_details(
     max_latency_ms: int,
 ) -> pulumi.Output[str]:
     """The JSON text of a service's `hookDetails`: where the test listener is (`https://<ALB DNS>:<test port>`), the
-    service's host name (SNI, certificate and Host header), the paths to check (the health path first), the per-request
-    timeout and the slowest acceptable answer. Validated by the handler's own parser, so the program cannot write
-    details the function would refuse; the static values are checked at once, before any resource is declared."""
-    checked = handler.parse_paths(list(paths))
+    service's host name (SNI, certificate and Host header: a name the listener's certificate covers), the paths to
+    check (the health path first), the per-request timeout and the slowest acceptable answer. The static values are
+    checked at once, before any resource is declared; the endpoint when it resolves (`details_document`)."""
+    checked = list(handler.parse_paths(list(paths)))
+    timeout, latency = check_budget(len(checked), timeout_seconds, max_latency_ms)
+    return pulumi.Output.all(base_url, host_header).apply(
+        lambda values: details_document(values[0], values[1], checked, timeout, latency)
+    )
+
+
+def check_budget(path_count: int, timeout_seconds: int, max_latency_ms: int) -> tuple[int, int]:
+    """The limits, valid on their own and together: every path may take its full timeout and the hook still answers
+    before Lambda stops it (FUNCTION_TIMEOUT_SECONDS)."""
     timeout, latency = handler.parse_limits(timeout_seconds, max_latency_ms)
-    worst_ms = len(checked) * timeout * 1000 + handler.ANSWER_MARGIN_MS
-    if worst_ms > FUNCTION_TIMEOUT_SECONDS * 1000:
+    if path_count * timeout * 1000 + handler.ANSWER_MARGIN_MS > FUNCTION_TIMEOUT_SECONDS * 1000:
         raise handler.DetailsError(
-            f"hookDetails: {len(checked)} paths x timeoutSeconds {timeout} s, plus {handler.ANSWER_MARGIN_MS} ms to "
+            f"hookDetails: {path_count} paths x timeoutSeconds {timeout} s, plus {handler.ANSWER_MARGIN_MS} ms to "
             f"answer, exceeds the hook's {FUNCTION_TIMEOUT_SECONDS} s timeout; check fewer paths or lower the timeout"
         )
+    return timeout, latency
 
-    def build(values: list[str]) -> str:
-        url, host = values
-        document = {
-            "version": handler.SCHEMA_VERSION,
-            "baseUrl": url,
-            "hostHeader": host,
-            "paths": list(checked),
-            "timeoutSeconds": timeout,
-            "maxLatencyMs": latency,
-        }
-        if handler.parse_details(document).endpoint.scheme != "https":
-            raise handler.DetailsError(f"hookDetails.baseUrl must use https, got {url!r}")
-        return json.dumps(document, sort_keys=True, separators=(",", ":"))
 
-    return pulumi.Output.all(base_url, host_header).apply(build)
+def details_document(
+    base_url: str, host_header: str, paths: Sequence[str], timeout_seconds: int, max_latency_ms: int
+) -> str:
+    """hookDetails as compact, key-sorted JSON (stable text: no spurious plan diffs), validated by the handler's own
+    parser, so the program cannot write details the function would refuse; https only (the handler's loopback
+    exception is for its tests)."""
+    check_budget(len(paths), timeout_seconds, max_latency_ms)
+    document = {
+        "version": handler.SCHEMA_VERSION,
+        "baseUrl": base_url,
+        "hostHeader": host_header,
+        "paths": list(paths),
+        "timeoutSeconds": timeout_seconds,
+        "maxLatencyMs": max_latency_ms,
+    }
+    if handler.parse_details(document).endpoint.scheme != "https":
+        raise handler.DetailsError(f"hookDetails.baseUrl must use https, got {base_url!r}")
+    return json.dumps(document, sort_keys=True, separators=(",", ":"))

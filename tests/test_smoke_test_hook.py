@@ -11,6 +11,8 @@ from typing import Any
 
 import pulumi
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from components import aws
 from components.logs import LogSettings
@@ -19,6 +21,7 @@ from components.smoke_test_hook import (
     HANDLER_FILE,
     SmokeTestHook,
     SmokeTestHookArgs,
+    details_document,
     hook_details,
 )
 from hooks.smoke_test import handler
@@ -450,3 +453,25 @@ def test_durable_config_replaces_only_when_added_or_removed() -> None:
     assert rule({}, durable, "durableConfig") and rule(durable, {}, "durableConfig")
     assert not rule(durable, {"durableConfig": {"executionTimeout": 90}}, "durableConfig")
     assert not rule({}, {}, "durableConfig")
+
+
+PATH_CHARS = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
+
+
+@given(
+    st.lists(st.text(PATH_CHARS, max_size=12).map(lambda p: "/" + p), min_size=0, max_size=12),
+    st.integers(min_value=0, max_value=40),
+    st.integers(min_value=0, max_value=40_000),
+)
+def test_what_the_program_writes_the_handler_reads_back(paths: list[str], timeout: int, latency: int) -> None:
+    """Whatever hook_details accepts, the function parses to the same values; whatever it refuses, it refuses with
+    an error naming the hookDetails key."""
+    try:
+        text = details_document(f"https://{ALB_DNS}:{TEST_PORT}", "api.example.com", paths, timeout, latency)
+    except handler.DetailsError as error:
+        assert str(error).startswith("hookDetails")
+        return
+    parsed = handler.parse_details(text)
+    assert (list(parsed.paths), parsed.timeout_seconds, parsed.max_latency_ms) == (paths, timeout, latency)
+    assert len(paths) * timeout * 1000 + handler.ANSWER_MARGIN_MS <= FUNCTION_TIMEOUT_SECONDS * 1000
+    assert parsed.endpoint.scheme == "https" and parsed.endpoint.port == TEST_PORT
