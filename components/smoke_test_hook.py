@@ -3,10 +3,11 @@ and configured paths through the load balancer's test listener and fails the dep
 
 One per stack, shared by every service: what to check travels in each service's `hookDetails` (`hook_details`).
 The function reaches nothing but the load balancer's test port: its security group has that one egress rule, and
-the load balancer's group admits it (and only it) on that port. DNS needs no rule: security groups do not filter
-traffic to the VPC's Route 53 Resolver (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-rules.html,
-"Security groups cannot block DNS requests to or from the Route 53 Resolver"), which is where the function resolves
-the internal load balancer's name; no 0.0.0.0/0 rule exists at all. Logs need none either: Lambda, not the
+the load balancer's group admits it (and only it) on that port. DNS needs no rule: security groups cannot block
+DNS requests to the VPC's Route 53 Resolver (https://docs.aws.amazon.com/AWSEC2/latest/WindowsGuide/security-group-rules.html;
+and https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Security.html: security groups "don't filter traffic to or
+from link-local addresses ... or AWS-reserved IPv4 addresses"), which is where the function resolves the internal
+load balancer's name; so no 0.0.0.0/0 rule exists at all. Logs need none either: Lambda, not the
 function's network interface, delivers them.
 
 Wiring, per service (the service's `deployment_configuration`)::
@@ -64,18 +65,23 @@ deprecation 2030-06-30 and blocked updates 2030-08-31. The two sources disagree 
 The handler also runs on Python 3.11 (the tests run it there)."""
 
 ARCHITECTURE = "arm64"
-"""Graviton: Lambda bills arm64 duration about 20% below x86_64, and the pure-Python handler needs no native build
-(https://docs.aws.amazon.com/lambda/latest/dg/foundation-arch.html)."""
+"""Graviton: arm64 duration costs 20% less than x86_64 (eu-west-1: 0.0000133334 vs 0.0000166667 USD per GB-second,
+offline/cost/prices.json), and the pure-Python handler needs no native build. Lambda's Python runtimes offer arm64
+since python3.8 (runtime table of https://docs.aws.amazon.com/toolkit-for-jetbrains/latest/userguide/lambda-runtimes.html,
+which stops at python3.11); python3.14 on arm64 is not confirmed by a stored source: unverified, checked at the first
+deploy (CreateFunction refuses an unsupported pair)."""
 
 FUNCTION_TIMEOUT_SECONDS = 120
-"""Lambda allows 1-900 s (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html). The checks run one
+"""Lambda allows 1-900 s (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html; the provider
+validates IntBetween(1, 900), internal/service/lambda/function.go at 0156d84e). The checks run one
 after another, each bounded by timeoutSeconds, so `hook_details` refuses a set whose worst case (paths x timeout +
 the handler's answer margin) does not fit: a function Lambda stops answers nothing and the log does not say why."""
 
 MEMORY_MB = 256
-"""Lambda allocates CPU in proportion to memory (128-10,240 MB,
-https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html). 128 MB would be enough memory, but a TLS
-handshake on its CPU share adds tens of milliseconds to every measured latency: the smoke test would measure itself."""
+"""Lambda allocates CPU in proportion to memory (128-10,240 MB, https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html;
+the provider validates IntBetween(128, 10240)). 128 MB would hold the handler, but the TLS handshake each check makes
+runs on that CPU share and counts in the measured latency: twice the smallest size keeps the function from
+measuring itself (a judgement, not measured here: there is no AWS account to measure on)."""
 
 TRACING_MODE = "PassThrough"
 """No active X-Ray tracing: the handler calls no AWS service, each check's latency is already in its log line, and
@@ -110,9 +116,11 @@ class SmokeTestHookArgs:
 
     reserved_concurrency: int | None = None
     """Concurrent executions set aside for the hook, or None (default) to draw from the account's unreserved pool.
-    Default None because Lambda keeps at least 100 executions unreserved per account, so a reservation fails on new
-    accounts with a low concurrency quota; set it (>= 1) where other functions could exhaust the pool and throttle
-    deployments. 0 is refused: it would throttle every invocation and so fail every deployment."""
+    Default None because "You can reserve up to the Unreserved account concurrency value that is shown, minus 100"
+    (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html), so a reservation fails on new
+    accounts with a low concurrency quota, and because it is also a ceiling: ECS may invoke the hook for every
+    service deploying at once, and a throttled invocation fails that deployment. Set it (>= 1) where other functions
+    could exhaust the pool. 0 is refused: it would throttle every invocation and so fail every deployment."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.test_listener_port <= 65535:
