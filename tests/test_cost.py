@@ -579,3 +579,33 @@ def test_per_vcpu_lines_of_an_unknown_class_are_unpriced_not_guessed(production_
     insights = [line for _, line in rds if "Performance Insights" in line.description]
     assert [(line.key, line.priced) for line in insights] == [("rds.vcpus_unknown.db.r7g.large", False)]
     assert insights[0].problem and insights[0].problem.startswith("no line for rds.vcpus_unknown.db.r7g.large")
+
+
+def test_a_lambda_function_is_priced_from_its_invocations_not_from_viewer_traffic() -> None:
+    """The smoke-test hook runs once per release: viewer requests must not move its cost, its memory must."""
+    from offline.cost.rules import Context, lambda_function
+    from offline.cost.usage import Usage
+    from offline.plan import Plan, ResourceRecord
+
+    record = ResourceRecord(
+        "urn:pulumi:production::app-platform::aws:lambda/function:Function::smoke-test",
+        "aws:lambda/function:Function",
+        "smoke-test",
+        True,
+        None,
+        {"architectures": ["arm64"], "memorySize": 256},
+    )
+
+    def charges(**usage: object) -> dict[str, tuple[float, str]]:
+        ctx = Context(Plan("app-platform", "production", [record], {}), Usage.model_validate(usage), {}, "eu-west-1")
+        return {c.description: (c.quantity, c.key) for c in lambda_function(record, ctx)}
+
+    quiet = charges(
+        requestsPerMonth=1, lambdaInvocationsPerMonth={"smoke-test": 50}, lambdaDurationMs={"default": 4000}
+    )
+    busy = charges(
+        requestsPerMonth=10**9, lambdaInvocationsPerMonth={"smoke-test": 50}, lambdaDurationMs={"default": 4000}
+    )
+    assert quiet == busy
+    assert quiet["requests"] == (50 / 1e6, "lambda.requests_million")
+    assert quiet["compute (256 MB)"] == (50 * 4.0 * 0.25, "lambda.gb_second.arm64")

@@ -149,24 +149,27 @@ def fargate_service(record: ResourceRecord, ctx: Context) -> list[Charge]:
 
 
 def lambda_function(record: ResourceRecord, ctx: Context) -> list[Charge]:
+    """Invocations and GB-seconds from the usage file: no function in the stacks serves viewer requests (the
+    smoke-test hook runs once per release), so traffic says nothing about them."""
     region = ctx.region(record)
     arch = "arm64" if "arm64" in (record.inputs.get("architectures") or []) else "x86_64"
+    invocations = ctx.usage.lambda_invocations(record.name)
+    # Lambda's default memory is 128 MB (CreateFunction API reference, MemorySize).
+    memory_gb = _num(record.inputs.get("memorySize"), 128.0) / 1024
     return [
         Charge(
             "requests",
-            ctx.usage.requests_per_month / 1e6,
+            invocations / 1e6,
             "lambda.requests_million",
             region,
-            ("requestsPerMonth",),
-            "assumes one invocation per viewer request",
+            ("lambdaInvocationsPerMonth",),
         ),
         Charge(
-            "compute (GB-seconds)",
-            0.0,
+            f"compute ({memory_gb * 1024:g} MB)",
+            invocations * ctx.usage.lambda_seconds(record.name) * memory_gb,
             f"lambda.gb_second.{arch}",
             region,
-            ("requestsPerMonth",),
-            "duration is not modelled; set a usage override before relying on this line",
+            ("lambdaInvocationsPerMonth", "lambdaDurationMs"),
         ),
     ]
 

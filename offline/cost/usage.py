@@ -93,6 +93,15 @@ class Usage(_Model):
         description="How Route 53 bills the uptime check: the domain resolves to CloudFront edges, so 'nonAws' "
         "(the dearer rate) unless AWS confirms otherwise.",
     )
+    lambda_invocations_per_month: dict[str, float] = Field(
+        default_factory=lambda: {"default": 100.0},
+        description="Invocations per month per Lambda function (logical name), 'default' for the others. The "
+        "stacks' only function is the deployment smoke-test hook: one invocation per non-rolling release.",
+    )
+    lambda_duration_ms: dict[str, float] = Field(
+        default_factory=lambda: {"default": 2_000.0},
+        description="Average billed duration per invocation in milliseconds per function (logical name).",
+    )
     services: dict[str, ServiceUsage] = Field(default_factory=dict, description="Per service (config name).")
     monthly_budget_usd: float | None = Field(
         default=None, gt=0, description="The stack's monthly budget: `cost` exits 5 above it unless --budget is given."
@@ -101,8 +110,18 @@ class Usage(_Model):
     def log_gb(self, name: str) -> float:
         return self.log_gb_per_month.get(name, self.log_gb_per_month.get("default", 0.0))
 
+    def lambda_invocations(self, name: str) -> float:
+        return _per_name(self.lambda_invocations_per_month, name)
+
+    def lambda_seconds(self, name: str) -> float:
+        return _per_name(self.lambda_duration_ms, name) / 1000
+
     def bucket(self, name: str) -> float:
         return self.bucket_gb.get(name, self.bucket_gb.get("default", 0.0))
+
+
+def _per_name(values: dict[str, float], name: str) -> float:
+    return values.get(name, values.get("default", 0.0))
 
 
 def default_usage_path(stack: str) -> Path:
