@@ -26,7 +26,10 @@ class Notify:
     """Where alarms of each severity send ALARM and OK notifications (SNS topics of the alarm's own region)."""
 
     topics: Mapping[str, pulumi.Input[str]]
+    """Severity (`critical`, `warning`) -> ARN of its SNS topic; required, every severity an alarm uses."""
     runbook_base_url: str
+    """Base URL of the repository's rendered docs; runbook links read `<base>/docs/runbooks/alarms.md#<anchor>`;
+    required, on-call needs the link in the notification."""
 
     def topic(self, severity: Severity) -> pulumi.Input[str]:
         return self.topics[severity]
@@ -41,18 +44,30 @@ class AlarmSpec:
     alarm, with the reason in `missing_reason` (kept in the code review, not sent to AWS)."""
 
     anchor: str
+    """The alarm's section in docs/runbooks/alarms.md (also its `Runbook` tag); required."""
     name: str
+    """The alarm's fixed name (`alarm_name(...)`); required, rollback and composites refer to it."""
     severity: Severity
+    """`critical` pages, `warning` notifies; required."""
     meaning: str
+    """What the alarm means, one sentence, first in its description; required."""
     signal: Signal
+    """The metric or metric-math expression judged, with its period in seconds; required."""
     comparison: Comparison
+    """How the signal is compared with `threshold`; required."""
     threshold: float
+    """The threshold, in the signal's unit; required."""
     periods: int
+    """Evaluation periods N of the M-of-N rule; required; N x period must fit CloudWatch's limit."""
     datapoints: int
+    """Breaching datapoints M of the M-of-N rule, 1 <= M <= N; required."""
     missing: MissingData
+    """Treatment of missing data; required, chosen per alarm with `missing_reason`."""
     missing_reason: str
-    # Pages through a composite alarm instead (so its own notifications go to the warning topic).
+    """Why missing data is treated so; required and non-empty (kept in code review, not sent to AWS)."""
     paged_by: str | None = None
+    """Name of the composite alarm that pages for this one; default None = pages itself. When set, its own
+    notifications go to the warning topic so on-call is paged once."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.datapoints <= self.periods:
@@ -137,7 +152,9 @@ class AlarmSet(PlatformComponent):
     """Base of the alarm-set components: creates alarms from specs and keeps them by name."""
 
     alarms: dict[str, aws.cloudwatch.MetricAlarm]
+    """Alarm name -> the CloudWatch alarm (escape hatch)."""
     specs: dict[str, AlarmSpec]
+    """Alarm name -> the spec it was made from (thresholds, severity, runbook anchor)."""
 
     def __init__(self, module: str, name: str, tags: Mapping[str, str], opts: pulumi.ResourceOptions | None) -> None:
         super().__init__(module, name, tags, opts)
@@ -160,4 +177,4 @@ class AlarmSet(PlatformComponent):
         return [alarm.arn for alarm in self.alarms.values()]
 
     def _finish(self) -> None:
-        self.register_outputs({"alarm_names": self.names})
+        self.register_declared_outputs()

@@ -15,18 +15,35 @@ from components.logs import LogClass, LogSettings, encrypted_log_group
 
 @dataclass(frozen=True)
 class ClusterArgs:
+    """Arguments of `Cluster`: its logs and its default capacity-provider strategy."""
+
     tags: Mapping[str, str]
+    """Tags on the cluster and its log group; required, the platform's mandatory tag set."""
     logs: LogSettings
-    # Share of new tasks above the base that may run on FARGATE_SPOT (0 = on-demand only).
+    """Key and retention of the ECS Exec audit log group (kept as a security log); required."""
     spot_weight: int = 0
-    # Tasks per service always on on-demand FARGATE, whatever the Spot weight.
+    """Relative weight of FARGATE_SPOT against FARGATE (weight 1) for tasks above the base; default 0 =
+    on-demand only, because Spot tasks can be stopped with two minutes' notice (staging sets it)."""
     on_demand_base: int = 0
+    """Tasks per service always on on-demand FARGATE, whatever the Spot weight; default 0 (no Spot, so
+    nothing to protect)."""
 
 
 class Cluster(PlatformComponent):
+    """The ECS cluster: Container Insights, Fargate capacity providers and audited ECS Exec sessions."""
+
     cluster_name: pulumi.Output[str]
+    """The cluster's name, resolved only once its capacity providers are associated (services name them)."""
     cluster_arn: pulumi.Output[str]
+    """The cluster's ARN, resolved like `cluster_name`."""
     exec_log_group_name: pulumi.Output[str]
+    """The log group that records every ECS Exec session (encrypted, security retention)."""
+    cluster: aws.ecs.Cluster
+    """The ECS cluster (escape hatch)."""
+    capacity_providers: aws.ecs.ClusterCapacityProviders
+    """The cluster's capacity providers and default strategy (escape hatch)."""
+    exec_log_group: aws.cloudwatch.LogGroup
+    """The ECS Exec audit log group (escape hatch)."""
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("ecs", name, args.tags, opts)
@@ -69,4 +86,5 @@ class Cluster(PlatformComponent):
         self.cluster_name = pulumi.Output.all(cluster.name, providers.id).apply(lambda values: str(values[0]))
         self.cluster_arn = pulumi.Output.all(cluster.arn, providers.id).apply(lambda values: str(values[0]))
         self.exec_log_group_name = exec_logs.name
-        self.register_outputs({"cluster_name": self.cluster_name, "cluster_arn": self.cluster_arn})
+        self.cluster, self.capacity_providers, self.exec_log_group = cluster, providers, exec_logs
+        self.register_declared_outputs()

@@ -38,23 +38,46 @@ RUN_SQL = (
 
 @dataclass(frozen=True)
 class DatabaseBootstrapArgs:
+    """Arguments of `DatabaseBootstrap`."""
+
     context: AwsContext
+    """Account and Region: the execution role's trust and the log group's ARN; required."""
     tags: Mapping[str, str]
+    """Tags on every taggable child; required."""
     family: str
+    """The task definition family (`ops db-bootstrap` starts its latest revision by this name); required."""
     vpc_id: pulumi.Input[str]
+    """The VPC of the task's security group (the database's); required."""
     database_address: pulumi.Input[str]
+    """The database endpoint's host name (`PGHOST`); required."""
     database_port: int
+    """The database port (`PGPORT`, and the only port the task may reach on the database); required."""
     database_name: str
+    """The database psql connects to (`PGDATABASE`); required."""
     database_security_group_id: pulumi.Input[str]
+    """The database's security group, the egress rule's peer; required."""
     master_secret_arn: pulumi.Input[str]
+    """ARN of the RDS-managed master secret: user name and password reach the container as secrets, never in
+    plain environment; required."""
     secret_kms_key_arn: pulumi.Input[str]
+    """ARN of the key encrypting the master secret (the execution role may decrypt with it); required."""
     logs: LogSettings
+    """Key and retention of the run log (a security log: it records every administrative statement); required."""
     image: str = CLIENT_IMAGE
+    """The psql client image; default the official postgres 17 image mirrored on ECR Public (psql 17 talks to
+    PostgreSQL 13-17; no Docker Hub pull limits through NAT)."""
     user: str = CLIENT_USER
-    architecture: Literal["ARM64", "X86_64"] = "ARM64"  # the official image is multi-arch
+    """The container's user; default `999`, the official image's non-root `postgres` user."""
+    architecture: Literal["ARM64", "X86_64"] = "ARM64"
+    """CPU architecture of the task; default `ARM64` (Graviton, cheaper; the official image is multi-arch)."""
     cpu: int = 256
+    """Task CPU units (1024 = one vCPU); default 256, Fargate's smallest: psql needs little."""
     memory: int = 512
+    """Task memory in MiB; default 512, the smallest Fargate pairs with 256 CPU units."""
     egress_https_cidrs: Sequence[str] = ("0.0.0.0/0",)
+    """CIDRs the task may reach on HTTPS (443): image pull, CloudWatch Logs, Secrets Manager; default anywhere,
+    because without interface endpoints those AWS APIs are public addresses reached through NAT; narrow it to
+    the VPC CIDR when the network has interface endpoints."""
 
 
 class DatabaseBootstrap(PlatformComponent):
@@ -62,13 +85,24 @@ class DatabaseBootstrap(PlatformComponent):
     group that reaches the database port and HTTPS only, and the log group that keeps each run's output. No task
     role: psql calls no AWS API."""
 
+    task_definition: aws.ecs.TaskDefinition
+    """The task definition (escape hatch)."""
     task_definition_family: pulumi.Output[str]
+    """The task definition family `ops db-bootstrap` runs."""
     task_definition_arn: pulumi.Output[str]
+    """ARN of the current task definition revision."""
+    security_group: aws.ec2.SecurityGroup
+    """The task's security group (escape hatch)."""
     security_group_id: pulumi.Output[str]
+    """The task's security group ID (pass it to RunTask; the database admits it)."""
     log_group_name: pulumi.Output[str]
+    """The log group holding each run's output."""
     execution_role_arn: pulumi.Output[str]
+    """ARN of the execution role (logs, master secret and its key only)."""
     container_name: str
+    """Name of the container to override `BOOTSTRAP_SQL` in."""
     log_stream_prefix: str
+    """The awslogs stream prefix: a run's stream is `<prefix>/<container>/<task id>`."""
 
     def __init__(self, name: str, args: DatabaseBootstrapArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("database_bootstrap", name, args.tags, opts)
@@ -113,14 +147,13 @@ class DatabaseBootstrap(PlatformComponent):
             tags_for=self.tags_for,
             parent=self,
         )
+        self.task_definition, self.security_group = task_definition, sg
         self.task_definition_family = task_definition.family
         self.task_definition_arn = task_definition.arn
         self.security_group_id = sg.id
         self.log_group_name = log_group.name
         self.execution_role_arn = execution_role.arn
-        self.register_outputs(
-            {"task_definition_family": self.task_definition_family, "security_group_id": self.security_group_id}
-        )
+        self.register_declared_outputs()
 
     @staticmethod
     def _container(name: str, args: DatabaseBootstrapArgs, log_group_name: pulumi.Output[str]) -> dict[str, Any]:

@@ -18,24 +18,42 @@ ANCHORS = ("cloudfront-5xx-rate", "waf-blocked-spike")
 
 @dataclass(frozen=True)
 class EdgeAlarmsArgs:
+    """Arguments of `EdgeAlarms` (create the component with the us-east-1 provider and that Region's topics)."""
+
     notify: Notify
+    """Topics per severity (in us-east-1) and the runbook base URL; required."""
     name_prefix: str
+    """Prefix of every alarm name; required."""
     tags: Mapping[str, str]
+    """Tags on every alarm; required."""
     distribution_id: pulumi.Input[str]
+    """ID of the CloudFront distribution watched; required."""
     error_rate_percent: float
+    """5xx share of viewer requests, in percent, above which (3 of 5 minutes) a warning fires; required."""
     web_acl_name: pulumi.Input[str] | None = None
+    """Name of the WAF web ACL whose blocked requests are watched; default None = no WAF alarm."""
     blocked_per_5_minutes: int = 1000
+    """Blocked requests per 5 minutes above which (2 of 3 periods) a warning fires; default 1000: well above
+    the background of scanners, low enough to catch a rule blocking real users."""
     additional_metrics: bool = True
+    """Turn on CloudFront's additional metrics (cache hit rate, origin latency) for the dashboard; default True
+    (billed per distribution per month; the dashboard's cache panel needs them)."""
 
 
 class EdgeAlarms(AlarmSet):
+    """CloudFront 5xx rate and WAF blocked-request spike alarms, in us-east-1 where those metrics live."""
+
     panels: list[Panel]
+    """Dashboard graphs: CloudFront requests, error rates, cache hit rate, WAF requests."""
+    monitoring_subscription: aws.cloudfront.MonitoringSubscription | None
+    """The additional-metrics subscription (escape hatch); None without `additional_metrics`."""
 
     def __init__(self, name: str, args: EdgeAlarmsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("monitoring", name, args.tags, opts)
         dist = args.distribution_id
+        self.monitoring_subscription = None
         if args.additional_metrics:
-            aws.cloudfront.MonitoringSubscription(
+            self.monitoring_subscription = aws.cloudfront.MonitoringSubscription(
                 name,
                 distribution_id=dist,
                 monitoring_subscription={

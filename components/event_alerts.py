@@ -38,20 +38,36 @@ RDS_SUBSCRIPTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 @dataclass(frozen=True)
 class EventAlertsArgs:
+    """Arguments of `EventAlerts`."""
+
     tags: Mapping[str, str]
+    """Tags on the rule and the subscriptions; required."""
     topic_arn: pulumi.Input[str]
+    """ARN of the critical topic every event goes to; required (its policy must let EventBridge and RDS publish)."""
     backup_rule_name: str
+    """Fixed name of the EventBridge rule for failed backup jobs; required."""
     backup_runbook: str
-    # This stack's AWS Backup vaults (in this region): only their jobs and copy jobs alert.
+    """URL of the runbook section linked from each backup-failure message; required."""
     backup_vault_arns: Sequence[pulumi.Input[str]]
+    """This stack's AWS Backup vaults in this Region: only their jobs and copy jobs alert; empty = no rule."""
     db_instance_identifier: pulumi.Input[str]
+    """Identifier of the RDS instance whose events are subscribed; required."""
     db_parameter_group_name: pulumi.Input[str]
+    """Name of the instance's parameter group, whose configuration changes are subscribed; required."""
     subscription_prefix: str
+    """Prefix of the RDS event subscription names (`<prefix>-instance`, `<prefix>-parameter-group`); required,
+    names are unique per account and Region."""
 
 
 class EventAlerts(PlatformComponent):
+    """Failed AWS Backup jobs of this stack's vaults and the RDS instance's events, to the critical topic."""
+
     rule_arn: pulumi.Output[str] | None
+    """ARN of the backup-failure EventBridge rule; None without vaults."""
+    subscriptions: list[aws.rds.EventSubscription]
+    """The RDS event subscriptions, instance then parameter group (escape hatch)."""
     subscription_names: list[pulumi.Output[str]]
+    """Names of the RDS event subscriptions."""
 
     def __init__(self, name: str, args: EventAlertsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("monitoring", name, args.tags, opts)
@@ -61,7 +77,7 @@ class EventAlerts(PlatformComponent):
             "db-instance": [args.db_instance_identifier],
             "db-parameter-group": [args.db_parameter_group_name],
         }
-        self.subscription_names = []
+        self.subscriptions = []
         for source_type, categories in RDS_SUBSCRIPTIONS:
             short = source_type.removeprefix("db-")
             subscription = aws.rds.EventSubscription(
@@ -75,8 +91,9 @@ class EventAlerts(PlatformComponent):
                 tags=self.tags_for(short),
                 opts=self.child(),
             )
-            self.subscription_names.append(subscription.name)
-        self.register_outputs({"rule_arn": self.rule_arn})
+            self.subscriptions.append(subscription)
+        self.subscription_names = [subscription.name for subscription in self.subscriptions]
+        self.register_declared_outputs()
 
     def _backup_rule(self, name: str, args: EventAlertsArgs) -> pulumi.Output[str]:
         rule = aws.cloudwatch.EventRule(

@@ -48,7 +48,9 @@ class GrantedRole:
     """
 
     role: aws.iam.Role
+    """The IAM role itself (its name, its trust policy)."""
     arn: pulumi.Output[str]
+    """The role's ARN, resolved only once the policy attachment exists: hand this one out, not `role.arn`."""
 
 
 def role_with_policy(

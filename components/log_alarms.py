@@ -19,22 +19,37 @@ ERROR_PATTERN = '{ $.level = "error" }'
 
 @dataclass(frozen=True)
 class LogAlarmsArgs:
+    """Arguments of `LogAlarms`."""
+
     notify: Notify
+    """Topics per severity and the runbook base URL; required."""
     name_prefix: str
+    """Prefix of the alarm and metric names; required."""
     service: str
+    """Name of the service whose log group is filtered; required."""
     tags: Mapping[str, str]
+    """Tags on the alarm; required."""
     log_group_name: pulumi.Input[str]
+    """The service's application log group; required."""
     errors_per_5_minutes: int
+    """Error lines per 5 minutes above which (2 of 3 periods) a warning fires; required, a service-specific
+    baseline."""
 
 
 class LogAlarms(AlarmSet):
+    """Counts a service's JSON error log lines into a metric and warns when they spike."""
+
     panels: list[Panel]
+    """Dashboard graph of the error-line count with its threshold."""
     metric_name: str
+    """Name of the metric the filter publishes (namespace `metrics.APP_NAMESPACE`)."""
+    metric_filter: aws.cloudwatch.LogMetricFilter
+    """The log metric filter (escape hatch)."""
 
     def __init__(self, name: str, args: LogAlarmsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("monitoring", name, args.tags, opts)
         self.metric_name = alarm_name(args.name_prefix, "errors", args.service)
-        aws.cloudwatch.LogMetricFilter(
+        self.metric_filter = aws.cloudwatch.LogMetricFilter(
             name,
             name=self.metric_name,
             log_group_name=args.log_group_name,

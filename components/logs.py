@@ -20,9 +20,16 @@ class LogSettings:
     and (production) protected, since audit trails are data too."""
 
     kms_key_arn: pulumi.Input[str]
+    """ARN of the customer-managed key every log group is encrypted with (its policy must grant CloudWatch Logs
+    of this account and Region); required."""
     retention_days: int
+    """Days application logs are kept; one of the values CloudWatch Logs accepts (0 = never expire); required."""
     security_retention_days: int
+    """Days security and audit logs (flow logs, WAF, ECS Exec, database) are kept; one of CloudWatch's values;
+    required, usually a year or more for audits."""
     protect: bool = False
+    """Pulumi `protect` on the log groups; default False (staging); production protects them: audit trails are
+    data too."""
 
     def __post_init__(self) -> None:
         for days in (self.retention_days, self.security_retention_days):

@@ -23,12 +23,20 @@ class Metric:
     """One metric with its statistic and period. `region` None: the stack's region."""
 
     namespace: str
+    """CloudWatch namespace (e.g. `AWS/ApplicationELB`)."""
     name: str
+    """Metric name (e.g. `HTTPCode_Target_5XX_Count`)."""
     dimensions: Mapping[str, pulumi.Input[str]]
+    """Dimension name -> value, exactly as CloudWatch publishes them (ARN suffixes, names, never ARNs)."""
     stat: str
+    """Statistic (`Sum`, `Average`, `Maximum`, ...) or percentile (`p99`)."""
     label: str
+    """Label on graphs and in metric-math queries."""
     period: int = 60
+    """Period in seconds; default 60, the finest most AWS metrics are published at."""
     region: str | None = None
+    """Region the metric lives in; default None = the stack's Region (`EDGE_REGION` for CloudFront, WAF,
+    Route 53 health checks)."""
 
     def with_period(self, period: int) -> Metric:
         return Metric(self.namespace, self.name, self.dimensions, self.stat, self.label, period, self.region)
@@ -64,8 +72,11 @@ class Expression:
     """Metric math over named metrics (ids are lower-case, as CloudWatch requires)."""
 
     expression: str
+    """The metric-math expression over the input ids (e.g. `100 * errors / requests`)."""
     label: str
+    """Label on graphs and alarms."""
     inputs: Mapping[str, Metric]
+    """Lower-case id -> the metric it names in `expression`; all of one Region."""
 
     @property
     def region(self) -> str | None:
@@ -98,9 +109,13 @@ class Panel:
     """One dashboard graph: signals of one region, with the alarm thresholds drawn as lines."""
 
     title: str
+    """The graph's title."""
     signals: Sequence[Signal]
+    """Metrics and expressions drawn, all of one Region."""
     thresholds: Sequence[tuple[str, float]] = field(default_factory=tuple)
+    """(label, value) horizontal lines, the alarms' thresholds; default none."""
     view: str = "timeSeries"
+    """CloudWatch widget view; default `timeSeries` (a line graph)."""
 
     @property
     def region(self) -> str | None:

@@ -12,7 +12,7 @@ from components import aws, iam
 from components.base import AwsContext, PlatformComponent
 from components.logs import LogClass, LogSettings, encrypted_log_group
 from components.security_groups import Peer, tcp_rule
-from components.subnets import SubnetPrefixes, plan_subnets
+from components.subnets import SubnetPlan, SubnetPrefixes, plan_subnets
 
 NatMode = Literal["single", "per_az"]
 
@@ -22,47 +22,95 @@ DEFAULT_INTERFACE_ENDPOINTS: tuple[str, ...] = ("ecr.api", "ecr.dkr", "logs", "s
 
 @dataclass(frozen=True)
 class NetworkArgs:
+    """Arguments of `Network`."""
+
     context: AwsContext
+    """Account and Region: service names of the endpoints and the flow-log role's trust; required."""
     cidr_block: str
+    """The VPC's IPv4 CIDR (e.g. `10.20.0.0/16`), carved into the three tiers by `subnet_prefixes`; required."""
     availability_zones: Sequence[str]
+    """Availability Zone names, one subnet per tier in each (2 or 3); required, chosen by the program from the
+    Region's zone IDs so both stacks land in the same physical zones."""
     nat_mode: NatMode
+    """`per_az`: one NAT gateway per zone, so a zone outage never cuts egress in the others; `single`: one NAT,
+    the cheap option (about 32 USD a month each plus data); required, a cost-versus-availability choice."""
     logs: LogSettings
+    """Key and retention of the flow-log group (kept as a security log); required."""
     tags: Mapping[str, str]
+    """Tags on every taggable child (plus a `Name`, and `Tier` on subnets); required."""
     subnet_prefixes: SubnetPrefixes = field(default_factory=SubnetPrefixes)
+    """Prefix length per tier; default public /24, private /20, isolated /24 (tasks take one IP each)."""
     interface_endpoints: bool = False
+    """Whether to create interface endpoints (private DNS) for `interface_endpoint_services`; default False:
+    each costs about 7-8 USD a month per zone, and the tasks reach the services through NAT anyway."""
     interface_endpoint_services: Sequence[str] = DEFAULT_INTERFACE_ENDPOINTS
+    """Service names (after `com.amazonaws.<region>.`) of the interface endpoints; default what a private
+    Fargate task needs to start without NAT: `ecr.api`, `ecr.dkr`, `logs`, `secretsmanager`."""
 
 
 class Network(PlatformComponent):
     """Public subnets hold only load balancers and NAT; tasks run in private subnets; the database lives in
     isolated subnets with no route to the internet at all."""
 
+    vpc: aws.ec2.Vpc
+    """The VPC (escape hatch)."""
     vpc_id: pulumi.Output[str]
+    """The VPC's ID."""
     vpc_cidr: str
+    """The VPC's IPv4 CIDR, as given."""
+    subnets: dict[str, list[aws.ec2.Subnet]]
+    """Tier (`public`, `private`, `isolated`) -> its subnets in zone order (escape hatch)."""
     public_subnet_ids: list[pulumi.Output[str]]
+    """IDs of the public subnets (load balancer nodes, NAT gateways), in zone order."""
     private_subnet_ids: list[pulumi.Output[str]]
+    """IDs of the private subnets (tasks), in zone order."""
     isolated_subnet_ids: list[pulumi.Output[str]]
+    """IDs of the isolated subnets (databases), in zone order."""
+    nat_gateways: list[aws.ec2.NatGateway]
+    """The NAT gateways: one per zone (`per_az`) or one (escape hatch)."""
     private_route_table_ids: list[pulumi.Output[str]]
+    """IDs of the private route tables, one per zone (gateway endpoints attach to them)."""
     endpoint_security_group_id: pulumi.Output[str] | None
+    """The interface endpoints' security group ID; None without interface endpoints."""
     flow_log_group_name: pulumi.Output[str]
+    """The log group receiving the VPC's flow logs (all traffic, one-minute windows)."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("network", name, args.tags, opts)
         azs = list(args.availability_zones)
         plan = plan_subnets(args.cidr_block, len(azs), args.subnet_prefixes)
+        self.vpc = self._vpc(name, args.cidr_block)
+        igw = aws.ec2.InternetGateway(name, vpc_id=self.vpc.id, tags=self.tags_for(), opts=self.child())
+        self.subnets = self._subnets(name, self.vpc, azs, plan)
+        self._public_routes(name, self.vpc, igw, azs, self.subnets["public"])
+        self.nat_gateways = self._nat_gateways(name, args.nat_mode, igw, azs, self.subnets["public"])
+        private_rts = self._private_routes(name, self.vpc, azs, self.subnets["private"], self.nat_gateways)
+        self._isolated_routes(name, self.vpc, azs, self.subnets["isolated"])
+        self.flow_log_group_name = self._flow_logs(name, args, self.vpc)
+        self._s3_endpoint(name, args.context.region, self.vpc, private_rts)
+        self.endpoint_security_group_id = (
+            self._interface_endpoints(name, args, self.vpc, self.subnets["private"])
+            if args.interface_endpoints
+            else None
+        )
+        self.vpc_id = self.vpc.id
+        self.vpc_cidr = args.cidr_block
+        self.public_subnet_ids = [s.id for s in self.subnets["public"]]
+        self.private_subnet_ids = [s.id for s in self.subnets["private"]]
+        self.isolated_subnet_ids = [s.id for s in self.subnets["isolated"]]
+        self.private_route_table_ids = [rt.id for rt in private_rts]
+        self.register_declared_outputs()
 
+    def _vpc(self, name: str, cidr_block: str) -> aws.ec2.Vpc:
         vpc = aws.ec2.Vpc(
             name,
-            cidr_block=args.cidr_block,
+            cidr_block=cidr_block,
             enable_dns_hostnames=True,
             enable_dns_support=True,
             instance_tenancy="default",
             tags=self.tags_for(),
             opts=self.child(),
         )
-        self.vpc_id = vpc.id
-        self.vpc_cidr = args.cidr_block
-
         # The default security group is attached to anything created without one: leave it with no rules.
         aws.ec2.DefaultSecurityGroup(
             f"{name}-default",
@@ -72,9 +120,11 @@ class Network(PlatformComponent):
             tags=self.tags_for("default-closed"),
             opts=self.child(),
         )
+        return vpc
 
-        igw = aws.ec2.InternetGateway(name, vpc_id=vpc.id, tags=self.tags_for(), opts=self.child())
-
+    def _subnets(
+        self, name: str, vpc: aws.ec2.Vpc, azs: Sequence[str], plan: SubnetPlan
+    ) -> dict[str, list[aws.ec2.Subnet]]:
         subnets: dict[str, list[aws.ec2.Subnet]] = {"public": [], "private": [], "isolated": []}
         for tier, blocks in (("public", plan.public), ("private", plan.private), ("isolated", plan.isolated)):
             for az, block in zip(azs, blocks, strict=True):
@@ -90,7 +140,16 @@ class Network(PlatformComponent):
                         opts=self.child(),
                     )
                 )
+        return subnets
 
+    def _public_routes(
+        self,
+        name: str,
+        vpc: aws.ec2.Vpc,
+        igw: aws.ec2.InternetGateway,
+        azs: Sequence[str],
+        subnets: Sequence[aws.ec2.Subnet],
+    ) -> None:
         public_rt = aws.ec2.RouteTable(f"{name}-public", vpc_id=vpc.id, tags=self.tags_for("public"), opts=self.child())
         aws.ec2.Route(
             f"{name}-public-internet",
@@ -99,14 +158,22 @@ class Network(PlatformComponent):
             gateway_id=igw.id,
             opts=self.child(),
         )
-        for subnet, az in zip(subnets["public"], azs, strict=True):
+        for subnet, az in zip(subnets, azs, strict=True):
             aws.ec2.RouteTableAssociation(
                 f"{name}-public-{az}", subnet_id=subnet.id, route_table_id=public_rt.id, opts=self.child()
             )
 
-        nat_azs = azs if args.nat_mode == "per_az" else azs[:1]
+    def _nat_gateways(
+        self,
+        name: str,
+        nat_mode: NatMode,
+        igw: aws.ec2.InternetGateway,
+        azs: Sequence[str],
+        public_subnets: Sequence[aws.ec2.Subnet],
+    ) -> list[aws.ec2.NatGateway]:
+        nat_azs = azs if nat_mode == "per_az" else azs[:1]
         nats: list[aws.ec2.NatGateway] = []
-        for az, subnet in zip(nat_azs, subnets["public"], strict=False):
+        for az, subnet in zip(nat_azs, public_subnets, strict=False):
             eip = aws.ec2.Eip(f"{name}-nat-{az}", domain="vpc", tags=self.tags_for(f"nat-{az}"), opts=self.child())
             nats.append(
                 aws.ec2.NatGateway(
@@ -118,14 +185,24 @@ class Network(PlatformComponent):
                     opts=self.child(depends_on=[igw]),
                 )
             )
+        return nats
 
+    def _private_routes(
+        self,
+        name: str,
+        vpc: aws.ec2.Vpc,
+        azs: Sequence[str],
+        subnets: Sequence[aws.ec2.Subnet],
+        nats: Sequence[aws.ec2.NatGateway],
+    ) -> list[aws.ec2.RouteTable]:
+        """One route table per zone, to that zone's NAT (per-AZ NAT keeps a zone outage from cutting egress in
+        the others) or to the single NAT."""
         private_rts: list[aws.ec2.RouteTable] = []
-        for index, (az, subnet) in enumerate(zip(azs, subnets["private"], strict=True)):
+        for index, (az, subnet) in enumerate(zip(azs, subnets, strict=True)):
             rt = aws.ec2.RouteTable(
                 f"{name}-private-{az}", vpc_id=vpc.id, tags=self.tags_for(f"private-{az}"), opts=self.child()
             )
-            # Per-AZ NAT keeps an AZ outage from cutting egress in the others; a single NAT is the cheap option.
-            nat = nats[index] if args.nat_mode == "per_az" else nats[0]
+            nat = nats[index] if len(nats) > 1 else nats[0]
             aws.ec2.Route(
                 f"{name}-private-{az}-nat",
                 route_table_id=rt.id,
@@ -137,48 +214,37 @@ class Network(PlatformComponent):
                 f"{name}-private-{az}", subnet_id=subnet.id, route_table_id=rt.id, opts=self.child()
             )
             private_rts.append(rt)
+        return private_rts
 
-        # Isolated subnets share one route table with only the implicit local route: no way out.
+    def _isolated_routes(
+        self, name: str, vpc: aws.ec2.Vpc, azs: Sequence[str], subnets: Sequence[aws.ec2.Subnet]
+    ) -> None:
+        """Isolated subnets share one route table with only the implicit local route: no way out."""
         isolated_rt = aws.ec2.RouteTable(
             f"{name}-isolated", vpc_id=vpc.id, tags=self.tags_for("isolated"), opts=self.child()
         )
-        for subnet, az in zip(subnets["isolated"], azs, strict=True):
+        for subnet, az in zip(subnets, azs, strict=True):
             aws.ec2.RouteTableAssociation(
                 f"{name}-isolated-{az}", subnet_id=subnet.id, route_table_id=isolated_rt.id, opts=self.child()
             )
 
-        self._flow_logs(name, args, vpc)
-
-        region = args.context.region
+    def _s3_endpoint(
+        self, name: str, region: str, vpc: aws.ec2.Vpc, route_tables: Sequence[aws.ec2.RouteTable]
+    ) -> None:
+        """The S3 gateway endpoint (free): image layers and logs to S3 skip the NAT."""
         aws.ec2.VpcEndpoint(
             f"{name}-s3",
             vpc_id=vpc.id,
             service_name=f"com.amazonaws.{region}.s3",
             vpc_endpoint_type="Gateway",
-            route_table_ids=[rt.id for rt in private_rts],
+            route_table_ids=[rt.id for rt in route_tables],
             tags=self.tags_for("s3"),
             opts=self.child(),
         )
 
-        self.endpoint_security_group_id = None
-        if args.interface_endpoints:
-            self.endpoint_security_group_id = self._interface_endpoints(name, args, vpc, subnets["private"])
-
-        self.public_subnet_ids = [s.id for s in subnets["public"]]
-        self.private_subnet_ids = [s.id for s in subnets["private"]]
-        self.isolated_subnet_ids = [s.id for s in subnets["isolated"]]
-        self.private_route_table_ids = [rt.id for rt in private_rts]
-        self.register_outputs(
-            {
-                "vpc_id": self.vpc_id,
-                "public_subnet_ids": self.public_subnet_ids,
-                "private_subnet_ids": self.private_subnet_ids,
-                "isolated_subnet_ids": self.isolated_subnet_ids,
-            }
-        )
-
-    def _flow_logs(self, name: str, args: NetworkArgs, vpc: aws.ec2.Vpc) -> None:
-        """All traffic (ALL is a superset of FSBP's REJECT) to an encrypted log group, one-minute windows."""
+    def _flow_logs(self, name: str, args: NetworkArgs, vpc: aws.ec2.Vpc) -> pulumi.Output[str]:
+        """All traffic (ALL is a superset of FSBP's REJECT) to an encrypted log group, one-minute windows; returns
+        the group's name."""
         group = encrypted_log_group(
             f"{name}-flow-logs",
             logs=args.logs,
@@ -202,7 +268,6 @@ class Network(PlatformComponent):
             tags=self.tags_for("flow-logs"),
             parent=self,
         )
-        self.flow_log_group_name = group.name
         aws.ec2.FlowLog(
             name,
             vpc_id=vpc.id,
@@ -214,6 +279,7 @@ class Network(PlatformComponent):
             tags=self.tags_for("flow-logs"),
             opts=self.child(),
         )
+        return group.name
 
     def _interface_endpoints(
         self, name: str, args: NetworkArgs, vpc: aws.ec2.Vpc, subnets: Sequence[aws.ec2.Subnet]

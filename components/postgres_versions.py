@@ -15,9 +15,14 @@ ENGINE = "postgres"
 
 @dataclass(frozen=True)
 class MajorUpgrade:
+    """The majors RDS upgrades one source major to in place, with where that fact comes from."""
+
     source: str
+    """The source major version (e.g. `15`)."""
     targets: tuple[str, ...]
+    """Majors RDS accepts as an in-place upgrade target from `source`, oldest first."""
     evidence: str
+    """The source of the fact and the date it was read, or why it is not confirmed."""
 
 
 _TABLE = (

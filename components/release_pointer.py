@@ -48,21 +48,36 @@ def live_value(name: str, opts: pulumi.InvokeOptions) -> str | None:
 
 @dataclass(frozen=True)
 class ReleasePointerArgs:
+    """Arguments of `ReleasePointer`."""
+
     tags: Mapping[str, str]
+    """Tags on the parameter; required, the platform's mandatory tag set."""
     parameter_name: str
-    # The image the program built: the pointer's first value, and the image used while there is no pointer.
+    """The SSM parameter's full name (`pointer_name(...)`: `/<project>/<environment>/release/<service>`);
+    required, fixed so `ops release` finds it without reading the stack."""
     bootstrap_image: pulumi.Input[str]
+    """The image the program built (by digest): the pointer's first value, and the image used while there is no
+    pointer; required."""
     repository_url: pulumi.Input[str]
+    """The ECR repository URL the released image must come from (the parameter's AllowedPattern); required."""
     service: str
+    """Name of the service the pointer releases, for the parameter's description; required."""
 
 
 class ReleasePointer(PlatformComponent):
     """`image_ref` is the released image (the pointer's live value), or the bootstrap image on the first deploy."""
 
     image_ref: pulumi.Output[str]
+    """The image the service runs: the pointer's live value, or the bootstrap image on the first deploy."""
+    parameter: aws.ssm.Parameter
+    """The SSM parameter (escape hatch)."""
     parameter_name: pulumi.Output[str]
+    """The parameter's name (what `ops release` writes)."""
     parameter_arn: pulumi.Output[str]
-    released: bool  # True when the pointer existed at this preview/up
+    """The parameter's ARN (what the release role is granted `ssm:PutParameter` on)."""
+    released: bool
+    """True when the pointer existed at this preview or up (a release owns the image), False on the first
+    deploy."""
 
     def __init__(
         self,
@@ -89,9 +104,10 @@ class ReleasePointer(PlatformComponent):
         )
         self.released = current is not None
         self.image_ref = pulumi.Output.from_input(current if current is not None else args.bootstrap_image)
+        self.parameter = parameter
         self.parameter_name = parameter.name
         self.parameter_arn = parameter.arn
-        self.register_outputs({"image_ref": self.image_ref, "parameter_name": self.parameter_name})
+        self.register_declared_outputs()
 
 
 def pointer_name(project: str, environment: str, service: str) -> str:

@@ -16,8 +16,12 @@ class Peer:
     """Exactly one of: another security group, a CIDR, or a managed prefix list."""
 
     security_group_id: pulumi.Input[str] | None = None
+    """ID of the peer security group (`sg-...`); default None. The preferred peer inside a VPC: it follows the
+    peer's tasks wherever they run."""
     cidr: str | None = None
+    """An IPv4 CIDR block (e.g. `10.0.0.0/16`); default None. For peers outside any security group."""
     prefix_list_id: pulumi.Input[str] | None = None
+    """ID of a managed prefix list (`pl-...`, e.g. an S3 gateway endpoint's); default None."""
 
     def __post_init__(self) -> None:
         given = [v for v in (self.security_group_id, self.cidr, self.prefix_list_id) if v is not None]
@@ -58,9 +62,13 @@ class EgressTarget:
     """Another tier a task may open connections to, by security group (e.g. the database)."""
 
     name: str
+    """Short name of the target (e.g. `db`): names the egress rule `<group>-to-<name>`; required."""
     security_group_id: pulumi.Input[str]
+    """The target's security group ID; required."""
     port: int
+    """TCP port the task may connect to on the target (1-65535); required, one port per rule."""
     description: str
+    """The rule's description, shown in the console and judged by the policy pack; required."""
 
 
 def task_security_group(

@@ -22,18 +22,31 @@ def alarm_rule(members: Sequence[str]) -> str:
 
 @dataclass(frozen=True)
 class ServiceHealthArgs:
+    """Arguments of `ServiceHealth`."""
+
     notify: Notify
+    """Topics and runbook base URL; the composite pages the critical topic on ALARM and OK; required."""
     alarm_name: str
+    """The composite alarm's name, fixed (not auto-named) so ECS deployment rollback can name it before it
+    exists; required."""
     service: str
+    """Name of the service the alarm watches, used in its description; required."""
     members: Sequence[str]
+    """Names of the member alarms, ORed; required and non-empty (CloudWatch rejects an empty rule)."""
     tags: Mapping[str, str]
-    # The member alarms' resources: the composite can only be created once they exist.
+    """Tags on the composite alarm (plus Severity and Runbook); required."""
     depends_on: Sequence[pulumi.Resource] = ()
+    """The member alarms' resources; default none. The composite can only be created once its members exist,
+    and the rule names them by string only, so the dependency must be stated."""
 
 
 class ServiceHealth(PlatformComponent):
+    """One composite alarm per service: any critical signal pages once instead of once per signal."""
+
     alarm: aws.cloudwatch.CompositeAlarm
+    """The composite alarm (escape hatch)."""
     name: str
+    """The composite alarm's name (what deployment rollback and dashboards refer to)."""
 
     def __init__(self, name: str, args: ServiceHealthArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("monitoring", name, args.tags, opts)
@@ -53,4 +66,4 @@ class ServiceHealth(PlatformComponent):
             tags={**self._tags, "Severity": "critical", "Runbook": ANCHOR},
             opts=self.child(depends_on=list(args.depends_on)),
         )
-        self.register_outputs({"alarm_name": self.name})
+        self.register_declared_outputs()

@@ -13,15 +13,25 @@ class SubnetPrefixes:
     """Prefix length per tier. Tasks get the largest range: they consume one IP each (awsvpc)."""
 
     public: int = 24
+    """Prefix length of each public subnet; default /24 (251 usable addresses): only NAT gateways and
+    load-balancer nodes live there."""
     private: int = 20
+    """Prefix length of each private subnet; default /20 (4,091 addresses): every Fargate task takes one IP
+    (awsvpc), and a rolling or blue/green deployment doubles them for a while."""
     isolated: int = 24
+    """Prefix length of each isolated subnet; default /24: databases and interface endpoints only."""
 
 
 @dataclass(frozen=True)
 class SubnetPlan:
+    """The CIDR blocks of each tier, one per Availability Zone, in zone order."""
+
     public: tuple[str, ...]
+    """CIDR of each public subnet (internet-facing: NAT gateways, load balancer nodes)."""
     private: tuple[str, ...]
+    """CIDR of each private subnet (tasks; internet only through NAT)."""
     isolated: tuple[str, ...]
+    """CIDR of each isolated subnet (databases; no route out of the VPC)."""
 
 
 def plan_subnets(cidr: str, az_count: int, prefixes: SubnetPrefixes) -> SubnetPlan:

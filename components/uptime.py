@@ -29,19 +29,36 @@ def slo_datapoints(slo_percent: float, periods: int = SLO_PERIODS) -> int:
 
 @dataclass(frozen=True)
 class UptimeArgs:
+    """Arguments of `Uptime` (create the component with the us-east-1 provider and that Region's topics)."""
+
     notify: Notify
+    """Topics per severity (in us-east-1) and the runbook base URL; required."""
     name_prefix: str
+    """Prefix of the alarm names; required."""
     tags: Mapping[str, str]
+    """Tags on the health check and the alarms; required."""
     domain: str
+    """The public domain checked over HTTPS (through CloudFront, as users reach it); required."""
     path: str
+    """The health endpoint's path (e.g. `/health`); required."""
     regions: Sequence[str]
+    """Route 53 checker Regions (at least three, Route 53's minimum); required."""
     request_interval_seconds: int
+    """Seconds between checks from each checker, 10 or 30 (Route 53's two; 10 costs more); required."""
     slo_percent: float
+    """Availability objective over 24 hours, in percent (e.g. 99.0); required. Its error budget sets the SLO
+    alarm's datapoints."""
 
 
 class Uptime(AlarmSet):
+    """A Route 53 HTTPS health check through CloudFront, with a 24-hour SLO alarm and a fast service-down alarm."""
+
+    health_check: aws.route53.HealthCheck
+    """The Route 53 health check (escape hatch)."""
     health_check_id: pulumi.Output[str]
+    """The health check's ID (its metrics' dimension)."""
     panels: list[Panel]
+    """Dashboard graphs of the health-check status and of the share of checkers reporting healthy."""
 
     def __init__(self, name: str, args: UptimeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("monitoring", name, args.tags, opts)
@@ -60,6 +77,7 @@ class Uptime(AlarmSet):
             tags=self.tags_for(),
             opts=self.child(),
         )
+        self.health_check = check
         self.health_check_id = check.id
         status = metrics.health_status(check.id)
         budget = slo_datapoints(args.slo_percent)
@@ -84,4 +102,4 @@ class Uptime(AlarmSet):
             Panel("Uptime: health check status (1 = healthy)", [status], [("healthy", 1.0)]),
             Panel("Uptime: checkers reporting healthy (%)", [metrics.health_percentage(check.id)]),
         ]
-        self.register_outputs({"alarm_names": self.names, "health_check_id": self.health_check_id})
+        self._finish()

@@ -37,14 +37,24 @@ BODY_LIMITS_KB: tuple[int, ...] = (8, 16, 32, 48, 64)
 
 @dataclass(frozen=True)
 class WebFirewallArgs:
+    """Arguments of `WebFirewall`."""
+
     tags: Mapping[str, str]
+    """Tags on the web ACL and its log group; required."""
     rate_limit_per_ip: int
+    """Requests per client IP per 5-minute window above which the IP is blocked; required, it depends on the
+    API's traffic."""
     logs: LogSettings
-    # Must start with aws-waf-logs- (WAF's rule); unique per stack because it is a fixed name.
+    """Key and retention of the WAF log group (a security log); required."""
     log_group_name: str
+    """The WAF log group's name; must start with `aws-waf-logs-` (WAF's rule) and be unique per stack, since it
+    is a fixed name; required."""
     managed_rule_groups: Sequence[tuple[str, int]] = field(default_factory=lambda: MANAGED_RULE_GROUPS)
-    # Largest request body admitted, in KB: 8 (the managed rule as AWS ships it), 16, 32, 48 or 64.
+    """(AWS managed rule group, priority) pairs; default IP reputation, common rule set, known bad inputs and
+    SQL injection: the baseline every internet-facing API should have."""
     max_body_kb: int = MANAGED_BODY_LIMIT_KB
+    """Largest request body admitted, in KB: 8, 16, 32, 48 or 64; default 8, the managed common rule set as AWS
+    ships it (larger limits cost more WAF inspection)."""
 
 
 def _managed_group(group: str, larger_bodies: bool) -> Any:
@@ -87,56 +97,42 @@ def _visibility(metric: str) -> Any:
 class WebFirewall(PlatformComponent):
     """Scope CLOUDFRONT, so it must be created in us-east-1 (pass that region's provider in `opts`)."""
 
+    web_acl: aws.wafv2.WebAcl
+    """The web ACL (escape hatch)."""
+    log_group: aws.cloudwatch.LogGroup
+    """The log group receiving the web ACL's logs (escape hatch)."""
     arn: pulumi.Output[str]
+    """The web ACL's ARN (what the distribution's `web_acl_id` takes)."""
     name: pulumi.Output[str]
+    """The web ACL's name (its metrics' `WebACL` dimension)."""
     metric_prefix: str
+    """Prefix of the web ACL's and its rules' CloudWatch metric names."""
 
     def __init__(self, name: str, args: WebFirewallArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("waf", name, args.tags, opts)
         if args.max_body_kb not in BODY_LIMITS_KB:
             raise ValueError(f"max_body_kb must be one of {BODY_LIMITS_KB} (the body sizes WAF can inspect)")
+        if not args.log_group_name.startswith("aws-waf-logs-"):
+            raise ValueError("WAF only delivers to log groups whose name starts with aws-waf-logs-")
         self.metric_prefix = name
-        rules: list[Any] = [
-            {
-                "name": "rate-limit-per-ip",
-                "priority": 1,
-                "action": {"block": {}},
-                "statement": {
-                    "rate_based_statement": {
-                        "limit": args.rate_limit_per_ip,
-                        "aggregate_key_type": "IP",
-                        "evaluation_window_sec": 300,
-                    }
-                },
-                "visibility_config": _visibility(f"{name}-rate-limit"),
-            }
-        ]
-        larger_bodies = args.max_body_kb > MANAGED_BODY_LIMIT_KB
-        if larger_bodies:
-            rules.append(_body_size_rule(name, args.max_body_kb))
-        rules += [
-            {
-                "name": group,
-                "priority": priority,
-                "override_action": {"none": {}},
-                "statement": {"managed_rule_group_statement": _managed_group(group, larger_bodies)},
-                "visibility_config": _visibility(f"{name}-{group}"),
-            }
-            for group, priority in args.managed_rule_groups
-        ]
-        acl = aws.wafv2.WebAcl(
+        self.web_acl = aws.wafv2.WebAcl(
             name,
             scope="CLOUDFRONT",
             description=f"Edge protection for {name}: managed rules and a per-IP rate limit",
             default_action={"allow": {}},
-            rules=rules,
+            rules=_rules(name, args),
             association_config=_inspection_size(args.max_body_kb),
             visibility_config=_visibility(name),
             tags=self.tags_for(),
             opts=self.child(),
         )
-        if not args.log_group_name.startswith("aws-waf-logs-"):
-            raise ValueError("WAF only delivers to log groups whose name starts with aws-waf-logs-")
+        self.log_group = self._logging(name, args, self.web_acl)
+        self.arn = self.web_acl.arn
+        self.name = self.web_acl.name
+        self.register_declared_outputs()
+
+    def _logging(self, name: str, args: WebFirewallArgs, acl: aws.wafv2.WebAcl) -> aws.cloudwatch.LogGroup:
+        """Every request logged to an encrypted group, credentials redacted."""
         group = encrypted_log_group(
             f"{name}-logs",
             log_group_name=args.log_group_name,
@@ -156,6 +152,37 @@ class WebFirewall(PlatformComponent):
             ],
             opts=self.child(),
         )
-        self.arn = acl.arn
-        self.name = acl.name
-        self.register_outputs({"arn": self.arn})
+        return group
+
+
+def _rules(name: str, args: WebFirewallArgs) -> list[Any]:
+    """The per-IP rate limit first, then (larger bodies) the body-size limit, then the managed rule groups."""
+    rules: list[Any] = [
+        {
+            "name": "rate-limit-per-ip",
+            "priority": 1,
+            "action": {"block": {}},
+            "statement": {
+                "rate_based_statement": {
+                    "limit": args.rate_limit_per_ip,
+                    "aggregate_key_type": "IP",
+                    "evaluation_window_sec": 300,
+                }
+            },
+            "visibility_config": _visibility(f"{name}-rate-limit"),
+        }
+    ]
+    larger_bodies = args.max_body_kb > MANAGED_BODY_LIMIT_KB
+    if larger_bodies:
+        rules.append(_body_size_rule(name, args.max_body_kb))
+    rules += [
+        {
+            "name": group,
+            "priority": priority,
+            "override_action": {"none": {}},
+            "statement": {"managed_rule_group_statement": _managed_group(group, larger_bodies)},
+            "visibility_config": _visibility(f"{name}-{group}"),
+        }
+        for group, priority in args.managed_rule_groups
+    ]
+    return rules

@@ -19,15 +19,26 @@ from infra.tiers.services import DatabaseBinding
 
 @dataclass(frozen=True)
 class DataTier:
+    """What the data tier built, and what the service tier and the stack outputs take from it."""
+
     database: Database
+    """The PostgreSQL instance with its keys, groups and log groups."""
     bootstrap: DatabaseBootstrap
+    """The one-off task that creates the application user."""
     app_username: str
+    """The application's database user (IAM authentication)."""
     app_connection_limit: int
+    """Connections the application user may hold (its CONNECTION LIMIT)."""
     recovery: DisasterRecovery | None
+    """Cross-Region backups and/or AWS Backup; None when neither is configured."""
     secrets: AppSecrets
+    """The application's own secrets."""
     objectives: RecoveryObjectives
+    """RPO and RTO this configuration gives."""
     backup_retention_days: int
+    """Days of automated backups (point-in-time restore)."""
     dr_region: str | None
+    """The Region backups leave to; None without disaster recovery."""
 
     # -- what the service tier wires into its task definition and execution role ------------------------
     @property
@@ -121,15 +132,32 @@ def objectives_for(config: StackConfig) -> RecoveryObjectives:
 
 def compose(stack: StackContext, base: Foundation, clients: Mapping[str, pulumi.Input[str]] | None = None) -> DataTier:
     """`clients`: security groups by name, the only ones admitted to the database (more via `admit`)."""
-    config = stack.config
-    settings = config.database
-    protect = stack.is_production
-    db_id = identifier(stack)
-    database = Database(
+    settings = stack.config.database
+    database = _database(stack, base, clients or {})
+    bootstrap = _bootstrap(stack, base, database)
+    database.admit({"bootstrap": bootstrap.security_group_id})
+    recovery = _disaster_recovery(stack, database) if settings.cross_region_backups or settings.aws_backup else None
+    secrets = _app_secrets(stack, database)
+    return DataTier(
+        database=database,
+        bootstrap=bootstrap,
+        app_username=settings.app_username,
+        app_connection_limit=settings.app_connection_limit,
+        recovery=recovery,
+        secrets=secrets,
+        objectives=objectives_for(stack.config),
+        backup_retention_days=settings.backup_retention_days,
+        dr_region=settings.dr_region if recovery is not None else None,
+    )
+
+
+def _database(stack: StackContext, base: Foundation, clients: Mapping[str, pulumi.Input[str]]) -> Database:
+    settings = stack.config.database
+    return Database(
         "db",
         DatabaseArgs(
             context=stack.context,
-            identifier=db_id,
+            identifier=identifier(stack),
             engine_major_version=settings.engine_version,
             major_upgrade_from=settings.major_upgrade_from,
             instance_class=settings.instance_class,
@@ -144,19 +172,22 @@ def compose(stack: StackContext, base: Foundation, clients: Mapping[str, pulumi.
             performance_insights_retention_days=settings.performance_insights_retention_days,
             vpc_id=base.network.vpc_id,
             subnet_ids=base.network.isolated_subnet_ids,
-            clients=dict(clients or {}),
+            clients=dict(clients),
             logs=stack.log_settings(base.logs_key.key_arn),
             tags=stack.tags,
             port=settings.port,
             database_name=settings.database_name,
             master_username=settings.master_username,
             apply_immediately=settings.apply_immediately,
-            protect=protect or settings.deletion_protection,
+            protect=stack.is_production or settings.deletion_protection,
         ),
         stack.opts(),
     )
 
-    bootstrap = DatabaseBootstrap(
+
+def _bootstrap(stack: StackContext, base: Foundation, database: Database) -> DatabaseBootstrap:
+    """The one-off task that creates the application user (the only holder of the master secret)."""
+    return DatabaseBootstrap(
         "db-bootstrap",
         DatabaseBootstrapArgs(
             context=stack.context,
@@ -173,31 +204,35 @@ def compose(stack: StackContext, base: Foundation, clients: Mapping[str, pulumi.
         ),
         stack.opts(),
     )
-    database.admit({"bootstrap": bootstrap.security_group_id})
 
-    recovery = None
-    if settings.cross_region_backups or settings.aws_backup:
-        dr_region = settings.dr_region
-        recovery = DisasterRecovery(
-            "db-dr",
-            DisasterRecoveryArgs(
-                context=stack.context,
-                dr_context=stack.context_for(dr_region) if dr_region else None,
-                dr_provider=stack.provider_for(dr_region) if dr_region else None,
-                alias_prefix=db_id,
-                db_instance_arn=database.arn,
-                db_storage_key_arn=database.storage_key.key_arn,
-                cross_region_backups=settings.cross_region_backups,
-                replicated_retention_days=settings.dr_backup_retention_days,
-                aws_backup=settings.aws_backup,
-                daily_retention_days=settings.aws_backup_daily_retention_days,
-                weekly_retention_days=settings.aws_backup_weekly_retention_days,
-                tags=stack.tags,
-                protect=protect,
-            ),
-            stack.opts(),
-        )
 
+def _disaster_recovery(stack: StackContext, database: Database) -> DisasterRecovery:
+    settings = stack.config.database
+    dr_region = settings.dr_region
+    return DisasterRecovery(
+        "db-dr",
+        DisasterRecoveryArgs(
+            context=stack.context,
+            dr_context=stack.context_for(dr_region) if dr_region else None,
+            dr_provider=stack.provider_for(dr_region) if dr_region else None,
+            alias_prefix=database.identifier,
+            db_instance_arn=database.arn,
+            db_storage_key_arn=database.storage_key.key_arn,
+            cross_region_backups=settings.cross_region_backups,
+            replicated_retention_days=settings.dr_backup_retention_days,
+            aws_backup=settings.aws_backup,
+            daily_retention_days=settings.aws_backup_daily_retention_days,
+            weekly_retention_days=settings.aws_backup_weekly_retention_days,
+            tags=stack.tags,
+            protect=stack.is_production,
+        ),
+        stack.opts(),
+    )
+
+
+def _app_secrets(stack: StackContext, database: Database) -> AppSecrets:
+    """The declared application secrets (generated) and any given in secret config, under the secrets key."""
+    config = stack.config
     specs: dict[str, AppSecretSpec] = {}
     for name in [*config.app_secrets, *(n for n in config.secrets if n not in config.app_secrets)]:
         given = config.secrets.get(name)
@@ -205,25 +240,14 @@ def compose(stack: StackContext, base: Foundation, clients: Mapping[str, pulumi.
             description=f"{PROJECT} {stack.env}: {name} ({'from Pulumi secret config' if given else 'generated'})",
             value=pulumi.Output.secret(given.get_secret_value()) if given is not None else None,
         )
-    secrets = AppSecrets(
+    return AppSecrets(
         "app-secrets",
         AppSecretsArgs(
             path_prefix=f"{PROJECT}/{stack.env}",
             secrets=specs,
             kms_key_arn=database.secrets_key.key_arn,
             tags=stack.tags,
-            protect=protect,
+            protect=stack.is_production,
         ),
         stack.opts(),
-    )
-    return DataTier(
-        database=database,
-        bootstrap=bootstrap,
-        app_username=settings.app_username,
-        app_connection_limit=settings.app_connection_limit,
-        recovery=recovery,
-        secrets=secrets,
-        objectives=objectives_for(config),
-        backup_retention_days=settings.backup_retention_days,
-        dr_region=settings.dr_region if recovery is not None else None,
     )

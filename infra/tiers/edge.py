@@ -28,9 +28,14 @@ MAINTENANCE_PAGE = Path(__file__).resolve().parent.parent / "assets" / "maintena
 
 @dataclass(frozen=True)
 class EdgeTier:
+    """What the edge tier built, for the observability tier and the stack outputs."""
+
     cdn: Cdn
+    """The CloudFront distribution and its maintenance page."""
     firewall: WebFirewall | None
+    """The WAF web ACL; None when `edge.wafEnabled` is false."""
     logs_key: EncryptionKey
+    """The key of the edge's log groups (us-east-1)."""
 
     def exports(self) -> dict[str, pulumi.Input[object]]:
         return {
@@ -67,13 +72,18 @@ def origin_header(stack: StackContext, secrets_kms_key_arn: pulumi.Input[str]) -
 
 
 def compose(stack: StackContext, services: ServiceTier) -> EdgeTier:
-    config = stack.config
-    edge = config.edge
-    opts = stack.opts(region=EDGE_REGION)
-    edge_context = stack.context_for(EDGE_REGION)
-    invoke = pulumi.InvokeOutputOptions(provider=stack.provider_for(EDGE_REGION))
+    logs_key = _logs_key(stack)
+    certificate = _certificate(stack)
+    firewall = _firewall(stack, logs_key) if stack.config.edge.waf_enabled else None
+    cdn = _cdn(stack, services, logs_key=logs_key, certificate=certificate, firewall=firewall)
+    if stack.config.edge.origin_mode == "vpcOrigin":
+        _admit_vpc_origin(stack, services, cdn)
+    return EdgeTier(cdn=cdn, firewall=firewall, logs_key=logs_key)
 
-    logs_key = EncryptionKey(
+
+def _logs_key(stack: StackContext) -> EncryptionKey:
+    edge_context = stack.context_for(EDGE_REGION)
+    return EncryptionKey(
         "edge-logs",
         EncryptionKeyArgs(
             purpose="Edge log encryption (WAF and CloudFront logs, us-east-1)",
@@ -83,40 +93,63 @@ def compose(stack: StackContext, services: ServiceTier) -> EdgeTier:
             service_grants=[logs_grant(edge_context)],
             protect=stack.is_production,
         ),
-        opts,
+        stack.opts(region=EDGE_REGION),
     )
-    certificate = Certificate(
+
+
+def _certificate(stack: StackContext) -> Certificate:
+    """CloudFront's certificate, in us-east-1: DNS-validated in the zone, or the configured ARN."""
+    config = stack.config
+    return Certificate(
         "edge-certificate",
         CertificateArgs(
             domain=config.domain,
             tags=stack.tags,
             hosted_zone_id=config.tls.hosted_zone_id,
-            imported_arn=edge.certificate_arn,
+            imported_arn=config.edge.certificate_arn,
             # The load balancer's DNS-validated certificate already publishes the (shared) validation record.
             manage_validation_records=not (config.tls.https and config.tls.certificate_arn is None),
         ),
-        opts,
+        stack.opts(region=EDGE_REGION),
     )
-    firewall = None
-    if edge.waf_enabled:
-        firewall = WebFirewall(
-            "edge-waf",
-            WebFirewallArgs(
-                tags=stack.tags,
-                rate_limit_per_ip=edge.rate_limit_per_ip,
-                logs=stack.log_settings(logs_key.key_arn),
-                log_group_name=f"aws-waf-logs-{PROJECT}-{stack.env}",
-                max_body_kb=edge.waf_max_request_body_kb,
-            ),
-            opts,
-        )
-    policies = ManagedPolicies(
+
+
+def _firewall(stack: StackContext, logs_key: EncryptionKey) -> WebFirewall:
+    edge = stack.config.edge
+    return WebFirewall(
+        "edge-waf",
+        WebFirewallArgs(
+            tags=stack.tags,
+            rate_limit_per_ip=edge.rate_limit_per_ip,
+            logs=stack.log_settings(logs_key.key_arn),
+            log_group_name=f"aws-waf-logs-{PROJECT}-{stack.env}",
+            max_body_kb=edge.waf_max_request_body_kb,
+        ),
+        stack.opts(region=EDGE_REGION),
+    )
+
+
+def _managed_policies(stack: StackContext) -> ManagedPolicies:
+    """The AWS managed cache and origin-request policies, looked up by name in us-east-1."""
+    invoke = pulumi.InvokeOutputOptions(provider=stack.provider_for(EDGE_REGION))
+    return ManagedPolicies(
         caching_disabled=aws.cloudfront.get_cache_policy_output(name="Managed-CachingDisabled", opts=invoke).id,
         caching_optimized=aws.cloudfront.get_cache_policy_output(name="Managed-CachingOptimized", opts=invoke).id,
         all_viewer=aws.cloudfront.get_origin_request_policy_output(name="Managed-AllViewer", opts=invoke).id,
     )
+
+
+def _cdn(
+    stack: StackContext,
+    services: ServiceTier,
+    *,
+    logs_key: EncryptionKey,
+    certificate: Certificate,
+    firewall: WebFirewall | None,
+) -> Cdn:
+    config, edge = stack.config, stack.config.edge
     header = services.origin_header
-    cdn = Cdn(
+    return Cdn(
         "cdn",
         CdnArgs(
             tags=stack.tags,
@@ -125,12 +158,12 @@ def compose(stack: StackContext, services: ServiceTier) -> EdgeTier:
             origin_domain=services.load_balancer.dns_name,
             load_balancer_arn=services.load_balancer.arn,
             origin_mode=edge.origin_mode,
-            policies=policies,
+            policies=_managed_policies(stack),
             price_class=edge.price_class,
             stack_region=config.region,
             logs=stack.log_settings(logs_key.key_arn),
             maintenance_page=MAINTENANCE_PAGE,
-            context=edge_context,
+            context=stack.context_for(EDGE_REGION),
             content_key_alias=f"alias/{PROJECT}-{stack.env}-edge-content",
             origin_shield=edge.origin_shield,
             web_acl_arn=firewall.arn if firewall else None,
@@ -140,19 +173,20 @@ def compose(stack: StackContext, services: ServiceTier) -> EdgeTier:
             error_caching_seconds=edge.error_caching_seconds,
             protect=stack.is_production,
         ),
-        opts,
+        stack.opts(region=EDGE_REGION),
     )
-    if edge.origin_mode == "vpcOrigin":
-        # CloudFront creates this group in our VPC with the VPC origin; only it may reach the internal ALB.
-        filters: Any = [
-            {"name": "group-name", "values": [VPC_ORIGIN_SECURITY_GROUP]},
-            {"name": "vpc-id", "values": [services.vpc_id]},
-        ]
-        origin_group = aws.ec2.get_security_group_output(
-            filters=filters,
-            opts=pulumi.InvokeOutputOptions(provider=stack.provider, depends_on=[cdn]),
-        )
-        services.load_balancer.allow_from_security_group(
-            "vpc-origin", origin_group.id, "HTTPS from the CloudFront VPC origin only"
-        )
-    return EdgeTier(cdn=cdn, firewall=firewall, logs_key=logs_key)
+
+
+def _admit_vpc_origin(stack: StackContext, services: ServiceTier, cdn: Cdn) -> None:
+    """CloudFront creates this group in our VPC with the VPC origin; only it may reach the internal ALB."""
+    filters: Any = [
+        {"name": "group-name", "values": [VPC_ORIGIN_SECURITY_GROUP]},
+        {"name": "vpc-id", "values": [services.vpc_id]},
+    ]
+    origin_group = aws.ec2.get_security_group_output(
+        filters=filters,
+        opts=pulumi.InvokeOutputOptions(provider=stack.provider, depends_on=[cdn]),
+    )
+    services.load_balancer.allow_from_security_group(
+        "vpc-origin", origin_group.id, "HTTPS from the CloudFront VPC origin only"
+    )

@@ -14,8 +14,12 @@ from infra.stack import StackContext
 
 @dataclass(frozen=True)
 class Foundation:
+    """What the foundation tier built: every other tier stands on it."""
+
     logs_key: EncryptionKey
+    """The key of every log group in the stack's Region."""
     network: Network
+    """The VPC, its subnets, NAT, flow logs and endpoints."""
 
     def exports(self) -> dict[str, pulumi.Input[object]]:
         return {
@@ -35,8 +39,13 @@ def availability_zones(stack: StackContext) -> list[str]:
 
 
 def compose(stack: StackContext) -> Foundation:
-    config = stack.config
-    logs_key = EncryptionKey(
+    logs_key = _logs_key(stack)
+    return Foundation(logs_key=logs_key, network=_network(stack, logs_key))
+
+
+def _logs_key(stack: StackContext) -> EncryptionKey:
+    """The key every log group of the stack's Region is encrypted with."""
+    return EncryptionKey(
         "logs",
         EncryptionKeyArgs(
             purpose="CloudWatch Logs encryption",
@@ -48,18 +57,21 @@ def compose(stack: StackContext) -> Foundation:
         ),
         stack.opts(),
     )
-    network = Network(
+
+
+def _network(stack: StackContext, logs_key: EncryptionKey) -> Network:
+    network = stack.config.network
+    return Network(
         "network",
         NetworkArgs(
             context=stack.context,
-            cidr_block=config.network.cidr,
+            cidr_block=network.cidr,
             availability_zones=availability_zones(stack),
-            nat_mode="per_az" if config.network.nat_gateways == "perAz" else "single",
+            nat_mode="per_az" if network.nat_gateways == "perAz" else "single",
             logs=stack.log_settings(logs_key.key_arn),
             tags=stack.tags,
-            subnet_prefixes=config.network.prefixes,
-            interface_endpoints=config.network.interface_endpoints,
+            subnet_prefixes=network.prefixes,
+            interface_endpoints=network.interface_endpoints,
         ),
         stack.opts(),
     )
-    return Foundation(logs_key=logs_key, network=network)

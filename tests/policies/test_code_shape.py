@@ -1,4 +1,5 @@
-"""Shape rules for the engine and the pack (issue #13): short functions, and no import cycle among offline/.
+"""Shape rules (issues #13 and #25): short functions in the engine, the pack, the components and the program,
+and no import cycle among offline/.
 
 Read from the source with `ast`, so a function-level (lazy) import counts as much as a top-level one.
 """
@@ -8,6 +9,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from pathlib import Path
+
+from tests.pending import PENDING
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_FUNCTION_LINES = 60
@@ -55,16 +58,45 @@ def cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
-def test_no_function_in_offline_or_policies_is_longer_than_60_lines() -> None:
-    long = [
-        f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
-        for path in sources("offline", "policies")
+def long_functions(path: Path, root: Path = ROOT) -> list[str]:
+    return [
+        f"{path.relative_to(root)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
         for node in ast.walk(ast.parse(path.read_text()))
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         and node.end_lineno is not None
         and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
     ]
+
+
+def test_no_function_in_offline_or_policies_is_longer_than_60_lines() -> None:
+    assert [line for path in sources("offline", "policies") for line in long_functions(path)] == []
+
+
+def test_no_function_in_components_or_infra_is_longer_than_60_lines() -> None:
+    """Constructors and tier compositions are sequences of named steps; the PENDING files are known debt."""
+    print("PENDING (issue #25, long functions allowed for now):", *sorted(PENDING), sep="\n  ")
+    long = [
+        line
+        for path in sources("components", "infra")
+        if str(path.relative_to(ROOT)) not in PENDING
+        for line in long_functions(path)
+    ]
     assert long == []
+
+
+def test_the_length_rule_can_fail(tmp_path: Path) -> None:
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
+    (tmp_path / "long.py").write_text(f"def f() -> None:\n{body}\n")
+    (tmp_path / "short.py").write_text("def g() -> None:\n    pass\n")
+    assert long_functions(tmp_path / "long.py", tmp_path) == ["long.py:1 f (61 lines)"]
+    assert long_functions(tmp_path / "short.py", tmp_path) == []
+
+
+def test_pending_files_still_have_long_functions_or_leave_the_set() -> None:
+    """The exemption only shrinks: a PENDING file of infra/ with no long function left must leave the set
+    (components/ files may stay for their missing documentation: tests/test_components_reference.py)."""
+    fixed = [name for name in PENDING if name.startswith("infra/") and not long_functions(ROOT / name)]
+    assert fixed == [], f"remove from tests/pending.py, they are fixed: {fixed}"
 
 
 def test_offline_modules_import_no_cycle() -> None:
