@@ -126,6 +126,8 @@ def _preview(stack: str, out: Path, stack_file: Path | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
+    for warning in project.deprecations(project.load_stack(stack, project.ROOT, stack_file)):
+        print(warning, file=sys.stderr)
     print(render_tree(plan))
     path = out / f"{stack}.plan.json"
     plan.write(path)

@@ -126,6 +126,17 @@ def explain(problems: Sequence[str], settings: StackSettings) -> str:
     return "\n".join(out)
 
 
+def deprecations(settings: StackSettings) -> list[str]:
+    """Deprecated config keys the stack file still uses, each led by the file, line and column that sets it."""
+    from infra.config.load import deprecations as config_deprecations
+
+    lines = []
+    for notice in config_deprecations(settings.config):
+        where = locate(settings, notice.key)
+        lines.append(f"warning: {where}: {notice}" if where is not None else f"warning: {notice}")
+    return lines
+
+
 def shown_path(path: Path) -> str:
     """The path as the user would type it from where they run the command: relative below it, else absolute."""
     try:

@@ -44,8 +44,8 @@ def test_staging_keeps_backups_in_region(staging_plan: Plan) -> None:
     # A vault with recovery points cannot be deleted: staging's empties itself on `pulumi destroy`.
     assert vault.inputs["forceDestroy"] is True
     by_rule = rules(staging_plan)
-    assert by_rule["daily"]["lifecycle"]["deleteAfter"] == config.database.aws_backup_daily_retention_days
-    assert by_rule["weekly"]["lifecycle"]["deleteAfter"] == config.database.aws_backup_weekly_retention_days
+    assert by_rule["daily"]["lifecycle"]["deleteAfter"] == config.database.disaster_recovery.daily_retention_days
+    assert by_rule["weekly"]["lifecycle"]["deleteAfter"] == config.database.disaster_recovery.weekly_retention_days
     assert all(not rule.get("copyActions") for rule in by_rule.values())
     tier = {r.urn for r in staging_plan.resources if r.type.split(":")[1] in ("database", "backup", "secrets")}
     data_records = [r for r in staging_plan.resources if r.custom and r.parent in tier]
@@ -54,7 +54,7 @@ def test_staging_keeps_backups_in_region(staging_plan: Plan) -> None:
 
 def test_production_replicates_automated_backups_to_the_dr_region(production_plan: Plan) -> None:
     config = config_of("production")
-    dr_region = config.database.dr_region
+    dr_region = config.database.disaster_recovery.region
     assert dr_region and dr_region != config.region
     assert production_plan.outputs["database"]["drRegion"] == dr_region
     replication = production_plan.one(REPLICATION)
@@ -64,7 +64,7 @@ def test_production_replicates_automated_backups_to_the_dr_region(production_pla
         replication.inputs["sourceDbInstanceArn"]
         == f"arn:aws:rds:{config.region}:123456789012:db:{db.inputs['identifier']}"
     )
-    assert replication.inputs["retentionPeriod"] == config.database.dr_backup_retention_days
+    assert replication.inputs["retentionPeriod"] == config.database.disaster_recovery.replicated_retention_days
     # Its own key, in the DR region (a key cannot leave its region).
     key_arn = replication.inputs["kmsKeyId"]
     assert key_arn.startswith(f"arn:aws:kms:{dr_region}:") and key_arn != db.inputs["kmsKeyId"]
@@ -77,17 +77,18 @@ def test_production_aws_backup_plan_daily_30_weekly_365_copied_to_the_dr_region(
     config = config_of("production")
     by_rule = rules(production_plan)
     # The issue: daily backups kept 30 days, weekly kept one year.
-    assert by_rule["daily"]["lifecycle"]["deleteAfter"] == 30 == config.database.aws_backup_daily_retention_days
-    assert by_rule["weekly"]["lifecycle"]["deleteAfter"] == 365 == config.database.aws_backup_weekly_retention_days
+    settings = config.database.disaster_recovery
+    assert by_rule["daily"]["lifecycle"]["deleteAfter"] == 30 == settings.daily_retention_days
+    assert by_rule["weekly"]["lifecycle"]["deleteAfter"] == 365 == settings.weekly_retention_days
     assert re.fullmatch(r"cron\(\d+ \d+ \* \* \? \*\)", by_rule["daily"]["schedule"])
     assert re.fullmatch(r"cron\(\d+ \d+ \? \* SUN \*\)", by_rule["weekly"]["schedule"])
     vaults = {region_of(production_plan, v): v for v in production_plan.of_type(VAULT)}
-    assert set(vaults) == {config.region, config.database.dr_region}
-    home, dr = vaults[config.region], vaults[str(config.database.dr_region)]
+    assert set(vaults) == {config.region, settings.region}
+    home, dr = vaults[config.region], vaults[str(settings.region)]
     for rule in by_rule.values():
         assert rule["targetVaultName"].startswith(home.name)
         [copy] = rule["copyActions"]
-        assert copy["destinationVaultArn"].startswith(f"arn:aws:backup:{config.database.dr_region}:")
+        assert copy["destinationVaultArn"].startswith(f"arn:aws:backup:{settings.region}:")
         assert f":backup-vault:{dr.name}" in copy["destinationVaultArn"]
         assert copy["lifecycle"]["deleteAfter"] == rule["lifecycle"]["deleteAfter"]
     for vault in (home, dr):

@@ -92,8 +92,8 @@ def test_region_misspelling_suggests_the_real_one() -> None:
 
 
 def test_dr_region_must_exist() -> None:
-    problem = one("production", database={"drRegion": "eu-central-9"})
-    assert problem.key == "app-platform:database.drRegion" and "not an AWS Region" in problem
+    problem = one("production", database={"disasterRecovery": {"region": "eu-central-9"}})
+    assert problem.key == "app-platform:database.disasterRecovery.region" and "not an AWS Region" in problem
 
 
 def test_every_listed_region_has_a_source_and_zone_ids() -> None:

@@ -22,7 +22,7 @@ ZONE_ID = re.compile(r"^[a-z]+\d+-az\d+$")
 
 RULES: tuple[tuple[str, str], ...] = (
     (
-        "`aws:region`, `app-platform:database.drRegion`",
+        "`aws:region`, `app-platform:database.disasterRecovery.region`",
         "A region listed below (data: infra/config/data/aws_regions.json, with its source and date); a close "
         "misspelling gets a suggestion.",
     ),

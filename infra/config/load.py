@@ -12,9 +12,12 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import pulumi
+from pulumi.runtime.mocks import MockMonitor
 from pydantic import BaseModel, ValidationError
 from pydantic.alias_generators import to_camel
 
+from infra.config import renames
 from infra.config.errors import ConfigError, FieldError, Problem, blame, describe, suggest
 from infra.config.model import StackConfig, looks_secret
 from infra.config.presets import PRESETS, PRODUCTION_MINIMUMS, SERVICE_DEFAULTS
@@ -38,7 +41,8 @@ RULES: tuple[tuple[str, str], ...] = (
     ),
     (
         "missing keys",
-        "Reported as `missing`, naming the key; production floors (`drRegion`, counts, backups) name theirs.",
+        "Reported as `missing`, naming the key; production floors (`disasterRecovery.region`, counts, backups) "
+        "name theirs.",
     ),
     (
         "secret-looking keys and credential values",
@@ -72,7 +76,18 @@ def load_from_pulumi() -> StackConfig:
 
     raw: dict[str, Any] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     secret_keys = set(runtime_config.get_config_secret_keys_env()) | set(runtime_config._SECRET_KEYS.get())
-    return load_config(raw, secret_keys)
+    config = load_config(raw, secret_keys)
+    # Under the mock engine the offline CLI reports them itself, with the stack file's line (offline/project.py).
+    if not isinstance(pulumi.runtime.settings.get_monitor(), MockMonitor):
+        for notice in deprecations(raw):
+            pulumi.log.warn(str(notice))
+    return config
+
+
+def deprecations(raw: Mapping[str, Any]) -> list[Problem]:
+    """One notice per moved key the config still spells the old way (infra/config/renames.py)."""
+    values = {key.partition(":")[2]: _decode(text) for key, text in raw.items() if key.startswith(f"{PROJECT}:")}
+    return renames.deprecations_in(values)
 
 
 def load_config(raw: Mapping[str, Any], secret_keys: set[str]) -> StackConfig:
@@ -95,7 +110,17 @@ def load_config(raw: Mapping[str, Any], secret_keys: set[str]) -> StackConfig:
         values[key] = value
     if problems:
         raise ConfigError(problems)
+    moved, conflicts = renames.migrate(values)
+    if conflicts:
+        raise ConfigError(conflicts)
+    try:
+        return _validated(values)
+    except ConfigError as exc:
+        raise ConfigError(renames.under_old_names(exc.problems, moved)) from None
 
+
+def _validated(values: dict[str, Any]) -> StackConfig:
+    """Presets merged under the stack's values, then the model and the cross-section rules."""
     environment = values.get("environment")
     if not isinstance(environment, str) or environment not in PRESETS:
         key = f"{PROJECT}:environment"
@@ -308,16 +333,18 @@ def _check_production(config: StackConfig) -> None:
         problems.append(
             describe(f"{PROJECT}:database.deletionProtection", False, "production requires deletion protection")
         )
-    database = config.database
+    database, dr = config.database, config.database.disaster_recovery
     for key, value, why in (
-        ("crossRegionBackups", database.cross_region_backups, "production replicates its backups to drRegion"),
-        ("awsBackup", database.aws_backup, "production keeps AWS Backup daily and weekly copies"),
+        ("disasterRecovery.crossRegionBackups", dr.cross_region_backups, "production replicates its backups"),
+        ("disasterRecovery.awsBackup", dr.aws_backup, "production keeps AWS Backup daily and weekly copies"),
         ("finalSnapshot", database.final_snapshot, "production takes a final snapshot before deletion"),
     ):
         if not value:
             problems.append(describe(f"{PROJECT}:database.{key}", value, why))
-    if database.dr_region is None:
-        problems.append(blame(f"{PROJECT}:database.drRegion", "missing: production requires a DR region"))
+    if dr.region is None:
+        problems.append(
+            blame(f"{PROJECT}:database.disasterRecovery.region", "missing: production requires a DR region")
+        )
     if database.burstable:
         problems.append(
             describe(

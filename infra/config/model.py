@@ -143,10 +143,13 @@ class StackConfig(Section):
         for name in self.secrets:
             if not _SECRET_NAME.match(name):
                 raise FieldError(f"secrets.{name}", "a letter, then letters and digits, at most 64 characters")
-        if self.database.dr_region is not None and (problem := region_problem(self.database.dr_region)):
-            raise FieldError("database.drRegion", problem)
-        if self.database.dr_region == self.region:
-            raise FieldError("database.drRegion", f"must differ from aws:region ({self.region}) to survive its loss")
+        dr_region = self.database.disaster_recovery.region
+        if dr_region is not None and (problem := region_problem(dr_region)):
+            raise FieldError("database.disasterRecovery.region", problem)
+        if dr_region == self.region:
+            raise FieldError(
+                "database.disasterRecovery.region", f"must differ from aws:region ({self.region}) to survive its loss"
+            )
         known = sorted({*self.app_secrets, *self.secrets})
         for service_name, service in self.services.items():
             unknown = [name for name in service.secrets if name not in known]

@@ -66,10 +66,12 @@ PRESETS: dict[str, dict[str, Any]] = {
             "applyImmediately": True,
             # No backup copies outside the region (staging data can be rebuilt), but the instance is in an
             # AWS Backup plan like every database (policy C072), with short retention.
-            "crossRegionBackups": False,
-            "awsBackup": True,
-            "awsBackupDailyRetentionDays": 7,
-            "awsBackupWeeklyRetentionDays": 28,
+            "disasterRecovery": {
+                "crossRegionBackups": False,
+                "awsBackup": True,
+                "dailyRetentionDays": 7,
+                "weeklyRetentionDays": 28,
+            },
         },
         "notifications": {},
         # Little traffic: a smaller blocked-request spike stands out; the uptime check calls every 30 s.
@@ -98,10 +100,8 @@ PRESETS: dict[str, dict[str, Any]] = {
             "performanceInsightsRetentionDays": 31,
             # Instance changes wait for the maintenance window unless a stack says otherwise.
             "applyImmediately": False,
-            # Disaster recovery: replicated PITR backups plus AWS Backup daily/weekly copies in `drRegion`.
-            "crossRegionBackups": True,
-            "drBackupRetentionDays": 30,
-            "awsBackup": True,
+            # Disaster recovery: replicated PITR backups plus AWS Backup daily/weekly copies in `region`.
+            "disasterRecovery": {"crossRegionBackups": True, "replicatedRetentionDays": 30, "awsBackup": True},
         },
         "notifications": {},
         # Blocked requests are judged against real traffic; the uptime check calls every 10 s (fast detection).

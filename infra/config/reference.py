@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from infra.config import aws_facts, load, syntax
+from infra.config import aws_facts, load, renames, syntax
 from infra.config.load import PROJECT
 from infra.config.model import ServiceConfig, StackConfig
 from infra.config.presets import PRESETS, SERVICE_DEFAULTS
@@ -89,7 +89,22 @@ def generate() -> str:
         "| Key | Type | Meaning | Staging default | Production default |",
         "|---|---|---|---|---|",
     ]
-    return "\n".join([*header, *_rows(StackConfig, []), *_rules(), *_regions()]) + "\n"
+    return "\n".join([*header, *_rows(StackConfig, []), *_renamed(), *_rules(), *_regions()]) + "\n"
+
+
+def _renamed() -> list[str]:
+    lines = [
+        "",
+        "## Renamed keys",
+        "",
+        "Still accepted under their old name, with a deprecation warning that names the file and line "
+        "(`preview`) or the key (`pulumi up`); setting both spellings is an error. Listed in "
+        "infra/config/renames.py.",
+        "",
+        "| Old key | New key | Why |",
+        "|---|---|---|",
+    ]
+    return [*lines, *(f"| `{m.old_key}` | `{m.new_key}` | {m.why} |" for m in renames.MOVED)]
 
 
 STACK_FILE_RULES = (

@@ -122,21 +122,21 @@ def identifier(stack: StackContext) -> str:
 
 
 def objectives_for(config: StackConfig) -> RecoveryObjectives:
-    database = config.database
+    database, dr = config.database, config.database.disaster_recovery
     return recovery_objectives(
         multi_az=database.multi_az,
-        cross_region_backups=database.cross_region_backups,
-        aws_backup_copies=database.aws_backup and database.dr_region is not None,
+        cross_region_backups=dr.cross_region_backups,
+        aws_backup_copies=dr.aws_backup and dr.region is not None,
     )
 
 
 def compose(stack: StackContext, base: Foundation, clients: Mapping[str, pulumi.Input[str]] | None = None) -> DataTier:
     """`clients`: security groups by name, the only ones admitted to the database (more via `admit`)."""
-    settings = stack.config.database
+    settings, dr = stack.config.database, stack.config.database.disaster_recovery
     database = _database(stack, base, clients or {})
     bootstrap = _bootstrap(stack, base, database)
     database.admit({"bootstrap": bootstrap.security_group_id})
-    recovery = _disaster_recovery(stack, database) if settings.cross_region_backups or settings.aws_backup else None
+    recovery = _disaster_recovery(stack, database) if dr.cross_region_backups or dr.aws_backup else None
     secrets = _app_secrets(stack, database)
     return DataTier(
         database=database,
@@ -147,7 +147,7 @@ def compose(stack: StackContext, base: Foundation, clients: Mapping[str, pulumi.
         secrets=secrets,
         objectives=objectives_for(stack.config),
         backup_retention_days=settings.backup_retention_days,
-        dr_region=settings.dr_region if recovery is not None else None,
+        dr_region=dr.region if recovery is not None else None,
     )
 
 
@@ -207,8 +207,8 @@ def _bootstrap(stack: StackContext, base: Foundation, database: Database) -> Dat
 
 
 def _disaster_recovery(stack: StackContext, database: Database) -> DisasterRecovery:
-    settings = stack.config.database
-    dr_region = settings.dr_region
+    dr = stack.config.database.disaster_recovery
+    dr_region = dr.region
     return DisasterRecovery(
         "db-dr",
         DisasterRecoveryArgs(
@@ -218,11 +218,11 @@ def _disaster_recovery(stack: StackContext, database: Database) -> DisasterRecov
             alias_prefix=database.identifier,
             db_instance_arn=database.arn,
             db_storage_key_arn=database.storage_key.key_arn,
-            cross_region_backups=settings.cross_region_backups,
-            replicated_retention_days=settings.dr_backup_retention_days,
-            aws_backup=settings.aws_backup,
-            daily_retention_days=settings.aws_backup_daily_retention_days,
-            weekly_retention_days=settings.aws_backup_weekly_retention_days,
+            cross_region_backups=dr.cross_region_backups,
+            replicated_retention_days=dr.replicated_retention_days,
+            aws_backup=dr.aws_backup,
+            daily_retention_days=dr.daily_retention_days,
+            weekly_retention_days=dr.weekly_retention_days,
             tags=stack.tags,
             protect=stack.is_production,
         ),

@@ -186,7 +186,7 @@ def parse_offer(
 
 
 def stack_regions(root: Path = ROOT) -> list[str]:
-    """The regions the stacks deploy to: their aws:region, the database's drRegion, and us-east-1 (the edge)."""
+    """The regions the stacks deploy to: their aws:region, the database's DR region, and us-east-1 (the edge)."""
     regions = {"us-east-1"}
     for path in sorted(root.glob("Pulumi.*.yaml")):
         try:
@@ -196,8 +196,12 @@ def stack_regions(root: Path = ROOT) -> list[str]:
         if "aws:region" in config:
             regions.add(config["aws:region"])
         database = json.loads(config.get("app-platform:database", "{}") or "{}")
-        if isinstance(database, dict) and database.get("drRegion"):
-            regions.add(str(database["drRegion"]))
+        if isinstance(database, dict):
+            group = database.get("disasterRecovery")
+            # `database.drRegion`: the spelling before issue #25, still accepted (infra/config/renames.py).
+            dr_region = (group.get("region") if isinstance(group, dict) else None) or database.get("drRegion")
+            if dr_region:
+                regions.add(str(dr_region))
     return sorted(regions)
 
 

@@ -25,6 +25,50 @@ _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 BURSTABLE_PREFIX = "db.t"
 
 
+class DisasterRecoveryConfig(Section):
+    """`database.disasterRecovery`: the six settings that were flat `database.*` keys before issue #25 (the old
+    keys still work, with a deprecation message: infra/config/renames.py). Named as DisasterRecoveryArgs
+    names them."""
+
+    region: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$",
+        description="Region that receives backup copies; must differ from `aws:region`.",
+    )
+    cross_region_backups: bool = Field(
+        description="Replicate automated backups (snapshots and transaction logs) to `region` for "
+        "point-in-time restore there."
+    )
+    replicated_retention_days: int = Field(
+        default=7,
+        ge=1,
+        le=35,
+        description="Retention of the replicated backups in `region`, 1..35 days. Kept apart from "
+        "`database.backupRetentionDays` because changing it restarts the replication (a replacement).",
+    )
+    aws_backup: bool = Field(
+        description="AWS Backup plan for the instance: daily and weekly snapshots in a KMS vault, copied to "
+        "`region` when set."
+    )
+    daily_retention_days: int = Field(
+        default=30, ge=1, le=36500, description="Days AWS Backup keeps each daily snapshot (and its DR copy)."
+    )
+    weekly_retention_days: int = Field(
+        default=365, ge=7, le=36500, description="Days AWS Backup keeps each weekly snapshot (and its DR copy)."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DisasterRecoveryConfig:
+        if self.cross_region_backups and self.region is None:
+            raise FieldError("region", "crossRegionBackups needs the region to replicate to")
+        if self.weekly_retention_days < self.daily_retention_days:
+            raise FieldError(
+                "weeklyRetentionDays",
+                f"weekly snapshots must outlive the daily ones ({self.daily_retention_days} days)",
+            )
+        return self
+
+
 class DatabaseConfig(Section):
     engine_version: str = Field(
         description="PostgreSQL major version, pinned (e.g. 16): one of "
@@ -71,31 +115,8 @@ class DatabaseConfig(Section):
     apply_immediately: bool = Field(
         description="Apply instance modifications now (true) or in the next maintenance window (false)."
     )
-    cross_region_backups: bool = Field(
-        description="Replicate automated backups (snapshots and transaction logs) to `drRegion` for "
-        "point-in-time restore there."
-    )
-    dr_backup_retention_days: int = Field(
-        default=7,
-        ge=1,
-        le=35,
-        description="Retention of the replicated backups in `drRegion`, 1..35 days. Kept apart from "
-        "`backupRetentionDays` because changing it restarts the replication (a replacement).",
-    )
-    aws_backup: bool = Field(
-        description="AWS Backup plan for the instance: daily and weekly snapshots in a KMS vault, copied to "
-        "`drRegion` when set."
-    )
-    aws_backup_daily_retention_days: int = Field(
-        default=30, ge=1, le=36500, description="Days AWS Backup keeps each daily snapshot (and its DR copy)."
-    )
-    aws_backup_weekly_retention_days: int = Field(
-        default=365, ge=7, le=36500, description="Days AWS Backup keeps each weekly snapshot (and its DR copy)."
-    )
-    dr_region: str | None = Field(
-        default=None,
-        pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$",
-        description="Region that receives backup copies; must differ from `aws:region`.",
+    disaster_recovery: DisasterRecoveryConfig = Field(
+        description="Backups that leave the Region: replicated automated backups and AWS Backup copies."
     )
 
     @field_validator("engine_version")
@@ -159,13 +180,6 @@ class DatabaseConfig(Section):
             problem = upgrade_problem(self.major_upgrade_from, self.engine_version)
             if problem is not None:
                 raise FieldError("majorUpgradeFrom", problem)
-        if self.cross_region_backups and self.dr_region is None:
-            raise FieldError("drRegion", "crossRegionBackups needs the region to replicate to")
-        if self.aws_backup_weekly_retention_days < self.aws_backup_daily_retention_days:
-            raise FieldError(
-                "awsBackupWeeklyRetentionDays",
-                f"weekly snapshots must outlive the daily ones ({self.aws_backup_daily_retention_days} days)",
-            )
         return self
 
     @property
@@ -173,6 +187,7 @@ class DatabaseConfig(Section):
         return self.instance_class.startswith(BURSTABLE_PREFIX)
 
     @property
-    def disaster_recovery(self) -> bool:
+    def backups_leave_region(self) -> bool:
         """Backups leave the region (replicated automated backups or AWS Backup copies)."""
-        return self.dr_region is not None and (self.cross_region_backups or self.aws_backup)
+        dr = self.disaster_recovery
+        return dr.region is not None and (dr.cross_region_backups or dr.aws_backup)
