@@ -113,19 +113,59 @@ def test_every_public_attribute_a_component_sets_is_a_declared_output() -> None:
 
 
 @pytest.fixture(scope="module")
-def registered() -> dict[str, list[set[str]]]:
-    """Component class -> the output names each instance registered, recorded while rendering production."""
-    seen: dict[str, list[set[str]]] = {}
+def instances() -> list[tuple[pulumi.ComponentResource, set[str]]]:
+    """Each component instance with the output names it registered, recorded while rendering production."""
+    seen: list[tuple[pulumi.ComponentResource, set[str]]] = []
     original = pulumi.ComponentResource.register_outputs
 
     def record(self: pulumi.ComponentResource, outputs: Any) -> None:
-        seen.setdefault(type(self).__name__, []).append(set(outputs))
+        seen.append((self, set(outputs)))
         original(self, outputs)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pulumi.ComponentResource, "register_outputs", record)
         render("production")
     return seen
+
+
+@pytest.fixture(scope="module")
+def registered(instances: list[tuple[pulumi.ComponentResource, set[str]]]) -> dict[str, list[set[str]]]:
+    """Component class -> the output names each instance registered."""
+    seen: dict[str, list[set[str]]] = {}
+    for component, names in instances:
+        seen.setdefault(type(component).__name__, []).append(names)
+    return seen
+
+
+def _resources_in(value: Any) -> list[pulumi.Resource]:
+    if isinstance(value, pulumi.Resource):
+        return [value]
+    if isinstance(value, dict):
+        return [r for item in value.values() for r in _resources_in(item)]
+    if isinstance(value, list | tuple):
+        return [r for item in value for r in _resources_in(item)]
+    return []
+
+
+def _descendants(resource: pulumi.Resource) -> set[pulumi.Resource]:
+    children: set[pulumi.Resource] = set(resource._childResources)
+    return children.union(*(_descendants(child) for child in children))
+
+
+def test_exposed_children_are_the_components_own_resources(
+    instances: list[tuple[pulumi.ComponentResource, set[str]]],
+) -> None:
+    """An escape hatch hands out the component's own child (parented to it), never a resource of another."""
+    exposed = 0
+    for component, names in instances:
+        if not isinstance(component, PlatformComponent):
+            continue
+        own = _descendants(component)
+        for name in sorted(names):
+            for resource in _resources_in(getattr(component, name)):
+                assert resource in own, f"{type(component).__name__}.{name}"
+                exposed += 1
+    assert exposed >= 40
 
 
 def test_components_register_every_declared_output(registered: dict[str, list[set[str]]]) -> None:
