@@ -27,7 +27,7 @@ class ContainerImageArgs:
     """ARN of the customer-managed key that encrypts the repository's images; required."""
     architecture: str = "ARM64"
     """CPU architecture the image is built for, `ARM64` or `X86_64` (Fargate's two); default `ARM64` (Graviton:
-    about 20 % cheaper per vCPU-hour); must match the task definition's runtime platform."""
+    Fargate's lower per-vCPU price, in offline/cost/prices.json); must match the task definition's runtime platform."""
     build_context: Path | None = None
     """Directory with the Dockerfile to build and push; default None, then `image_uri` is required."""
     build_args: Mapping[str, str] = field(default_factory=dict)

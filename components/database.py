@@ -59,9 +59,10 @@ class DatabaseArgs:
     """Account, Region and partition: key policies, the monitoring role and `connect_arn`; required."""
     identifier: str
     """The DB instance identifier (lowercase, fixed: alarms, log groups and operators name it); required."""
-    engine_major_version: str
-    """PostgreSQL major version (e.g. `17`); minor versions upgrade automatically in the maintenance window;
-    required, a change is a major upgrade (see `major_upgrade_from`)."""
+    engine_version: str
+    """PostgreSQL major version (e.g. `17`), as the config key `database.engineVersion` and RDS's EngineVersion
+    name it; minor versions upgrade automatically in the maintenance window; required, a change is a major
+    upgrade (see `major_upgrade_from`)."""
     instance_class: str
     """The DB instance class (e.g. `db.t4g.medium`); required."""
     allocated_storage: int
@@ -119,7 +120,7 @@ class DatabaseArgs:
     protect: bool = False
     """Pulumi `protect` on the instance and its keys; default False (staging); production protects them."""
     major_upgrade_from: str | None = None
-    """The major the instance runs now, set only while upgrading it to `engine_major_version` (RDS refuses a new
+    """The major the instance runs now, set only while upgrading it to `engine_version` (RDS refuses a new
     major without AllowMajorVersionUpgrade); default None, so a stray version change fails at AWS."""
 
 
@@ -205,7 +206,7 @@ class Database(PlatformComponent):
         self.security_group_id = self.security_group.id
         self.admit(args.clients)
         self.parameter_group = self._parameter_group(name, args)
-        self.parameter_group_family = parameter_group_family(args.engine_major_version)
+        self.parameter_group_family = parameter_group_family(args.engine_version)
         log_groups = self._log_groups(name, args)
         monitoring = self._monitoring_role(name, args.context, args.identifier)
         self.instance = self._instance(
@@ -287,7 +288,7 @@ class Database(PlatformComponent):
             name,
             identifier=args.identifier,
             engine="postgres",
-            engine_version=args.engine_major_version,
+            engine_version=args.engine_version,
             auto_minor_version_upgrade=True,
             allow_major_version_upgrade=args.major_upgrade_from is not None,
             instance_class=args.instance_class,
@@ -338,11 +339,11 @@ class Database(PlatformComponent):
         delete a group in use). A family change replacing one resource would be ordered the same way only while
         nobody sets deleteBeforeReplace on it; here the order is structural. The alias adopts the group of
         stacks deployed before the family was part of its name, without touching it."""
-        family = parameter_group_family(args.engine_major_version)
+        family = parameter_group_family(args.engine_version)
         return aws.rds.ParameterGroup(
             f"{name}-{family}",
             family=family,
-            description=f"PostgreSQL {args.engine_major_version}: TLS only, slow-statement and connection logging",
+            description=f"PostgreSQL {args.engine_version}: TLS only, slow-statement and connection logging",
             parameters=[
                 aws.rds.ParameterGroupParameterArgs(
                     name=p.name, value=p.value, apply_method="pending-reboot" if p.static else "immediate"
@@ -418,7 +419,7 @@ class Database(PlatformComponent):
 def _check_upgrade(args: DatabaseArgs) -> None:
     """A major upgrade RDS would refuse fails here, before any resource is declared."""
     if args.major_upgrade_from is not None:
-        problem = upgrade_problem(args.major_upgrade_from, args.engine_major_version)
+        problem = upgrade_problem(args.major_upgrade_from, args.engine_version)
         if problem is not None:
             raise ValueError(f"major upgrade of {args.identifier}: {problem}")
 

@@ -14,7 +14,7 @@ from components.logs import LogClass, LogSettings, encrypted_log_group
 from components.security_groups import Peer, tcp_rule
 from components.subnets import SubnetPlan, SubnetPrefixes, plan_subnets
 
-NatMode = Literal["single", "per_az"]
+NatGateways = Literal["single", "perAz"]
 
 # Interface endpoints a private Fargate task needs to start without NAT: pull images, ship logs, read secrets.
 DEFAULT_INTERFACE_ENDPOINTS: tuple[str, ...] = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
@@ -31,9 +31,10 @@ class NetworkArgs:
     availability_zones: Sequence[str]
     """Availability Zone names, one subnet per tier in each (2 or 3); required, chosen by the program from the
     Region's zone IDs so both stacks land in the same physical zones."""
-    nat_mode: NatMode
-    """`per_az`: one NAT gateway per zone, so a zone outage never cuts egress in the others; `single`: one NAT,
-    the cheap option (about 32 USD a month each plus data); required, a cost-versus-availability choice."""
+    nat_gateways: NatGateways
+    """`perAz`: one NAT gateway per zone, so a zone outage never cuts egress in the others; `single`: one NAT,
+    the cheap option (a monthly charge per gateway plus data); required, a cost-versus-availability choice.
+    Spelled as the config key `network.natGateways`."""
     logs: LogSettings
     """Key and retention of the flow-log group (kept as a security log); required."""
     tags: Mapping[str, str]
@@ -42,7 +43,8 @@ class NetworkArgs:
     """Prefix length per tier; default public /24, private /20, isolated /24 (tasks take one IP each)."""
     interface_endpoints: bool = False
     """Whether to create interface endpoints (private DNS) for `interface_endpoint_services`; default False:
-    each costs about 7-8 USD a month per zone, and the tasks reach the services through NAT anyway."""
+    each is billed per zone and hour (offline/cost/prices.json), and the tasks reach the services through NAT
+    anyway."""
     interface_endpoint_services: Sequence[str] = DEFAULT_INTERFACE_ENDPOINTS
     """Service names (after `com.amazonaws.<region>.`) of the interface endpoints; default what a private
     Fargate task needs to start without NAT: `ecr.api`, `ecr.dkr`, `logs`, `secretsmanager`."""
@@ -67,7 +69,7 @@ class Network(PlatformComponent):
     isolated_subnet_ids: list[pulumi.Output[str]]
     """IDs of the isolated subnets (databases), in zone order."""
     nat_gateways: list[aws.ec2.NatGateway]
-    """The NAT gateways: one per zone (`per_az`) or one (escape hatch)."""
+    """The NAT gateways: one per zone (`perAz`) or one (escape hatch)."""
     private_route_table_ids: list[pulumi.Output[str]]
     """IDs of the private route tables, one per zone (gateway endpoints attach to them)."""
     endpoint_security_group_id: pulumi.Output[str] | None
@@ -83,7 +85,7 @@ class Network(PlatformComponent):
         igw = aws.ec2.InternetGateway(name, vpc_id=self.vpc.id, tags=self.tags_for(), opts=self.child())
         self.subnets = self._subnets(name, self.vpc, azs, plan)
         self._public_routes(name, self.vpc, igw, azs, self.subnets["public"])
-        self.nat_gateways = self._nat_gateways(name, args.nat_mode, igw, azs, self.subnets["public"])
+        self.nat_gateways = self._nat_gateways(name, args.nat_gateways, igw, azs, self.subnets["public"])
         private_rts = self._private_routes(name, self.vpc, azs, self.subnets["private"], self.nat_gateways)
         self._isolated_routes(name, self.vpc, azs, self.subnets["isolated"])
         self.flow_log_group_name = self._flow_logs(name, args, self.vpc)
@@ -166,12 +168,12 @@ class Network(PlatformComponent):
     def _nat_gateways(
         self,
         name: str,
-        nat_mode: NatMode,
+        nat_gateways: NatGateways,
         igw: aws.ec2.InternetGateway,
         azs: Sequence[str],
         public_subnets: Sequence[aws.ec2.Subnet],
     ) -> list[aws.ec2.NatGateway]:
-        nat_azs = azs if nat_mode == "per_az" else azs[:1]
+        nat_azs = azs if nat_gateways == "perAz" else azs[:1]
         nats: list[aws.ec2.NatGateway] = []
         for az, subnet in zip(nat_azs, public_subnets, strict=False):
             eip = aws.ec2.Eip(f"{name}-nat-{az}", domain="vpc", tags=self.tags_for(f"nat-{az}"), opts=self.child())

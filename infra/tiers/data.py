@@ -158,7 +158,7 @@ def _database(stack: StackContext, base: Foundation, clients: Mapping[str, pulum
         DatabaseArgs(
             context=stack.context,
             identifier=identifier(stack),
-            engine_major_version=settings.engine_version,
+            engine_version=settings.engine_version,
             major_upgrade_from=settings.major_upgrade_from,
             instance_class=settings.instance_class,
             allocated_storage=settings.allocated_storage,

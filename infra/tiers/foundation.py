@@ -67,7 +67,7 @@ def _network(stack: StackContext, logs_key: EncryptionKey) -> Network:
             context=stack.context,
             cidr_block=network.cidr,
             availability_zones=availability_zones(stack),
-            nat_mode="per_az" if network.nat_gateways == "perAz" else "single",
+            nat_gateways=network.nat_gateways,
             logs=stack.log_settings(logs_key.key_arn),
             tags=stack.tags,
             subnet_prefixes=network.prefixes,
