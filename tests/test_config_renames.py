@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from infra.config import ConfigError
 from infra.config.load import deprecations, load_config
@@ -120,3 +122,19 @@ def test_preview_names_the_file_and_line_of_each_deprecated_key(tmp_path: Path) 
 def test_the_committed_stack_files_use_no_deprecated_key() -> None:
     for stack in ("staging", "production"):
         assert deprecations(project.load_stack(stack).config) == [], stack
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spelled_old=st.lists(st.sampled_from(MOVED), unique=True))
+def test_any_mix_of_old_and_new_spellings_gives_the_same_settings(spelled_old: list[Moved]) -> None:
+    """Whichever keys a stack file still spells the old way, the settings are those of the new spelling, and
+    exactly those keys are announced."""
+    base, secrets = stack_config("production")
+    new_group = {move.new[-1]: VALUES[move.new[-1]] for move in MOVED}
+    expected = load_config(_database_only(base, {"disasterRecovery": dict(new_group)}), secrets).database
+    section: dict[str, Any] = {"disasterRecovery": dict(new_group)}
+    for move in spelled_old:
+        section[move.old[-1]] = section["disasterRecovery"].pop(move.new[-1])
+    raw = _database_only(base, section)
+    assert load_config(raw, secrets).database == expected
+    assert sorted(n.key for n in deprecations(raw)) == sorted(move.old_key for move in spelled_old)
