@@ -91,6 +91,8 @@ group deliberately does not have. PassThrough keeps a trace header ECS sends, wi
 
 @dataclass(frozen=True)
 class SmokeTestHookArgs:
+    """Arguments of `SmokeTestHook` (one per stack)."""
+
     context: AwsContext
     """Account, region and partition: they scope the execution role's network-interface grant."""
 
@@ -181,7 +183,7 @@ class SmokeTestHook(PlatformComponent):
         self.security_group_id = security_group.id
         self.invoke_role_arn = invoke.arn
         self.log_group_name = log_group.name
-        self.register_outputs({"function_arn": self.function_arn, "invoke_role_arn": self.invoke_role_arn})
+        self.register_declared_outputs()
 
     def _network(self, name: str, args: SmokeTestHookArgs) -> aws.ec2.SecurityGroup:
         """The function's group (one egress rule: the test port of the load balancer's group) and the load
