@@ -16,8 +16,19 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from ops import db_bootstrap, db_snapshot, release, report, restore_drill, rollback, upgrade_rehearsal, verify
+from ops import (
+    db_bootstrap,
+    db_snapshot,
+    deployment_rollback,
+    release,
+    report,
+    restore_drill,
+    rollback,
+    upgrade_rehearsal,
+    verify,
+)
 from ops import outputs as outputs_module
 from ops.apply import Apply, pulumi_up
 from ops.aws import AWS_ERRORS, Clients, WaitTimeoutError, describe_error, format_elapsed
@@ -87,17 +98,6 @@ def build_parser() -> argparse.ArgumentParser:
     snap.add_argument("--timeout-minutes", type=_non_negative, default=120.0, help="wait this long for the snapshot")
     snap.add_argument("--poll-seconds", type=_non_negative, default=30.0, help="pause between status polls")
 
-    back = commands.add_parser("rollback", parents=[common], help="roll a service back to an earlier revision")
-    back.add_argument("service", help="service name as in the `services` stack output (e.g. api)")
-    which = back.add_mutually_exclusive_group()
-    which.add_argument("--revision", type=int, help="task definition revision to roll back to (default: previous)")
-    which.add_argument(
-        "--version", type=int, help="CI-owned service: release pointer version to go back to (default: the previous)"
-    )
-    back.add_argument("--dry-run", action="store_true", help="CI-owned: say what it would release, change nothing")
-    back.add_argument("--timeout-minutes", type=_non_negative, default=20.0, help="wait this long for steady state")
-    back.add_argument("--poll-seconds", type=_non_negative, default=15.0, help="pause between status polls")
-
     boot = commands.add_parser(
         "db-bootstrap",
         parents=[common],
@@ -109,15 +109,37 @@ def build_parser() -> argparse.ArgumentParser:
     boot.add_argument("--timeout-minutes", type=_non_negative, default=15.0, help="wait this long for the task")
     boot.add_argument("--poll-seconds", type=_non_negative, default=10.0, help="pause between status polls")
 
+    _add_release_commands(commands, common)
+    return parser
+
+
+def _add_release_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    back = commands.add_parser(
+        "rollback",
+        parents=[common],
+        help="roll a service back: stop its blue/green, canary or linear deployment in progress, else deploy the "
+        "earlier revision (CI-owned: pointer version)",
+    )
+    back.add_argument("service", help="service name as in the `services` stack output (e.g. api)")
+    which = back.add_mutually_exclusive_group()
+    which.add_argument("--revision", type=int, help="task definition revision to roll back to (default: previous)")
+    which.add_argument(
+        "--version", type=int, help="CI-owned service: release pointer version to go back to (default: the previous)"
+    )
+    back.add_argument(
+        "--dry-run", action="store_true", help="say what it would stop or deploy, and to what; change nothing"
+    )
+    back.add_argument("--timeout-minutes", type=_non_negative, default=20.0, help="wait this long for the deployment")
+    back.add_argument("--poll-seconds", type=_non_negative, default=15.0, help="pause between status polls")
+
     ship = commands.add_parser(
-        "release", parents=[common], help="release an image to a CI-owned service: pointer, `pulumi up`, steady state"
+        "release", parents=[common], help="release an image to a CI-owned service: pointer, `pulumi up`, deployment"
     )
     ship.add_argument("service", help="a CI-owned service, as in the `services` stack output")
     ship.add_argument("--image", required=True, help="<repository-url>@sha256:<digest> or <repository-url>:<tag>")
     ship.add_argument("--dry-run", action="store_true", help="check the image, say what would change, change nothing")
-    ship.add_argument("--timeout-minutes", type=_non_negative, default=20.0, help="wait this long for steady state")
+    ship.add_argument("--timeout-minutes", type=_non_negative, default=20.0, help="wait this long for the deployment")
     ship.add_argument("--poll-seconds", type=_non_negative, default=15.0, help="pause between status polls")
-    return parser
 
 
 def main(
@@ -139,9 +161,9 @@ def main(
             return _bootstrap(args, outputs, clients)
         if args.command == "db-snapshot":
             return _snapshot(args, outputs, clients)
-        if args.command == "release" or (args.command == "rollback" and _ci_owned(outputs, args.service)):
+        if args.command == "release":
             return _release(args, outputs, clients, apply)
-        return _rollback(args, outputs, clients)
+        return _rollback_command(args, outputs, clients, apply)
     except OutputsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -152,6 +174,10 @@ def main(
 
 def _progress(elapsed: float, status: str) -> None:
     print(f"  [{format_elapsed(elapsed)}] {status}", file=sys.stderr, flush=True)
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def _verify(args: argparse.Namespace, outputs: StackOutputs, clients: Clients) -> int:
@@ -257,7 +283,7 @@ def _release(args: argparse.Namespace, outputs: StackOutputs, clients: Clients, 
         timeout_minutes=args.timeout_minutes,
         poll_seconds=args.poll_seconds,
         progress=_progress,
-        say=lambda line: print(line, file=sys.stderr, flush=True),
+        say=_say,
         apply=apply,
     )
     try:
@@ -293,6 +319,8 @@ def _rollback(args: argparse.Namespace, outputs: StackOutputs, clients: Clients)
         timeout_minutes=args.timeout_minutes,
         poll_seconds=args.poll_seconds,
         progress=_progress,
+        say=_say,
+        dry_run=args.dry_run,
     )
     try:
         result = rollback.run(outputs, clients, args.service, options)
@@ -302,8 +330,58 @@ def _rollback(args: argparse.Namespace, outputs: StackOutputs, clients: Clients)
     except AWS_ERRORS as exc:
         print(f"error: {describe_error(exc)}", file=sys.stderr)
         return EXIT_FAILED
+    if result.dry_run:
+        print(f"{result.service}: dry run, nothing changed; would roll back from {result.previous} to {result.current}")
+        return EXIT_OK
     print(
         f"{result.service} ({result.cluster}) rolled back from {result.previous} to {result.current}; "
-        f"steady after {format_elapsed(result.seconds)}"
+        f"deployed after {format_elapsed(result.seconds)}"
+    )
+    return EXIT_OK
+
+
+def _rollback_command(args: argparse.Namespace, outputs: StackOutputs, clients: Clients, apply: Apply) -> int:
+    """`rollback`: a blue/green, canary or linear deployment in progress is stopped with a rollback; otherwise (or
+    with an explicit --revision / --version) the earlier revision or pointer version is deployed, as before."""
+    found = None
+    if args.revision is None and args.version is None:
+        service_name, cluster, _ = rollback.service_outputs(outputs, args.service)
+        try:
+            found = deployment_rollback.find(clients("ecs"), cluster, service_name, _say)
+        except AWS_ERRORS as exc:
+            print(f"error: {describe_error(exc)}", file=sys.stderr)
+            return EXIT_FAILED
+    if found is not None:
+        return _stop(args, outputs, clients, found)
+    if _ci_owned(outputs, args.service):
+        return _release(args, outputs, clients, apply)
+    return _rollback(args, outputs, clients)
+
+
+def _stop(
+    args: argparse.Namespace, outputs: StackOutputs, clients: Clients, found: deployment_rollback.InProgress
+) -> int:
+    ci_owned = _ci_owned(outputs, args.service)
+    _say(deployment_rollback.plan(found))
+    if args.dry_run:
+        then = f"; then set the release pointer to the image of {found.source}" if ci_owned else ""
+        print(f"{args.service}: dry run, nothing changed; would roll deployment {found.deployment.id} back{then}")
+        return EXIT_OK
+    options = rollback.Options(timeout_minutes=args.timeout_minutes, poll_seconds=args.poll_seconds, progress=_progress)
+    try:
+        stopped = deployment_rollback.stop(clients("ecs"), found, options, _say)
+        if ci_owned:
+            after = release.point_back(outputs, clients, args.service, stopped.back_to)
+        else:
+            after = "revert the faulty commit: the next `pulumi up` deploys the rolled-back revision again"
+    except (deployment_rollback.StopFailedError, WaitTimeoutError, ReleaseError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except AWS_ERRORS as exc:
+        print(f"error: {describe_error(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    print(
+        f"{stopped.service}: deployment {stopped.deployment} {stopped.status}, {stopped.back_to} serves again after "
+        f"{format_elapsed(stopped.seconds)}; {after}"
     )
     return EXIT_OK

@@ -6,11 +6,15 @@ Order and guarantees:
 2. The pointer is written (skipped when it already holds the image: re-running a release is harmless), then the
    stack is applied with `pulumi up --target <task definition> --target <service>` (ops/apply.py), so Pulumi's state
    and AWS agree and the daily drift check stays green.
-3. The service must become steady on the new task definition under the deployment circuit breaker. If the apply
-   fails, the rollout FAILS, ECS rolls back, or the wait times out, the previous pointer is written back and
-   applied again, and the error says what happened and how it ended.
+3. The service deployment the apply started must end SUCCESSFUL, whatever the service's strategy (rolling,
+   blue/green, canary, linear): each lifecycle stage is printed as it is entered (ops/deployment_watch.py). If the
+   apply fails, the deployment fails (circuit breaker, alarm, a lifecycle hook such as the smoke test: ECS rolls
+   back), or the wait times out, the previous pointer is written back and applied again, and the error says what
+   happened and how it ended.
 
-`rollback` of a CI-owned service is a release of an earlier pointer version (its history in SSM).
+`rollback` of a CI-owned service is a release of an earlier pointer version (its history in SSM), unless a blue/green,
+canary or linear deployment is still in progress: then ECS rolls that one back (ops/deployment_rollback.py) and
+`point_back` sets the pointer to the image the service runs again.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from typing import Any
 from ops import pointer
 from ops.apply import Apply, ApplyError, pulumi_up
 from ops.aws import Clients, Clock, Progress, WaitTimeoutError, format_elapsed
-from ops.ecs import Rollout, describe_service, is_failed_rollout, wait_until_steady
+from ops.deployment_watch import wait_for_deployment
+from ops.ecs import Rollout, describe_service, is_failed_rollout
 from ops.outputs import StackOutputs
 from ops.pointer import ReleaseError, Target
 from ops.rollback import service_outputs
@@ -148,8 +153,7 @@ class _Release:
                 f"after `pulumi up`, {service_name} uses {revision} with {images}, not {image}: the program did not "
                 "pick the pointer up (is the service still CI-owned in this stack's config?)"
             )
-        options.say(f"{target.service}: waiting for {revision} to be steady")
-
+        options.say(f"{target.service}: waiting for the deployment of {revision}")
         rollout = Rollout(
             cluster,
             service_name,
@@ -157,8 +161,22 @@ class _Release:
             lambda state: _failure(state, task_definition),
             DeploymentFailedError,
         )
-        seconds = wait_until_steady(ecs, rollout, options, f"release of {target.service}")
+        seconds = wait_for_deployment(ecs, rollout, options, options.say, f"release of {target.service}")
         return task_definition, seconds
+
+
+def point_back(outputs: StackOutputs, clients: Clients, service: str, task_definition: str) -> str:
+    """After ECS rolled an in-progress deployment back: point at the image the service runs again, so that the next
+    `pulumi up` or release does not bring the rolled-back image back. Returns what it did, for the operator."""
+    target = pointer.release_target(outputs, service)
+    ours = [i for i in _images(clients("ecs"), task_definition) if i.startswith(f"{target.repository_url}@")]
+    if not ours:
+        return f"pointer unchanged: {task_definition} runs no image of {target.repository_url} by digest"
+    ssm = clients("ssm")
+    if pointer.current(ssm, target).image == ours[0]:
+        return f"the pointer already holds {ours[0]}"
+    version = pointer.write(ssm, target, ours[0])
+    return f"pointer set back to {ours[0]} (version {version})"
 
 
 def _images(ecs: Any, task_definition: str) -> list[str]:

@@ -1,4 +1,8 @@
-"""`rollback`: point a service at its previous (or a named) task definition revision and wait until it is steady.
+"""`rollback`: point a service at its previous (or a named) task definition revision and follow the deployment.
+
+ECS deploys the revision with the service's own strategy (rolling, blue/green, canary, linear); the wait prints each
+lifecycle stage (ops/deployment_watch.py). A blue/green, canary or linear deployment still in progress is stopped
+with a rollback instead (ops/deployment_rollback.py, chosen by the CLI before this runs).
 
 Only ACTIVE revisions qualify: ECS refuses to update a service to an INACTIVE (deregistered) revision. The
 rollback is a change outside Pulumi: the next `pulumi up` sets the service back to the revision the program
@@ -7,11 +11,13 @@ declares, so revert the faulty commit too (docs/runbooks/rollback.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ops.aws import AWS_ERRORS, Clients, Clock, Progress, error_code
-from ops.ecs import Rollout, describe_service, task_definition_revision, wait_until_steady
+from ops.deployment_watch import wait_for_deployment
+from ops.ecs import Rollout, describe_service, task_definition_revision
 from ops.outputs import OutputsError, StackOutputs
 
 
@@ -26,6 +32,8 @@ class Options:
     poll_seconds: float = 15.0
     clock: Clock = field(default_factory=Clock)
     progress: Progress | None = None
+    say: Callable[[str], None] = lambda _: None  # one line per lifecycle stage
+    dry_run: bool = False  # choose the revision and say so; change nothing
 
 
 @dataclass(frozen=True)
@@ -33,8 +41,9 @@ class Result:
     service: str
     cluster: str
     previous: str  # family:revision before the rollback
-    current: str  # family:revision after it
+    current: str  # family:revision after it (with dry_run: the one it would roll back to)
     seconds: float
+    dry_run: bool = False
 
 
 def service_outputs(outputs: StackOutputs, name: str) -> tuple[str, str, str]:
@@ -96,11 +105,13 @@ def run(outputs: StackOutputs, clients: Clients, service: str, options: Options 
         )
     target = choose_revision(ecs, family, current, options.revision)
     target_ref = f"{family}:{target}"
+    if options.dry_run:
+        return Result(service_name, cluster, f"{family}:{current}", target_ref, 0.0, dry_run=True)
     ecs.update_service(cluster=cluster, service=service_name, taskDefinition=target_ref)
 
     def failed(reason: str) -> RollbackError:
         return RollbackError(f"the rollback deployment of {service_name} to {target_ref} failed: {reason}")
 
     rollout = Rollout(cluster, service_name, target_ref, error=failed)
-    seconds = wait_until_steady(ecs, rollout, options, f"rollback of {service_name} to {target_ref}")
+    seconds = wait_for_deployment(ecs, rollout, options, options.say, f"rollback of {service_name} to {target_ref}")
     return Result(service_name, cluster, f"{family}:{current}", target_ref, seconds)

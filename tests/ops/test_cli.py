@@ -10,7 +10,13 @@ import pytest
 
 from ops import cli
 from ops.aws import Clients
+from tests.ops import release_stack
 from tests.ops.conftest import ALARMS, STACK, MotoStack
+from tests.ops.fake_deployments import FakeServiceDeployments
+
+deployments = release_stack.deployments
+repo = release_stack.repo
+fake_time = release_stack.fake_time
 
 
 @pytest.fixture
@@ -83,9 +89,13 @@ def test_an_unknown_stack_output_is_a_usage_error_naming_key_and_file(
 
 
 def test_without_outputs_the_pulumi_cli_is_used(
-    moto_stack: MotoStack, steady_ecs: Callable[..., None], capsys: pytest.CaptureFixture[str]
+    moto_stack: MotoStack,
+    steady_ecs: Callable[..., None],
+    deployments: Callable[..., FakeServiceDeployments],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     steady_ecs()
+    deployments()  # rolling: no deployment in progress, so the previous revision is deployed
     commands: list[list[str]] = []
 
     def pulumi(command: list[str]) -> str:

@@ -1,17 +1,12 @@
-"""`release` and the pointer rollback against moto (SSM, ECR, ECS), with a stubbed Pulumi runner.
-
-Seams: moto cannot run Pulumi, so `FakePulumi` does what `pulumi up --target` does for a release (read the pointer,
-register a task definition revision with its image, point the service at it) and can fail like the CLI; moto
-never runs tasks, so `rollouts` reports each deployment's rolloutState from the image it runs.
+"""`release` and the pointer rollback against moto (SSM, ECR, ECS), with a stubbed Pulumi runner, for a rolling
+service (tests/ops/release_stack.py has the seams; test_release_strategies.py the other strategies).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import re
 import subprocess
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,149 +16,30 @@ from ops import cli, pointer, release
 from ops.apply import ApplyError, up_command
 from ops.aws import Clients, Clock
 from ops.outputs import StackOutputs
+from tests.ops import release_stack
 from tests.ops.conftest import MotoStack
+from tests.ops.fake_deployments import FakeServiceDeployments
+from tests.ops.release_stack import PARAMETER, SERVICE, TARGETS, FakePulumi, Repo
+from tests.ops.release_stack import pointer_now as _pointer
+from tests.ops.release_stack import running_image as _running_image
+from tests.ops.release_stack import task_definition_before as _task_definition_before
 
-SERVICE = "worker"
-PARAMETER = "/app-platform/staging/release/worker"
-TARGETS = [
-    "urn:pulumi:staging::app-platform::app-platform:service:ContainerService$aws:ecs/taskDefinition:TaskDefinition::worker",
-    "urn:pulumi:staging::app-platform::app-platform:service:ContainerService$aws:ecs/service:Service::worker",
-]
 FAST = Clock(sleep=lambda _: None)
-
-
-@dataclass
-class Repo:
-    url: str
-    digests: dict[str, str]  # tag -> sha256:...
-
-    def image(self, tag: str) -> str:
-        return f"{self.url}@{self.digests[tag]}"
-
-
-@dataclass
-class FakePulumi:
-    """`pulumi up --target <task definition> --target <service>` of a CI-owned service, on moto."""
-
-    stack: MotoStack
-    fail_on: set[int] = field(default_factory=set)  # 1-based call numbers that fail like a failed `pulumi up`
-    calls: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
-
-    def __call__(self, stack: str, targets: Sequence[str]) -> None:
-        self.calls.append((stack, tuple(targets)))
-        if len(self.calls) in self.fail_on:
-            raise ApplyError("`pulumi up` failed (exit 255); its output is above")
-        image = self.stack.clients("ssm").get_parameter(Name=PARAMETER)["Parameter"]["Value"]
-        entry = self.stack.outputs["services"][SERVICE]
-        ecs = self.stack.clients("ecs")
-        arn = ecs.register_task_definition(
-            family=entry["taskDefinitionFamily"],
-            requiresCompatibilities=["FARGATE"],
-            networkMode="awsvpc",
-            cpu="256",
-            memory="512",
-            containerDefinitions=[{"name": SERVICE, "image": image, "essential": True}],
-        )["taskDefinition"]["taskDefinitionArn"]
-        ecs.update_service(cluster=entry["clusterName"], service=entry["serviceName"], taskDefinition=arn)
-
-
-@pytest.fixture(scope="module")
-def repo(moto_stack: MotoStack) -> Repo:
-    ecr = moto_stack.clients("ecr")
-    url = ecr.create_repository(repositoryName="worker-image-8cd34bb", imageTagMutability="IMMUTABLE")["repository"][
-        "repositoryUri"
-    ]
-    digests = {}
-    for tag in ("1.0.0", "1.1.0", "1.2.0", "bad"):
-        layer = {"digest": "sha256:" + hashlib.sha256(tag.encode()).hexdigest(), "size": 1}  # moto digests layers
-        manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-                    "config": layer, "layers": [layer]}  # fmt: skip
-        digests[tag] = ecr.put_image(repositoryName="worker-image-8cd34bb", imageManifest=json.dumps(manifest),
-                                     imageTag=tag)["image"]["imageId"]["imageDigest"]  # fmt: skip
-    return Repo(url, digests)
-
-
-@pytest.fixture
-def outputs(moto_stack: MotoStack, repo: Repo) -> StackOutputs:
-    entry = {"parameterName": PARAMETER, "repositoryUrl": repo.url, "targets": TARGETS}
-    return moto_stack.with_outputs(services__worker__release=entry)
+repo = release_stack.repo
+outputs = release_stack.outputs
+rollouts = release_stack.rollouts
+deployments = release_stack.deployments
+fake_time = release_stack.fake_time
+pointer_at_first_release = release_stack.pointer_at_first_release
 
 
 @pytest.fixture(autouse=True)
-def pointer_at_first_release(moto_stack: MotoStack, repo: Repo) -> Iterator[None]:
-    """As `pulumi up` leaves it on the first deploy: the pointer at the built image, with its AllowedPattern."""
-    ssm = moto_stack.clients("ssm")
-    ssm.put_parameter(
-        Name=PARAMETER,
-        Value=repo.image("1.0.0"),
-        Type="String",
-        AllowedPattern="^" + repo.url.replace(".", r"\.") + "@sha256:[a-f0-9]{64}$",
-        Description="Image (by digest) released to worker",
-    )
-    entry = moto_stack.outputs["services"][SERVICE]
-    ecs = moto_stack.clients("ecs")
-    running = ecs.describe_services(cluster=entry["clusterName"], services=[entry["serviceName"]])["services"][0]
-    yield
-    ssm.delete_parameter(Name=PARAMETER)
-    # The backend is shared with other modules (test_rollback counts the worker's revisions): put it back.
-    ecs.update_service(
-        cluster=entry["clusterName"], service=entry["serviceName"], taskDefinition=running["taskDefinition"]
-    )
-
-
-@pytest.fixture
-def rollouts(moto_stack: MotoStack, repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
-    """ECS as it reports once tasks run: every task runs, the PRIMARY deployment is the service's task definition,
-    COMPLETED, except for the `bad` image, whose rollout the circuit breaker marks FAILED."""
-    ecs = moto_stack.clients("ecs")
-    real = ecs.describe_services
-
-    def describe_services(**kwargs: Any) -> dict[str, Any]:
-        response: dict[str, Any] = real(**kwargs)
-        for service in response["services"]:
-            definition = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
-            bad = definition["containerDefinitions"][0]["image"] == repo.image("bad")
-            service["runningCount"] = service["desiredCount"]
-            service["deployments"] = [
-                {
-                    "status": "PRIMARY",
-                    "taskDefinition": service["taskDefinition"],
-                    "desiredCount": service["desiredCount"],
-                    "runningCount": 0 if bad else service["desiredCount"],
-                    "rolloutState": "FAILED" if bad else "COMPLETED",
-                    "rolloutStateReason": "ECS deployment circuit breaker: tasks failed to start." if bad else "",
-                }
-            ]
-        return response
-
-    monkeypatch.setattr(ecs, "describe_services", describe_services)
+def _first_release(pointer_at_first_release: None) -> None:
+    """Every test starts from the stack's first deploy (release_stack.pointer_at_first_release)."""
 
 
 def _options(fake: FakePulumi, **kwargs: Any) -> release.Options:
     return release.Options(poll_seconds=0, clock=FAST, apply=fake, **kwargs)
-
-
-def _pointer(stack: MotoStack) -> tuple[int, str]:
-    found = stack.clients("ssm").get_parameter(Name=PARAMETER)["Parameter"]
-    return int(found["Version"]), str(found["Value"])
-
-
-def _running_image(stack: MotoStack) -> str:
-    entry = stack.outputs["services"][SERVICE]
-    ecs = stack.clients("ecs")
-    arn = ecs.describe_services(cluster=entry["clusterName"], services=[entry["serviceName"]])["services"][0][
-        "taskDefinition"
-    ]
-    return str(ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]["containerDefinitions"][0]["image"])
-
-
-def _task_definition_before(stack: MotoStack) -> str:
-    family = stack.outputs["services"][SERVICE]["taskDefinitionFamily"]
-    return str(
-        stack.clients("ecs").describe_task_definition(taskDefinition=f"{family}:3")["taskDefinition"][
-            "taskDefinitionArn"
-        ]
-    )
 
 
 # -- a release ----------------------------------------------------------------------------------------------
@@ -180,7 +56,10 @@ def test_a_tag_is_resolved_the_pointer_written_the_stack_applied_and_the_service
     assert fake.calls == [("staging", tuple(TARGETS))]  # only what the pointer changes
     assert _running_image(moto_stack) == repo.image("1.1.0")
     assert result.task_definition is not None and result.task_definition != _task_definition_before(moto_stack)
-    assert progress and progress[-1].startswith("1/1 tasks running, deployment COMPLETED")
+    assert re.fullmatch(r"deployment deploy\d+ SUCCESSFUL; new revision 2/2 tasks", progress[-1])
+    assert any(
+        line.startswith("app-staging-worker: service deployment deploy") and "(ROLLING)" in line for line in said
+    )
     assert any("pointer set to" in line and "(version 2)" in line for line in said)
     # The parameter keeps what Pulumi declared (no drift on allowedPattern or description).
     described = moto_stack.clients("ssm").describe_parameters(
@@ -264,7 +143,9 @@ def test_a_rollout_the_circuit_breaker_fails_is_undone(
     moto_stack: MotoStack, repo: Repo, outputs: StackOutputs, rollouts: None
 ) -> None:
     fake = FakePulumi(moto_stack)
-    with pytest.raises(release.ReleaseFailedError, match="FAILED: ECS deployment circuit breaker") as info:
+    with pytest.raises(
+        release.ReleaseFailedError, match="ended ROLLBACK_SUCCESSFUL; deployment circuit breaker"
+    ) as info:
         release.release(outputs, moto_stack.clients, SERVICE, f"{repo.url}:bad", _options(fake))
     assert "steady on it again" in str(info.value)
     assert _pointer(moto_stack) == (3, repo.image("1.0.0")) and _running_image(moto_stack) == repo.image("1.0.0")
@@ -282,9 +163,16 @@ def test_when_restoring_fails_too_the_message_says_so(
     assert _pointer(moto_stack) == (3, repo.image("1.0.0"))  # the pointer is back even though the apply failed
 
 
-def test_a_rollout_that_never_settles_times_out_and_is_undone(
-    moto_stack: MotoStack, repo: Repo, outputs: StackOutputs, rollouts: None, monkeypatch: pytest.MonkeyPatch
+def test_without_service_deployments_the_wait_falls_back_to_steady_state_and_times_out(
+    moto_stack: MotoStack,
+    repo: Repo,
+    outputs: StackOutputs,
+    rollouts: FakeServiceDeployments,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """A role without ecs:ListServiceDeployments (or a Region without the feature): DescribeServices, as before."""
+    rollouts.error = "AccessDeniedException"
+    said: list[str] = []
     ecs = moto_stack.clients("ecs")
     steady = ecs.describe_services
 
@@ -300,10 +188,12 @@ def test_a_rollout_that_never_settles_times_out_and_is_undone(
     monkeypatch.setattr(ecs, "describe_services", in_progress)
     ticks = iter(range(0, 100_000, 60))
     clock = Clock(sleep=lambda _: None, monotonic=lambda: float(next(ticks)))
-    options = release.Options(poll_seconds=0, clock=clock, apply=FakePulumi(moto_stack), timeout_minutes=5)
+    fake = FakePulumi(moto_stack)
+    options = release.Options(poll_seconds=0, clock=clock, apply=fake, timeout_minutes=5, say=said.append)
     with pytest.raises(release.ReleaseFailedError, match=r"not done after .* PRIMARY deployment IN_PROGRESS"):
         release.release(outputs, moto_stack.clients, SERVICE, repo.image("1.2.0"), options)
-    assert _pointer(moto_stack)[1] == repo.image("1.0.0")
+    assert _pointer(moto_stack)[1] == repo.image("1.0.0") and len(fake.calls) == 2
+    assert any("(AccessDeniedException)" in line and "DescribeServices instead" in line for line in said)
 
 
 # -- rollback through the pointer's history -----------------------------------------------------------------

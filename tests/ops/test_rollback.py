@@ -1,4 +1,8 @@
-"""`rollback` against moto: previous or named ACTIVE revision, steady-state wait, and the clear refusals."""
+"""`rollback` against moto: previous or named ACTIVE revision, steady-state wait, and the clear refusals.
+
+Here service deployments are unavailable (UnsupportedFeatureException), so the wait is the DescribeServices one;
+tests/ops/test_release_strategies.py follows the service deployments of a rollback, stage by stage.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,13 @@ from ops import rollback
 from ops.aws import Clock, WaitTimeoutError
 from ops.ecs import task_definition_revision
 from ops.outputs import OutputsError
+from tests.ops import release_stack
 from tests.ops.conftest import MotoStack
+from tests.ops.fake_deployments import FakeServiceDeployments
+
+deployments = release_stack.deployments
+repo = release_stack.repo
+fake_time = release_stack.fake_time
 
 FAST = rollback.Options(poll_seconds=0, clock=Clock(sleep=lambda _: None))
 
@@ -22,6 +32,11 @@ def running_revision(stack: MotoStack, name: str) -> str:
     )
     family, revision = task_definition_revision(described["services"][0]["taskDefinition"])
     return f"{family}:{revision}"
+
+
+@pytest.fixture(autouse=True)
+def no_service_deployments(deployments: Callable[..., FakeServiceDeployments]) -> None:
+    deployments().error = "UnsupportedFeatureException"
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +61,7 @@ def test_rolls_back_to_the_previous_revision_and_waits_until_steady(
     result = rollback.run(moto_stack.stack_outputs, moto_stack.clients, "api", options)
     assert (result.previous, result.current) == (f"{family}:3", f"{family}:2")
     assert running_revision(moto_stack, "api") == f"{family}:2"
-    assert seen == [f"2/2 tasks running, deployment COMPLETED ({family}:2)"]
+    assert seen == [f"2/2 tasks running, deployment COMPLETED ({family}:2)"]  # DescribeServices
 
 
 def test_rolls_back_to_a_named_revision(moto_stack: MotoStack, steady_ecs: Callable[..., None]) -> None:

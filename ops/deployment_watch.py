@@ -1,0 +1,142 @@
+"""Wait for the service deployment an update started and report it stage by stage (release, restore, rollback).
+
+The deployment is the service's `currentServiceDeployment` (DescribeServices) once its target revision runs the
+task definition the update set; until then ECS has not started it yet. Success is the deployment's status
+SUCCESSFUL, whatever the strategy; any other completed status fails with the reason ECS recorded. Where service
+deployments cannot be read (UnsupportedFeatureException, AccessDeniedException, no record), the wait falls back to
+DescribeServices steady state, as before service deployments existed, and says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ops import service_deployments as sd
+from ops.aws import WaitTimeoutError, poll
+from ops.deployment_report import StageReport
+from ops.ecs import Rollout, WaitOptions, describe_service, wait_until_steady
+
+Say = Callable[[str], None]
+
+
+def _revision(task_definition: str) -> str:
+    return task_definition.rsplit("/", 1)[-1]
+
+
+def planned_minutes(deployment: sd.Deployment) -> int:
+    """The minutes the strategy waits on purpose (bake times), the least a wait must allow."""
+    total = deployment.bake_minutes or 0
+    step_bake = deployment.step_bake_minutes or 0
+    if deployment.strategy == "CANARY":
+        total += step_bake
+    elif deployment.strategy == "LINEAR" and deployment.step_percent:
+        total += (math.ceil(100 / deployment.step_percent) - 1) * step_bake  # none after the last step
+    return total
+
+
+def describe_strategy(deployment: sd.Deployment) -> str:
+    parts = [deployment.strategy]
+    if deployment.strategy == "CANARY":
+        parts.append(f"canary {deployment.step_percent:g}% for {deployment.step_bake_minutes} min")
+    if deployment.strategy == "LINEAR":
+        parts.append(f"steps of {deployment.step_percent:g}% every {deployment.step_bake_minutes} min")
+    if deployment.bake_minutes is not None and deployment.strategy != "ROLLING":
+        parts.append(f"bake time {deployment.bake_minutes} min")
+    return ", ".join(str(p) for p in parts)
+
+
+@dataclass
+class Follow:
+    """One wait: find the deployment (unless its ARN is known), then poll it to its end."""
+
+    ecs: Any
+    rollout: Rollout
+    options: WaitOptions
+    say: Say
+    arn: str | None = None  # known already (a deployment being rolled back): no need to find it
+    expected: tuple[str, ...] = sd.SUCCEEDED  # ROLLBACK_SUCCESSFUL when following a requested rollback
+    announced: bool = False  # the caller already said what this deployment is
+    last: sd.Deployment | None = None
+    report: StageReport = field(init=False)
+    revisions: dict[str, str | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.report = StageReport(started=self.options.clock.now())
+
+    def target_of(self, deployment: sd.Deployment) -> str | None:
+        if deployment.target_revision not in self.revisions:
+            found = sd.revision_task_definition(self.ecs, deployment.target_revision)
+            self.revisions[deployment.target_revision] = found
+        return self.revisions[deployment.target_revision]
+
+    def find(self) -> sd.Deployment | None:
+        """The service's current deployment if it deploys our task definition (else ECS has not started it yet)."""
+        rollout = self.rollout
+        service = describe_service(self.ecs, rollout.cluster, rollout.service)
+        arn = service.get("currentServiceDeployment") or sd.newest(self.ecs, rollout.cluster, rollout.service)
+        if not arn:
+            return None
+        deployment = sd.describe(self.ecs, str(arn))
+        target = self.target_of(deployment)
+        return deployment if target and _revision(target) == _revision(rollout.task_definition) else None
+
+    def announce(self, deployment: sd.Deployment) -> None:
+        sources = ", ".join(s.rsplit("/", 1)[-1] for s in deployment.source_revisions) or "none"
+        self.say(
+            f"{self.rollout.service}: service deployment {deployment.id} ({describe_strategy(deployment)}) to "
+            f"{_revision(self.rollout.task_definition)}, from service revision(s) {sources}"
+        )
+        planned, allowed = planned_minutes(deployment), self.options.timeout_minutes
+        if planned >= allowed:
+            self.say(
+                f"warning: this strategy waits {planned} min on purpose (bake times) but the wait gives up after "
+                f"{allowed:g} min: pass a larger --timeout-minutes"
+            )
+
+    def check(self) -> tuple[bool, str]:
+        deployment = self.find() if self.arn is None else sd.describe(self.ecs, self.arn)
+        if deployment is None:
+            return False, f"waiting for ECS to start the deployment of {_revision(self.rollout.task_definition)}"
+        self.arn = deployment.arn
+        if not self.announced:
+            self.announce(deployment)
+            self.announced = True
+        self.last = deployment
+        now = self.options.clock.now()
+        for line in self.report.observe(deployment, now):
+            self.say(f"  {line}")
+        ongoing = deployment.outcome is sd.Outcome.ONGOING
+        waiting = ongoing or (deployment.outcome is sd.Outcome.UNKNOWN and not deployment.ended)
+        return not waiting, self.report.progress(deployment, now)
+
+    def run(self, what: str) -> float:
+        options = self.options
+        try:
+            seconds = poll(
+                self.check,
+                what=what,
+                timeout=options.timeout_minutes * 60,
+                interval=options.poll_seconds,
+                clock=options.clock,
+                progress=options.progress,
+            )
+        except WaitTimeoutError:
+            where = self.report.stuck(self.last, options.clock.now()) if self.last else "ECS never started it"
+            raise WaitTimeoutError(f"{what}: not done after {options.timeout_minutes:g} min: {where}") from None
+        assert self.last is not None  # poll returns only after check() described the deployment
+        if self.last.status not in self.expected:
+            raise self.rollout.error(self.report.failure(self.last))
+        return seconds
+
+
+def wait_for_deployment(ecs: Any, rollout: Rollout, options: WaitOptions, say: Say, what: str) -> float:
+    """Follow the deployment of `rollout.task_definition`, or wait for steady state where deployments are unreadable.
+    Raises `rollout.error(reason)` when it fails, WaitTimeoutError when time runs out; returns the seconds taken."""
+    try:
+        return Follow(ecs, rollout, options, say).run(what)
+    except sd.DeploymentsUnavailableError as exc:
+        say(f"{rollout.service}: {exc}; waiting for steady state with DescribeServices instead")
+    return wait_until_steady(ecs, rollout, options, what)
