@@ -308,7 +308,7 @@ def _release(args: argparse.Namespace, outputs: StackOutputs, clients: Clients, 
         written = f"pointer version {result.version}" if result.version is not None else "pointer unchanged"
         print(
             f"{result.service} runs {result.image} ({written}, {result.task_definition}); "
-            f"steady after {format_elapsed(result.seconds)}"
+            f"deployed after {format_elapsed(result.seconds)}"
         )
     return EXIT_OK
 

@@ -20,6 +20,7 @@ from ops.deployment_report import StageReport
 from ops.ecs import Rollout, WaitOptions, describe_service, wait_until_steady
 
 Say = Callable[[str], None]
+MIN_LINEAR_STEP = 3.0  # LinearConfiguration.stepPercent: multiples of 0.1 from 3.0 to 100.0 (ECS API reference)
 
 
 def _revision(task_definition: str) -> str:
@@ -32,17 +33,20 @@ def planned_minutes(deployment: sd.Deployment) -> int:
     step_bake = deployment.step_bake_minutes or 0
     if deployment.strategy == "CANARY":
         total += step_bake
-    elif deployment.strategy == "LINEAR" and deployment.step_percent:
-        total += (math.ceil(100 / deployment.step_percent) - 1) * step_bake  # none after the last step
+    elif deployment.strategy == "LINEAR" and deployment.step_percent and deployment.step_percent > 0:
+        steps = math.ceil(100 / max(deployment.step_percent, MIN_LINEAR_STEP))
+        total += (steps - 1) * step_bake  # none after the last step
     return total
 
 
 def describe_strategy(deployment: sd.Deployment) -> str:
     parts = [deployment.strategy]
+    step, every = deployment.step_percent, deployment.step_bake_minutes
+    percent = "?" if step is None else f"{step:g}"
     if deployment.strategy == "CANARY":
-        parts.append(f"canary {deployment.step_percent:g}% for {deployment.step_bake_minutes} min")
+        parts.append(f"canary {percent}% for {every if every is not None else '?'} min")
     if deployment.strategy == "LINEAR":
-        parts.append(f"steps of {deployment.step_percent:g}% every {deployment.step_bake_minutes} min")
+        parts.append(f"steps of {percent}% every {every if every is not None else '?'} min")
     if deployment.bake_minutes is not None and deployment.strategy != "ROLLING":
         parts.append(f"bake time {deployment.bake_minutes} min")
     return ", ".join(str(p) for p in parts)
@@ -66,11 +70,11 @@ class Follow:
     def __post_init__(self) -> None:
         self.report = StageReport(started=self.options.clock.now())
 
-    def target_of(self, deployment: sd.Deployment) -> str | None:
-        if deployment.target_revision not in self.revisions:
-            found = sd.revision_task_definition(self.ecs, deployment.target_revision)
-            self.revisions[deployment.target_revision] = found
-        return self.revisions[deployment.target_revision]
+    def task_definition_of(self, revision_arn: str) -> str | None:
+        """The task definition a service revision runs (asked once per revision)."""
+        if revision_arn not in self.revisions:
+            self.revisions[revision_arn] = sd.revision_task_definition(self.ecs, revision_arn)
+        return self.revisions[revision_arn]
 
     def find(self) -> sd.Deployment | None:
         """The service's current deployment if it deploys our task definition (else ECS has not started it yet)."""
@@ -80,14 +84,14 @@ class Follow:
         if not arn:
             return None
         deployment = sd.describe(self.ecs, str(arn))
-        target = self.target_of(deployment)
+        target = self.task_definition_of(deployment.target_revision)
         return deployment if target and _revision(target) == _revision(rollout.task_definition) else None
 
     def announce(self, deployment: sd.Deployment) -> None:
-        sources = ", ".join(s.rsplit("/", 1)[-1] for s in deployment.source_revisions) or "none"
+        sources = [self.task_definition_of(arn) or f"service revision {arn}" for arn in deployment.source_revisions]
         self.say(
             f"{self.rollout.service}: service deployment {deployment.id} ({describe_strategy(deployment)}) to "
-            f"{_revision(self.rollout.task_definition)}, from service revision(s) {sources}"
+            f"{_revision(self.rollout.task_definition)}, from {', '.join(map(_revision, sources)) or 'nothing'}"
         )
         planned, allowed = planned_minutes(deployment), self.options.timeout_minutes
         if planned >= allowed:

@@ -103,6 +103,14 @@ class Deployment:
         return Outcome.UNKNOWN
 
 
+def _map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _maps(value: Any) -> list[Mapping[str, Any]]:
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
@@ -124,8 +132,7 @@ def _hook(raw: Mapping[str, Any]) -> Hook:
 
 
 def _steps(configuration: Mapping[str, Any]) -> tuple[float | None, int | None]:
-    canary = configuration.get("canaryConfiguration") or {}
-    linear = configuration.get("linearConfiguration") or {}
+    canary, linear = _map(configuration.get("canaryConfiguration")), _map(configuration.get("linearConfiguration"))
     if configuration.get("strategy") == "CANARY":
         return _number(canary.get("canaryPercent")), _integer(canary.get("canaryBakeTimeInMinutes"))
     if configuration.get("strategy") == "LINEAR":
@@ -134,20 +141,19 @@ def _steps(configuration: Mapping[str, Any]) -> tuple[float | None, int | None]:
 
 
 def _monitors(raw: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:
-    breaker = raw.get("deploymentCircuitBreaker") or {}
+    breaker = _map(raw.get("deploymentCircuitBreaker"))
     tripped = None
     if breaker.get("status") == "TRIGGERED":
         failed, threshold = breaker.get("failureCount", "?"), breaker.get("threshold", "?")
         tripped = f"TRIGGERED ({failed} failed tasks, threshold {threshold})"
-    alarms = raw.get("alarms") or {}
-    return tripped, tuple(str(name) for name in alarms.get("triggeredAlarmNames") or [])
+    triggered = _map(raw.get("alarms")).get("triggeredAlarmNames")
+    return tripped, tuple(str(name) for name in triggered) if isinstance(triggered, list) else ()
 
 
 def parse(raw: Mapping[str, Any]) -> Deployment:
     """A Deployment from one `serviceDeployments` entry; missing or odd fields never raise."""
-    configuration = raw.get("deploymentConfiguration") or {}
-    target = raw.get("targetServiceRevision") or {}
-    rollback = raw.get("rollback") or {}
+    configuration = _map(raw.get("deploymentConfiguration"))
+    target, rollback = _map(raw.get("targetServiceRevision")), _map(raw.get("rollback"))
     step_percent, step_bake = _steps(configuration)
     tripped, alarms = _monitors(raw)
     started = raw.get("startedAt") or raw.get("createdAt")
@@ -161,14 +167,14 @@ def parse(raw: Mapping[str, Any]) -> Deployment:
         step_percent=step_percent,
         step_bake_minutes=step_bake,
         target_revision=_text(target.get("arn")),
-        source_revisions=tuple(_text(s.get("arn")) for s in raw.get("sourceServiceRevisions") or []),
+        source_revisions=tuple(_text(s.get("arn")) for s in _maps(raw.get("sourceServiceRevisions"))),
         production_weight=_number(target.get("requestedProductionTrafficWeight")),
         test_weight=_number(target.get("requestedTestTrafficWeight")),
         running=_integer(target.get("runningTaskCount")),
         requested=_integer(target.get("requestedTaskCount")),
         started_at=started if isinstance(started, datetime) else None,
         ended=bool(raw.get("finishedAt") or raw.get("stoppedAt")),
-        hooks=tuple(_hook(h) for h in raw.get("lifecycleHookDetails") or []),
+        hooks=tuple(_hook(h) for h in _maps(raw.get("lifecycleHookDetails"))),
         rollback_reason=_text(rollback.get("reason")) or None,
         rollback_revision=_text(rollback.get("serviceRevisionArn")) or None,
         circuit_breaker=tripped,

@@ -99,6 +99,7 @@ class Frame:
     reason: str | None = None
     breaker: str = "MONITORING"
     alarms: tuple[str, ...] = ()
+    final: bool = False  # the deployment ended here although its status is not a known completed one
 
 
 Plan = list[Frame]
@@ -214,7 +215,7 @@ class FakeServiceDeployments:
     def advance(self, record: Record) -> None:
         frame = record.frame
         record.at += 1
-        if frame.status in TERMINAL and record.ended is None:
+        if (frame.status in TERMINAL or frame.final) and record.ended is None:
             record.ended = self.clock.now()
             if frame.status == "ROLLBACK_SUCCESSFUL":  # ECS puts the source revision back
                 self.reverting = True
