@@ -39,6 +39,8 @@ from ops.pointer import ReleaseError
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 ClientsFactory = Callable[[str], Clients]
+WAIT_MINUTES = 20.0  # release and rollback: the wait for the deployment, plus its strategy's bake times by default
+WAIT_HELP = "wait this long for the deployment (default: 20 min plus the bake times of the service's strategy)"
 
 
 def _iso_time(value: str) -> datetime:
@@ -129,7 +131,7 @@ def _add_release_commands(commands: Any, common: argparse.ArgumentParser) -> Non
     back.add_argument(
         "--dry-run", action="store_true", help="say what it would stop or deploy, and to what; change nothing"
     )
-    back.add_argument("--timeout-minutes", type=_non_negative, default=20.0, help="wait this long for the deployment")
+    back.add_argument("--timeout-minutes", type=_non_negative, help=WAIT_HELP)
     back.add_argument("--poll-seconds", type=_non_negative, default=15.0, help="pause between status polls")
 
     ship = commands.add_parser(
@@ -138,7 +140,7 @@ def _add_release_commands(commands: Any, common: argparse.ArgumentParser) -> Non
     ship.add_argument("service", help="a CI-owned service, as in the `services` stack output")
     ship.add_argument("--image", required=True, help="<repository-url>@sha256:<digest> or <repository-url>:<tag>")
     ship.add_argument("--dry-run", action="store_true", help="check the image, say what would change, change nothing")
-    ship.add_argument("--timeout-minutes", type=_non_negative, default=20.0, help="wait this long for the deployment")
+    ship.add_argument("--timeout-minutes", type=_non_negative, help=WAIT_HELP)
     ship.add_argument("--poll-seconds", type=_non_negative, default=15.0, help="pause between status polls")
 
 
@@ -178,6 +180,17 @@ def _progress(elapsed: float, status: str) -> None:
 
 def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
+
+
+def _wait(args: argparse.Namespace) -> dict[str, Any]:
+    """The deployment wait of `release` and `rollback`: an explicit --timeout-minutes is taken as is."""
+    explicit = args.timeout_minutes is not None
+    return {
+        "timeout_minutes": args.timeout_minutes if explicit else WAIT_MINUTES,
+        "timeout_plus_bake": not explicit,
+        "poll_seconds": args.poll_seconds,
+        "progress": _progress,
+    }
 
 
 def _verify(args: argparse.Namespace, outputs: StackOutputs, clients: Clients) -> int:
@@ -278,14 +291,7 @@ def _ci_owned(outputs: StackOutputs, service: str) -> bool:
 
 def _release(args: argparse.Namespace, outputs: StackOutputs, clients: Clients, apply: Apply) -> int:
     """`release`, and `rollback` of a CI-owned service (an earlier pointer version, released the same way)."""
-    options = release.Options(
-        dry_run=args.dry_run,
-        timeout_minutes=args.timeout_minutes,
-        poll_seconds=args.poll_seconds,
-        progress=_progress,
-        say=_say,
-        apply=apply,
-    )
+    options = release.Options(dry_run=args.dry_run, say=_say, apply=apply, **_wait(args))
     try:
         if args.command == "release":
             result = release.release(outputs, clients, args.service, args.image, options)
@@ -314,14 +320,7 @@ def _release(args: argparse.Namespace, outputs: StackOutputs, clients: Clients, 
 
 
 def _rollback(args: argparse.Namespace, outputs: StackOutputs, clients: Clients) -> int:
-    options = rollback.Options(
-        revision=args.revision,
-        timeout_minutes=args.timeout_minutes,
-        poll_seconds=args.poll_seconds,
-        progress=_progress,
-        say=_say,
-        dry_run=args.dry_run,
-    )
+    options = rollback.Options(revision=args.revision, say=_say, dry_run=args.dry_run, **_wait(args))
     try:
         result = rollback.run(outputs, clients, args.service, options)
     except (rollback.RollbackError, ServiceNotFoundError, WaitTimeoutError) as exc:
@@ -367,7 +366,7 @@ def _stop(
         then = f"; then set the release pointer to the image of {found.source}" if ci_owned else ""
         print(f"{args.service}: dry run, nothing changed; would roll deployment {found.deployment.id} back{then}")
         return EXIT_OK
-    options = rollback.Options(timeout_minutes=args.timeout_minutes, poll_seconds=args.poll_seconds, progress=_progress)
+    options = rollback.Options(**_wait(args))
     try:
         stopped = deployment_rollback.stop(clients("ecs"), found, options, _say)
         if ci_owned:

@@ -66,9 +66,16 @@ class Follow:
     last: sd.Deployment | None = None
     report: StageReport = field(init=False)
     revisions: dict[str, str | None] = field(default_factory=dict)
+    what: str = "deployment"
+    began: float = 0.0
 
     def __post_init__(self) -> None:
         self.report = StageReport(started=self.options.clock.now())
+
+    def allowed_minutes(self) -> float:
+        """The timeout, plus the strategy's bake times when the options ask for that (the CLI's default)."""
+        extra = planned_minutes(self.last) if self.last and self.options.timeout_plus_bake else 0
+        return self.options.timeout_minutes + extra
 
     def task_definition_of(self, revision_arn: str) -> str | None:
         """The task definition a service revision runs (asked once per revision)."""
@@ -94,13 +101,23 @@ class Follow:
             f"{_revision(self.rollout.task_definition)}, from {', '.join(map(_revision, sources)) or 'nothing'}"
         )
         planned, allowed = planned_minutes(deployment), self.options.timeout_minutes
-        if planned >= allowed:
+        if self.options.timeout_plus_bake:
+            self.say(f"  waiting up to {allowed + planned:g} min ({allowed:g} + {planned} min of bake time)")
+        elif planned >= allowed:
             self.say(
                 f"warning: this strategy waits {planned} min on purpose (bake times) but the wait gives up after "
-                f"{allowed:g} min: pass a larger --timeout-minutes"
+                f"{allowed:g} min: pass a larger --timeout-minutes, or none (then the bake times are added)"
             )
 
     def check(self) -> tuple[bool, str]:
+        done, status = self.step()
+        if not done and self.options.clock.monotonic() - self.began >= self.allowed_minutes() * 60:
+            now = self.options.clock.now()
+            where = self.report.stuck(self.last, now) if self.last else "ECS never started it"
+            raise WaitTimeoutError(f"{self.what}: not done after {self.allowed_minutes():g} min: {where}")
+        return done, status
+
+    def step(self) -> tuple[bool, str]:
         deployment = self.find() if self.arn is None else sd.describe(self.ecs, self.arn)
         if deployment is None:
             return False, f"waiting for ECS to start the deployment of {_revision(self.rollout.task_definition)}"
@@ -117,19 +134,16 @@ class Follow:
         return not waiting, self.report.progress(deployment, now)
 
     def run(self, what: str) -> float:
-        options = self.options
-        try:
-            seconds = poll(
-                self.check,
-                what=what,
-                timeout=options.timeout_minutes * 60,
-                interval=options.poll_seconds,
-                clock=options.clock,
-                progress=options.progress,
-            )
-        except WaitTimeoutError:
-            where = self.report.stuck(self.last, options.clock.now()) if self.last else "ECS never started it"
-            raise WaitTimeoutError(f"{what}: not done after {options.timeout_minutes:g} min: {where}") from None
+        """Poll to the end; `check` enforces the timeout itself, since the bake times are known only once found."""
+        options, self.what, self.began = self.options, what, self.options.clock.monotonic()
+        seconds = poll(
+            self.check,
+            what=what,
+            timeout=math.inf,
+            interval=options.poll_seconds,
+            clock=options.clock,
+            progress=options.progress,
+        )
         assert self.last is not None  # poll returns only after check() described the deployment
         if self.last.status not in self.expected:
             raise self.rollout.error(self.report.failure(self.last))

@@ -49,6 +49,7 @@ def _quiet(_: str) -> None:
 class Options:
     dry_run: bool = False
     timeout_minutes: float = 20.0
+    timeout_plus_bake: bool = False  # add the bake times of the deployment's strategy to the timeout (CLI default)
     poll_seconds: float = 15.0
     clock: Clock = field(default_factory=Clock)
     progress: Progress | None = None

@@ -29,6 +29,7 @@ class RollbackError(Exception):
 class Options:
     revision: int | None = None  # None: the newest ACTIVE revision below the current one
     timeout_minutes: float = 20.0
+    timeout_plus_bake: bool = False  # add the bake times of the deployment's strategy to the timeout (CLI default)
     poll_seconds: float = 15.0
     clock: Clock = field(default_factory=Clock)
     progress: Progress | None = None

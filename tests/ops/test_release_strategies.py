@@ -486,3 +486,23 @@ def test_any_answer_shape_is_parsed_and_reported_without_a_traceback(raw: dict[s
     assert isinstance(report.observe(deployment, now), list)
     assert report.progress(deployment, now) and report.failure(deployment) and report.stuck(deployment, now)
     assert describe_strategy(deployment) and isinstance(planned_minutes(deployment), int)
+
+
+def test_by_default_the_wait_adds_the_strategy_bake_times_and_an_explicit_timeout_is_kept(
+    moto_stack: MotoStack, deployments: Callable[..., FakeServiceDeployments], fake_time: FakeTime
+) -> None:
+    """A production blue/green release bakes on purpose: the CLI's default wait must not give up during the bake."""
+    api = moto_stack.outputs["services"]["api"]
+    deployments(BLUE_GREEN, default=frames(*until_test_traffic(), Frame(stage="BAKE_TIME", production=100.0)))
+    ecs, family = moto_stack.clients("ecs"), api["taskDefinitionFamily"]
+    ecs.update_service(cluster=api["clusterName"], service=api["serviceName"], taskDefinition=f"{family}:2")
+    said: list[str] = []
+    opts = RollbackOptions(timeout_minutes=1, timeout_plus_bake=True, poll_seconds=30, clock=fake_time.clock)
+    rollout = Rollout(api["clusterName"], api["serviceName"], f"{family}:2")
+    with pytest.raises(WaitTimeoutError, match=r"^rollback: not done after 11 min: .* stuck in stage BAKE_TIME"):
+        wait_for_deployment(ecs, rollout, opts, said.append, "rollback")
+    assert "  waiting up to 11 min (1 + 10 min of bake time)" in said and fake_time.seconds >= 11 * 60
+    parse = cli.build_parser().parse_args
+    assert cli._wait(parse(["release", "w", "--image", "i", "--stack", "s"]))["timeout_plus_bake"] is True
+    explicit = cli._wait(parse(["rollback", "api", "--stack", "s", "--timeout-minutes", "45"]))
+    assert (explicit["timeout_minutes"], explicit["timeout_plus_bake"]) == (45.0, False)
