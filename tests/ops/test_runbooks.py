@@ -114,3 +114,15 @@ def test_the_deploy_runbook_documents_the_production_approval() -> None:
     assert "Required reviewers" in deploy and "`production`" in deploy
     for variable in ("AWS_DEPLOY_ROLE_ARN", "AWS_VERIFY_ROLE_ARN", "AWS_OPS_ROLE_ARN_PRODUCTION", "AWS_REGION"):
         assert variable in deploy
+
+
+def test_the_rollback_runbook_explains_every_stage_line_the_tools_print() -> None:
+    """The stage table and the tools' STAGES cannot drift apart; nor the permissions the tools call."""
+    from ops.deployment_report import STAGES
+
+    section = sections(RUNBOOKS / "rollback.md")["reading-a-release-or-a-rollback-stage-by-stage"]
+    rows = set(re.findall(r"^\| `([A-Z_]+)` \|", section, flags=re.M))
+    assert rows == set(STAGES)
+    for action in ("ListServiceDeployments", "DescribeServiceDeployments", "DescribeServiceRevisions"):
+        assert f"ecs:{action}" in section
+    assert "ecs:StopServiceDeployment" in section and "](deploy.md)" in (RUNBOOKS / "rollback.md").read_text()
