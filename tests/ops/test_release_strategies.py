@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -114,15 +115,44 @@ SMOKE_TEST_FAILS = frames(
 )
 
 
-def options(fake_time: FakeTime, said: list[str], progress: list[str], **kwargs: Any) -> release.Options:
-    return release.Options(
-        poll_seconds=30,
-        clock=fake_time.clock,
-        apply=kwargs.pop("apply"),
-        say=said.append,
-        progress=lambda _, status: progress.append(status),
-        **kwargs,
-    )
+@dataclass
+class World:
+    """The moto stack with the worker's repository and pointer, service deployments to install, a fake clock, and
+    what a release said (stage lines) and reported (progress lines)."""
+
+    stack: MotoStack
+    repo: Repo
+    outputs: StackOutputs
+    install: Callable[..., FakeServiceDeployments]
+    time: FakeTime
+    said: list[str] = field(default_factory=list)
+    progress: list[str] = field(default_factory=list)
+
+    def release(self, tag: str, apply: FakePulumi | None = None, **options: Any) -> release.Result:
+        opts = release.Options(
+            poll_seconds=30,
+            clock=self.time.clock,
+            apply=apply or FakePulumi(self.stack),
+            say=self.said.append,
+            progress=lambda _, status: self.progress.append(status),
+            **options,
+        )
+        return release.release(self.outputs, self.stack.clients, SERVICE, self.repo.image(tag), opts)
+
+    def outputs_file(self, path: Path) -> Path:
+        path.write_text(json.dumps(dict(self.outputs.values)))
+        return path
+
+
+@pytest.fixture
+def world(
+    moto_stack: MotoStack,
+    repo: Repo,
+    outputs: StackOutputs,
+    deployments: Callable[..., FakeServiceDeployments],
+    fake_time: FakeTime,
+) -> World:
+    return World(moto_stack, repo, outputs, deployments, fake_time)
 
 
 def stages(said: list[str]) -> list[str]:
@@ -165,24 +195,11 @@ def test_the_model_check_catches_a_misspelled_field_a_wrong_type_and_an_unknown_
 
 
 # -- releases ---------------------------------------------------------------------------------------------------
-def test_blue_green_release_reports_every_stage_once_in_order_with_time_and_bake_left(
-    moto_stack: MotoStack,
-    repo: Repo,
-    outputs: StackOutputs,
-    deployments: Callable[..., FakeServiceDeployments],
-    fake_time: FakeTime,
-) -> None:
-    deployments(BLUE_GREEN, default=blue_green())
-    said: list[str] = []
-    progress: list[str] = []
-    result = release.release(
-        outputs,
-        moto_stack.clients,
-        SERVICE,
-        repo.image("1.1.0"),
-        options(fake_time, said, progress, apply=FakePulumi(moto_stack)),
-    )
-    assert result.image == repo.image("1.1.0") == running_image(moto_stack)
+def test_blue_green_release_reports_every_stage_once_in_order_with_time_and_bake_left(world: World) -> None:
+    world.install(BLUE_GREEN, default=blue_green())
+    result = world.release("1.1.0")
+    said, progress = world.said, world.progress
+    assert result.image == world.repo.image("1.1.0") == running_image(world.stack)
     assert stages(said) == FORWARD
     announced = r"app-staging-worker: service deployment deploy\d+ \(BLUE_GREEN, bake time 10 min\) to "
     announced += r"app-staging-worker:(\d+), from app-staging-worker:(\d+)"
@@ -204,23 +221,10 @@ def test_blue_green_release_reports_every_stage_once_in_order_with_time_and_bake
     assert not any(line.startswith("warning") for line in said)
 
 
-def test_canary_release_reports_the_canary_step_its_bake_and_the_full_shift(
-    moto_stack: MotoStack,
-    repo: Repo,
-    outputs: StackOutputs,
-    deployments: Callable[..., FakeServiceDeployments],
-    fake_time: FakeTime,
-) -> None:
-    deployments(CANARY, default=canary())
-    said: list[str] = []
-    progress: list[str] = []
-    release.release(
-        outputs,
-        moto_stack.clients,
-        SERVICE,
-        repo.image("1.1.0"),
-        options(fake_time, said, progress, apply=FakePulumi(moto_stack)),
-    )
+def test_canary_release_reports_the_canary_step_its_bake_and_the_full_shift(world: World) -> None:
+    world.install(CANARY, default=canary())
+    world.release("1.1.0")
+    said, progress = world.said, world.progress
     assert any("(CANARY, canary 10% for 3 min, bake time 5 min)" in line for line in said)
     traffic = [m[1] for line in said if (m := re.match(rf"  {STAMP} production traffic (.*)", line))]
     assert traffic == ["on the new revision: 10% (canary; 3 min until the next shift)", "on the new revision: 100%"]
@@ -236,92 +240,59 @@ def test_canary_release_reports_the_canary_step_its_bake_and_the_full_shift(
     assert stages(said) == FORWARD
 
 
-def test_a_failed_smoke_test_is_reported_as_such_and_the_previous_pointer_is_restored(
-    moto_stack: MotoStack,
-    repo: Repo,
-    outputs: StackOutputs,
-    deployments: Callable[..., FakeServiceDeployments],
-    fake_time: FakeTime,
-) -> None:
-    deployments(BLUE_GREEN, plans={"bad": SMOKE_TEST_FAILS}, default=blue_green(bake_polls=1))
-    said: list[str] = []
-    fake = FakePulumi(moto_stack)
+def test_a_failed_smoke_test_is_reported_as_such_and_the_previous_pointer_is_restored(world: World) -> None:
+    world.install(BLUE_GREEN, plans={"bad": SMOKE_TEST_FAILS}, default=blue_green(bake_polls=1))
+    fake, repo, said = FakePulumi(world.stack), world.repo, world.said
     with pytest.raises(release.ReleaseFailedError) as info:
-        release.release(
-            outputs, moto_stack.clients, SERVICE, repo.image("bad"), options(fake_time, said, [], apply=fake)
-        )
+        world.release("bad", apply=fake)
     message = str(info.value)
     assert "ended ROLLBACK_SUCCESSFUL; lifecycle hook app-production-smoke-test FAILED at POST_TEST_TRAFFIC_SHIFT " \
            "(the smoke test: its log says which path failed or was too slow)" in message  # fmt: skip
     assert "rolled back to service revision" in message
     assert f"The pointer is back at the previous release {repo.image('1.0.0')} (version 3), applied" in message
-    assert (
-        pointer_now(moto_stack) == (3, repo.image("1.0.0")) == (3, running_image(moto_stack)) and len(fake.calls) == 2
-    )
+    assert pointer_now(world.stack) == (3, repo.image("1.0.0")) == (3, running_image(world.stack))
+    assert len(fake.calls) == 2
     joined = "\n".join(said)
     assert "at POST_TEST_TRAFFIC_SHIFT: FAILED" in joined and "status ROLLBACK_IN_PROGRESS" in joined
     assert stages(said)[: len(FORWARD[:5]) + 2] == [*FORWARD[:5], "TEST_TRAFFIC_SHIFT", "CLEAN_UP"]  # then back
     assert stages(said)[7:] == FORWARD  # the restore deploys the previous image through blue/green again
 
 
-def test_a_deployment_stuck_in_a_stage_times_out_naming_it_and_is_undone(
-    moto_stack: MotoStack,
-    repo: Repo,
-    outputs: StackOutputs,
-    deployments: Callable[..., FakeServiceDeployments],
-    fake_time: FakeTime,
-) -> None:
+def test_a_deployment_stuck_in_a_stage_times_out_naming_it_and_is_undone(world: World) -> None:
     stuck = frames(*until_test_traffic(), (Frame(stage="BAKE_TIME", production=100.0, test=100.0, running=2), 1))
-    deployments(BLUE_GREEN, plans={"1.2.0": stuck}, default=blue_green(bake_polls=1))
-    said: list[str] = []
-    opts = options(fake_time, said, [], apply=FakePulumi(moto_stack), timeout_minutes=9)
+    world.install(BLUE_GREEN, plans={"1.2.0": stuck}, default=blue_green(bake_polls=1))
     with pytest.raises(release.ReleaseFailedError) as info:
-        release.release(outputs, moto_stack.clients, SERVICE, repo.image("1.2.0"), opts)
+        world.release("1.2.0", timeout_minutes=9)
     assert re.search(
         r"release of worker: not done after 9 min: deployment deploy\d+ still IN_PROGRESS, stuck in stage BAKE_TIME, "
         r"entered 10:\d\d:\d\dZ, \d\d:\d\d ago",
         str(info.value),
     )
     assert "The pointer is back at the previous release" in str(info.value)
-    assert pointer_now(moto_stack)[1] == repo.image("1.0.0")
-    assert any(line.startswith("warning: this strategy waits 10 min on purpose") for line in said)
+    assert pointer_now(world.stack)[1] == world.repo.image("1.0.0")
+    assert any(line.startswith("warning: this strategy waits 10 min on purpose") for line in world.said)
 
 
 def test_an_unknown_status_or_stage_is_shown_waited_on_and_never_taken_for_success(
-    *,
-    moto_stack: MotoStack,
-    repo: Repo,
-    outputs: StackOutputs,
-    deployments: Callable[..., FakeServiceDeployments],
-    fake_time: FakeTime,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """AWS adds enum values (the guide already names a stage botocore's model lacks): report them, don't crash."""
     new = Frame("AWAITING_APPROVAL", stage="PRE_PRODUCTION_APPROVAL", production=0.0, test=100.0, running=2)
     passes = frames(*until_test_traffic(), (new, 2)) + after_test_traffic(bake_polls=1)
     ends = frames(*until_test_traffic(), new, Frame("CANCELLED", stage="CLEAN_UP", final=True))
     unknown = ("AWAITING_APPROVAL", "PRE_PRODUCTION_APPROVAL", "CANCELLED")
-    deployments(
+    world.install(
         BLUE_GREEN, plans={"1.1.0": passes, "1.2.0": ends}, default=blue_green(bake_polls=1), unknown_ok=unknown
     )
-    said: list[str] = []
-    release.release(
-        outputs,
-        moto_stack.clients,
-        SERVICE,
-        repo.image("1.1.0"),
-        options(fake_time, said, [], apply=FakePulumi(moto_stack)),
-    )
-    assert any(re.match(rf"  {STAMP} status AWAITING_APPROVAL$", line) for line in said)
-    assert any("stage PRE_PRODUCTION_APPROVAL: a stage this tool does not know" in line for line in said)
-    path = tmp_path / "outputs.json"
-    path.write_text(json.dumps(dict(outputs.values)))
-    argv = ["release", SERVICE, "--image", repo.image("1.2.0"), "--outputs", str(path), "--poll-seconds", "0"]
-    assert cli.main(argv, clients_factory=lambda _: moto_stack.clients, apply=FakePulumi(moto_stack)) == cli.EXIT_FAILED
+    world.release("1.1.0")
+    assert any(re.match(rf"  {STAMP} status AWAITING_APPROVAL$", line) for line in world.said)
+    assert any("stage PRE_PRODUCTION_APPROVAL: a stage this tool does not know" in line for line in world.said)
+    path = world.outputs_file(tmp_path / "outputs.json")
+    image = world.repo.image("1.2.0")
+    assert _cli(world.stack, "release", SERVICE, "--image", image, "--outputs", str(path), "--poll-seconds", "0") == 1
     err = capsys.readouterr().err
     assert "ended CANCELLED (a status this tool does not know: check the deployment in the ECS console)" in err
-    assert "Traceback" not in err and pointer_now(moto_stack)[1] == repo.image("1.1.0")
+    assert "Traceback" not in err and pointer_now(world.stack)[1] == world.repo.image("1.1.0")
 
 
 # -- rollback -------------------------------------------------------------------------------------------------
@@ -341,26 +312,19 @@ def _advance(moto_stack: MotoStack, fake: FakeServiceDeployments, polls: int) ->
 
 
 def test_rollback_stops_a_canary_deployment_in_progress_and_points_back(
-    *,
-    moto_stack: MotoStack,
-    repo: Repo,
-    outputs: StackOutputs,
-    deployments: Callable[..., FakeServiceDeployments],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     in_canary = frames(
         *until_test_traffic(), Frame(stage="PRODUCTION_TRAFFIC_SHIFT", production=10.0, test=100.0, running=2)
     )
-    fake = deployments(CANARY, plans={"1.0.0": frames(Frame("SUCCESSFUL", running=2)), "1.1.0": in_canary})
+    moto_stack, repo = world.stack, world.repo
+    fake = world.install(CANARY, plans={"1.0.0": frames(Frame("SUCCESSFUL", running=2)), "1.1.0": in_canary})
     FakePulumi(moto_stack)("staging", [])  # the first release (1.0.0) is deployed
     _advance(moto_stack, fake, 1)
     moto_stack.clients("ssm").put_parameter(Name=PARAMETER, Value=repo.image("1.1.0"), Type="String", Overwrite=True)
     FakePulumi(moto_stack)("staging", [])  # a release of 1.1.0 started elsewhere: now in its canary phase
     arn = _advance(moto_stack, fake, 12)
-    path = tmp_path / "outputs.json"
-    path.write_text(json.dumps(dict(outputs.values)))
-    base = ["--outputs", str(path), "--poll-seconds", "0"]
+    base = ["--outputs", str(world.outputs_file(tmp_path / "outputs.json")), "--poll-seconds", "0"]
 
     assert _cli(moto_stack, "rollback", SERVICE, "--dry-run", *base) == cli.EXIT_OK
     out = capsys.readouterr()
