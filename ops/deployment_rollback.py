@@ -49,6 +49,13 @@ def _revision(ecs: Any, revision_arn: str) -> str:
     return task_definition.rsplit("/", 1)[-1] or f"service revision {revision_arn.rsplit('/', 1)[-1]}"
 
 
+def in_progress(ecs: Any, cluster: str, service: str, deployment: sd.Deployment) -> InProgress:
+    """`deployment` with the task definitions it deploys and would return to (DescribeServiceRevisions)."""
+    sources = deployment.source_revisions
+    source = _revision(ecs, deployment.rollback_revision or (sources[0] if sources else ""))
+    return InProgress(cluster, service, deployment, _revision(ecs, deployment.target_revision), source)
+
+
 def find(ecs: Any, cluster: str, service: str, say: Say) -> InProgress | None:
     """The service's deployment to roll back by stopping it, or None (no deployment in progress, a rolling one, or
     service deployments unreadable here: then the caller releases the earlier version as before, and this says why)."""
@@ -60,9 +67,7 @@ def find(ecs: Any, cluster: str, service: str, say: Say) -> InProgress | None:
         if deployment.strategy == sd.DEFAULT_STRATEGY:
             say(f"{service}: deployment {deployment.id} ({deployment.status}) is rolling: a new release supersedes it")
             return None
-        sources = deployment.source_revisions
-        source = _revision(ecs, deployment.rollback_revision or (sources[0] if sources else ""))
-        return InProgress(cluster, service, deployment, _revision(ecs, deployment.target_revision), source)
+        return in_progress(ecs, cluster, service, deployment)
     except sd.DeploymentsUnavailableError as exc:
         say(f"{service}: cannot check for a deployment in progress ({exc}); releasing the earlier version instead")
         return None

@@ -23,6 +23,14 @@ Say = Callable[[str], None]
 MIN_LINEAR_STEP = 3.0  # LinearConfiguration.stepPercent: multiples of 0.1 from 3.0 to 100.0 (ECS API reference)
 
 
+class DeploymentTimeoutError(WaitTimeoutError):
+    """The wait ran out while the deployment was still going; `deployment` is it as last seen (None: never started)."""
+
+    def __init__(self, message: str, deployment: sd.Deployment | None) -> None:
+        super().__init__(message)
+        self.deployment = deployment
+
+
 def _revision(task_definition: str) -> str:
     return task_definition.rsplit("/", 1)[-1]
 
@@ -114,7 +122,8 @@ class Follow:
         if not done and self.options.clock.monotonic() - self.began >= self.allowed_minutes() * 60:
             now = self.options.clock.now()
             where = self.report.stuck(self.last, now) if self.last else "ECS never started it"
-            raise WaitTimeoutError(f"{self.what}: not done after {self.allowed_minutes():g} min: {where}")
+            message = f"{self.what}: not done after {self.allowed_minutes():g} min: {where}"
+            raise DeploymentTimeoutError(message, self.last)
         return done, status
 
     def step(self) -> tuple[bool, str]:

@@ -10,7 +10,8 @@ Order and guarantees:
    blue/green, canary, linear): each lifecycle stage is printed as it is entered (ops/deployment_watch.py). If the
    apply fails, the deployment fails (circuit breaker, alarm, a lifecycle hook such as the smoke test: ECS rolls
    back), or the wait times out, the previous pointer is written back and applied again, and the error says what
-   happened and how it ended.
+   happened and how it ended. A blue/green, canary or linear deployment that timed out is first stopped with a
+   rollback, so traffic returns to the previous revision at once rather than after another whole deployment.
 
 `rollback` of a CI-owned service is a release of an earlier pointer version (its history in SSM), unless a blue/green,
 canary or linear deployment is still in progress: then ECS rolls that one back (ops/deployment_rollback.py) and
@@ -23,10 +24,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ops import pointer
+from ops import deployment_rollback, pointer
+from ops import service_deployments as sd
 from ops.apply import Apply, ApplyError, pulumi_up
-from ops.aws import Clients, Clock, Progress, WaitTimeoutError, format_elapsed
-from ops.deployment_watch import wait_for_deployment
+from ops.aws import AWS_ERRORS, Clients, Clock, Progress, WaitTimeoutError, format_elapsed
+from ops.deployment_watch import DeploymentTimeoutError, wait_for_deployment
 from ops.ecs import Rollout, describe_service, is_failed_rollout
 from ops.outputs import StackOutputs
 from ops.pointer import ReleaseError, Target
@@ -121,8 +123,29 @@ class _Release:
             failed = f"release of {image} to {service} failed: {exc}"
             if not restore or before.image == image:
                 raise ReleaseFailedError(failed) from None
+            if isinstance(exc, DeploymentTimeoutError):
+                self.stop_stuck(exc.deployment)
             raise ReleaseFailedError(self.restore(failed, before)) from None
         return Result(service, image, before.image, version, task_definition, seconds)
+
+    def stop_stuck(self, deployment: sd.Deployment | None) -> None:
+        """A blue/green, canary or linear deployment that timed out still has the previous revision running: ECS
+        returns traffic to it at once (StopServiceDeployment, ROLLBACK) before the previous release is applied."""
+        if deployment is None or deployment.strategy == sd.DEFAULT_STRATEGY or deployment.status not in sd.STOPPABLE:
+            return
+        service_name, cluster, _ = service_outputs(self.outputs, self.target.service)
+        ecs, say = self.clients("ecs"), self.options.say
+        try:
+            found = deployment_rollback.in_progress(ecs, cluster, service_name, deployment)
+            say(deployment_rollback.plan(found))
+            deployment_rollback.stop(ecs, found, self.options, say)
+        except (
+            deployment_rollback.StopFailedError,
+            WaitTimeoutError,
+            sd.DeploymentsUnavailableError,
+            *AWS_ERRORS,
+        ) as exc:
+            say(f"{self.target.service}: stopping the timed-out deployment did not work ({exc}); restoring anyway")
 
     def restore(self, failed: str, before: pointer.Version) -> str:
         """Write the previous pointer back and apply it; the message for the operator, whatever happens."""

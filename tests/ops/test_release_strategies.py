@@ -260,9 +260,14 @@ def test_a_failed_smoke_test_is_reported_as_such_and_the_previous_pointer_is_res
 
 def test_a_deployment_stuck_in_a_stage_times_out_naming_it_and_is_undone(world: World) -> None:
     stuck = frames(*until_test_traffic(), (Frame(stage="BAKE_TIME", production=100.0, test=100.0, running=2), 1))
-    world.install(BLUE_GREEN, plans={"1.2.0": stuck}, default=blue_green(bake_polls=1))
+    fake = world.install(BLUE_GREEN, plans={"1.2.0": stuck}, default=blue_green(bake_polls=1))
     with pytest.raises(release.ReleaseFailedError) as info:
         world.release("1.2.0", timeout_minutes=9)
+    # ECS is told to roll the stuck deployment back first: traffic returns to the revision still running at once.
+    assert [r["stopType"] for r in fake.stop_requests] == ["ROLLBACK"]
+    joined = "\n".join(world.said)
+    assert "is in progress (IN_PROGRESS at stage BAKE_TIME, 100% of production traffic on it): stop it" in joined
+    assert "status ROLLBACK_SUCCESSFUL" in joined
     assert re.search(
         r"release of worker: not done after 9 min: deployment deploy\d+ still IN_PROGRESS, stuck in stage BAKE_TIME, "
         r"entered 10:\d\d:\d\dZ, \d\d:\d\d ago",
