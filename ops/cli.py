@@ -35,6 +35,7 @@ from ops.aws import AWS_ERRORS, Clients, WaitTimeoutError, describe_error, forma
 from ops.ecs import ServiceNotFoundError
 from ops.outputs import OutputsError, Runner, StackOutputs
 from ops.pointer import ReleaseError
+from ops.service_deployments import DeploymentsUnavailableError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -373,7 +374,7 @@ def _stop(
             after = release.point_back(outputs, clients, args.service, stopped.back_to)
         else:
             after = "revert the faulty commit: the next `pulumi up` deploys the rolled-back revision again"
-    except (deployment_rollback.StopFailedError, WaitTimeoutError, ReleaseError) as exc:
+    except (deployment_rollback.StopFailedError, WaitTimeoutError, ReleaseError, DeploymentsUnavailableError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except AWS_ERRORS as exc:

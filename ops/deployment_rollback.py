@@ -81,8 +81,8 @@ def plan(found: InProgress) -> str:
         where += f", {deployment.production_weight:g}% of production traffic on it"
     if not found.stoppable:
         return (
-            f"{found.service}: ECS is already rolling back deployment {deployment.id} of {found.target} ({where}): "
-            f"follow it back to {found.source}"
+            f"{found.service}: ECS is already stopping or rolling back deployment {deployment.id} of {found.target} "
+            f"({where}): follow it back to {found.source}"
         )
     return (
         f"{found.service}: {deployment.strategy} deployment {deployment.id} of {found.target} is in progress "

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -35,6 +35,8 @@ STOPPABLE = ("PENDING", "IN_PROGRESS")  # StopServiceDeployment moves these to R
 UNAVAILABLE = ("UnsupportedFeatureException", "AccessDeniedException")
 
 DEFAULT_STRATEGY = "ROLLING"  # DeploymentConfiguration.strategy when a service sets none
+MAX_PAGES = 20  # ListServiceDeployments pages read at most (2,000 deployments)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # a deployment without createdAt sorts first
 
 
 class Outcome(StrEnum):
@@ -212,16 +214,26 @@ def describe(ecs: Any, arn: str) -> Deployment:
 
 
 def newest(ecs: Any, cluster: str, service: str, statuses: tuple[str, ...] = ()) -> str | None:
-    """The ARN of the service's newest deployment (with one of `statuses`, when given), or None."""
-    request: dict[str, Any] = {"cluster": cluster, "service": service, "maxResults": 20}
+    """The ARN of the service's newest deployment (with one of `statuses`, when given), or None. The API documents
+    no order, so every page is read (maxResults 100; 90 days of history at most)."""
+    request: dict[str, Any] = {"cluster": cluster, "service": service, "maxResults": 100}
     if statuses:
         request["status"] = list(statuses)
-    briefs = _call(ecs, "list_service_deployments", **request).get("serviceDeployments") or []
-    dated = [b for b in briefs if b.get("serviceDeploymentArn")]
-    if not dated:
+    briefs: list[Mapping[str, Any]] = []
+    for _ in range(MAX_PAGES):
+        page = _call(ecs, "list_service_deployments", **request)
+        briefs += [b for b in _maps(page.get("serviceDeployments")) if b.get("serviceDeploymentArn")]
+        if not page.get("nextToken"):
+            break
+        request["nextToken"] = page["nextToken"]
+    if not briefs:
         return None
-    latest = max(dated, key=lambda b: (b.get("createdAt") is not None, b.get("createdAt") or 0))
-    return str(latest["serviceDeploymentArn"])
+
+    def age(numbered: tuple[int, Mapping[str, Any]]) -> tuple[datetime, int]:
+        created = numbered[1].get("createdAt")
+        return (created if isinstance(created, datetime) else EPOCH), numbered[0]
+
+    return str(max(enumerate(briefs), key=age)[1]["serviceDeploymentArn"])
 
 
 def revision_task_definition(ecs: Any, revision_arn: str) -> str | None:

@@ -166,6 +166,8 @@ class FakeServiceDeployments:
     stop_requests: list[dict[str, Any]] = field(default_factory=list)
     reverting: bool = False
     error: str | None = None  # an error code every service-deployment call answers (AccessDeniedException, ...)
+    page_size: int = 2  # ListServiceDeployments may answer fewer than maxResults, with a nextToken
+    report_current: bool = True  # DescribeServices names currentServiceDeployment
 
     HANDLERS = {
         "before-call.ecs.ListServiceDeployments": "list_deployments",
@@ -204,7 +206,7 @@ class FakeServiceDeployments:
             source=previous.target if previous else target,
             configuration=json.loads(json.dumps(self.strategy)),
             plan=list(plan),
-            created=self.clock.now(),
+            created=self.clock.now() + timedelta(microseconds=number),  # distinct, as AWS's microsecond times
         )
         self.records.append(record)
         return record
@@ -320,7 +322,12 @@ class FakeServiceDeployments:
             if r.service_arn.endswith("/" + request["service"].rsplit("/", 1)[-1])
             and (not statuses or r.frame.status in statuses)
         ]
-        return self.respond("ListServiceDeployments", {"serviceDeployments": list(reversed(found))})
+        # Oldest first, a few per page: the API documents no order, so the tools must read every page.
+        start = int(request.get("nextToken") or 0)
+        body: dict[str, Any] = {"serviceDeployments": found[start : start + self.page_size]}
+        if start + self.page_size < len(found):
+            body["nextToken"] = str(start + self.page_size)
+        return self.respond("ListServiceDeployments", body)
 
     def describe_deployments(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
         arns = json.loads(params["body"])["serviceDeploymentArns"]
@@ -376,7 +383,7 @@ class FakeServiceDeployments:
     def described(self, parsed: dict[str, Any], **_: Any) -> None:
         for service in parsed.get("services", []):
             record = self.current(service["serviceArn"])
-            if record is not None:
+            if record is not None and self.report_current:
                 service["currentServiceDeployment"] = record.arn
             configuration = {k: v for k, v in self.strategy.items() if k != "lifecycleHooks"}
             service["deploymentConfiguration"] = service.get("deploymentConfiguration", {}) | configuration

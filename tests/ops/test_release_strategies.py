@@ -475,3 +475,25 @@ def test_by_default_the_wait_adds_the_strategy_bake_times_and_an_explicit_timeou
     assert cli._wait(parse(["release", "w", "--image", "i", "--stack", "s"]))["timeout_plus_bake"] is True
     explicit = cli._wait(parse(["rollback", "api", "--stack", "s", "--timeout-minutes", "45"]))
     assert (explicit["timeout_minutes"], explicit["timeout_plus_bake"]) == (45.0, False)
+
+
+def test_the_newest_deployment_is_found_on_any_page_even_without_current_service_deployment(
+    moto_stack: MotoStack, deployments: Callable[..., FakeServiceDeployments], fake_time: FakeTime
+) -> None:
+    """ListServiceDeployments documents no order and pages by nextToken: the fake answers oldest first, 2 a page."""
+    api = moto_stack.outputs["services"]["api"]
+    fake = deployments(BLUE_GREEN, default=blue_green(bake_polls=1))
+    fake.report_current = False
+    ecs, family = moto_stack.clients("ecs"), api["taskDefinitionFamily"]
+    for revision in (1, 2, 1, 2):
+        ecs.update_service(
+            cluster=api["clusterName"], service=api["serviceName"], taskDefinition=f"{family}:{revision}"
+        )
+    ours = [r.arn for r in fake.records if r.service_arn.endswith(api["serviceName"])]
+    assert len(ours) == 5 and sd.newest(ecs, api["clusterName"], api["serviceName"]) == ours[-1]
+    assert sd.newest(ecs, api["clusterName"], api["serviceName"], ("ROLLBACK_FAILED",)) is None
+    said: list[str] = []
+    rollout = Rollout(api["clusterName"], api["serviceName"], f"{family}:2")
+    opts = RollbackOptions(poll_seconds=30, clock=fake_time.clock)
+    assert wait_for_deployment(ecs, rollout, opts, said.append, "rollback") > 0
+    assert said[0].startswith(f"{api['serviceName']}: service deployment {ours[-1].rsplit('/', 1)[-1]} (BLUE_GREEN")
