@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -99,10 +99,7 @@ def blue_green(bake_polls: int = 3) -> Plan:
 def canary(canary_polls: int = 3) -> Plan:
     shift = Frame(stage="PRODUCTION_TRAFFIC_SHIFT", test=100.0, running=2)
     return frames(*until_test_traffic()) + after_test_traffic(
-        (Frame(stage="PRE_PRODUCTION_TRAFFIC_SHIFT", production=0.0, test=100.0, running=2), 0),
-        (shift.__class__(**{**shift.__dict__, "production": 10.0}), canary_polls),
-        shift.__class__(**{**shift.__dict__, "production": 100.0}),
-        bake_polls=2,
+        (replace(shift, production=10.0), canary_polls), replace(shift, production=100.0), bake_polls=2
     )
 
 
@@ -238,6 +235,21 @@ def test_canary_release_reports_the_canary_step_its_bake_and_the_full_shift(worl
         "bake time 04:30 left",
     ]
     assert stages(said) == FORWARD
+
+
+def test_linear_release_reports_each_traffic_step(world: World) -> None:
+    shift = Frame(stage="PRODUCTION_TRAFFIC_SHIFT", test=100.0, running=2)
+    steps = [(replace(shift, production=weight), 2) for weight in (25.0, 50.0, 75.0)]
+    world.install(
+        LINEAR, default=frames(*until_test_traffic()) + after_test_traffic(*steps, replace(shift, production=100.0))
+    )
+    world.release("1.1.0")
+    assert any("(LINEAR, steps of 25% every 2 min, bake time 5 min)" in line for line in world.said)
+    traffic = [
+        m[1] for line in world.said if (m := re.match(rf"  {STAMP} production traffic on the new revision: (.*)", line))
+    ]
+    assert traffic == [f"{w}% (linear step; 2 min until the next shift)" for w in (25, 50, 75)] + ["100%"]
+    assert stages(world.said) == FORWARD
 
 
 def test_a_failed_smoke_test_is_reported_as_such_and_the_previous_pointer_is_restored(world: World) -> None:
