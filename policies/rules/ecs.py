@@ -145,15 +145,17 @@ def no_public_ip(args: ResourceValidationArgs, report: Report, _: Settings) -> N
     ),
     types=[SERVICE],
     inputs=("deploymentCircuitBreaker.enable", "deploymentCircuitBreaker.rollback", "deploymentController.type"),
-    description="Rolling ECS deployments stop and roll back by themselves when new tasks fail to become healthy.",
+    description="ECS-controlled deployments (rolling, and blue/green, canary and linear alike: AWS's failure "
+    "detection supports rolling and blue/green deployment types) stop and roll back by themselves when new tasks "
+    "fail to become healthy.",
     remediation="Set deployment_circuit_breaker={'enable': True, 'rollback': True}.",
     enforcement=MANDATORY,
-    url=f"{DOCS}/deployment-circuit-breaker.html",
+    url=f"{DOCS}/deployment-failure-detection.html",
 )
 def circuit_breaker(args: ResourceValidationArgs, report: Report, _: Settings) -> None:
     controller = str(get(args.props, "deploymentController", "type", default="ECS")).upper()
     if controller != "ECS":
-        args.not_applicable(f"Deployment controller {controller}: the circuit breaker applies to rolling updates.")
+        args.not_applicable(f"Deployment controller {controller}: the circuit breaker applies to the ECS controller.")
     require_true(args, report, "deploymentCircuitBreaker.enable")
     require_true(args, report, "deploymentCircuitBreaker.rollback", ": a failed deployment is stopped, not undone")
 

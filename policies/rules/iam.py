@@ -292,6 +292,52 @@ def no_exfiltration(args: ResourceValidationArgs, report: Report, settings: Sett
             report(f"{where}: statement {_sid(statement)} allows {', '.join(found)} on every resource.")
 
 
+# Actions that accept resource ARNs (Service Authorization Reference, Elastic Load Balancing V2 and Lambda: a
+# resource type in the "Resource types" column), which ECS blue/green needs: its infrastructure role moves listener
+# rules and registers targets, its hook role invokes the smoke test. AWS's own
+# AmazonECSInfrastructureRolePolicyForLoadBalancers (v6, read 2026-12-03) scopes each to listener, listener-rule
+# and target-group ARNs; only the Describe* reads need Resource "*".
+RESOURCE_SCOPED_ACTIONS = [
+    "elasticloadbalancing:ModifyListener",
+    "elasticloadbalancing:ModifyRule",
+    "elasticloadbalancing:RegisterTargets",
+    "elasticloadbalancing:DeregisterTargets",
+    "lambda:InvokeFunction",
+]
+
+
+def _service_wide_resource(resource: str) -> bool:
+    """`arn:aws:elasticloadbalancing:*:*:*`: every resource of one service, in any Region and account."""
+    parts = resource.split(":", 5)
+    return len(parts) == 6 and parts[0] == "arn" and parts[3] in ("*", "") and parts[4] in ("*", "") and parts[5] == "*"
+
+
+@ResourceRule(
+    name="iam-resource-scoped-actions-not-on-any-resource",
+    control=Control(
+        id="P011",
+        title="Actions with resource-level permissions name their resources",
+        severity=Severity.MEDIUM,
+        severity_source=SeveritySource.SUGGESTED,
+    ),
+    types=POLICY_TYPES,
+    description="No identity policy grants an action that supports resource-level permissions (the ECS "
+    "infrastructure role's elasticloadbalancing:ModifyListener, ModifyRule, RegisterTargets, DeregisterTargets; a "
+    'hook role\'s lambda:InvokeFunction) on Resource "*", NotResource or every resource of the service.',
+    remediation="List the ARNs: the production and test listener rules, both target groups, the hook function.",
+    enforcement=MANDATORY,
+    config={"resourceScopedActions": strings(RESOURCE_SCOPED_ACTIONS, "Actions never granted on every resource.")},
+    url="https://docs.aws.amazon.com/service-authorization/latest/reference/list_awselasticloadbalancingv2.html",
+)
+def resource_scoped_actions(args: ResourceValidationArgs, report: Report, settings: Settings) -> None:
+    wanted = [str(a) for a in settings["resourceScopedActions"]]
+    for where, statement in _allowed(args):
+        found = granted(statement, wanted)
+        wide = any_resource(statement) or any(_service_wide_resource(r) for r in resources_of(statement))
+        if found and wide:
+            report(f"{where}: statement {_sid(statement)} allows {', '.join(found)} on every resource.")
+
+
 @ResourceRule(
     name="iam-no-aws-managed-policies",
     control=Control(

@@ -121,6 +121,54 @@ CASES = [
         "violation",
         build=managed_and_attached,
     ),
+    # ECS blue/green: the infrastructure role's listener/target-group writes and the hook role's invoke are
+    # resource-scoped actions; * in any spelling fails, the ARN-scoped form passes.
+    Case("iam-resource-scoped-actions-not-on-any-resource", POLICY, "api-execution-policy", None, "pass"),
+    Case(
+        "iam-resource-scoped-actions-not-on-any-resource",
+        POLICY,
+        "api-execution-policy",
+        add({"Action": ["elasticloadbalancing:ModifyRule"], "Resource": "*"}),
+        "violation",
+        contains="elasticloadbalancing:ModifyRule",
+    ),
+    Case(
+        "iam-resource-scoped-actions-not-on-any-resource",
+        POLICY,
+        "api-execution-policy",
+        add({"Action": "ElasticLoadBalancing:Modify*", "Resource": "arn:aws:elasticloadbalancing:*:*:*"}),
+        "violation",
+    ),
+    Case(
+        "iam-resource-scoped-actions-not-on-any-resource",
+        POLICY,
+        "api-execution-policy",
+        add({"NotAction": "iam:*", "NotResource": "arn:aws:lambda:eu-west-1:123456789012:function:other"}),
+        "violation",
+        contains="lambda:InvokeFunction",
+    ),
+    Case(
+        "iam-resource-scoped-actions-not-on-any-resource",
+        POLICY,
+        "api-execution-policy",
+        add(
+            {
+                "Action": ["elasticloadbalancing:ModifyRule", "elasticloadbalancing:RegisterTargets"],
+                "Resource": [
+                    "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/alb/1/2/3",
+                    "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/api-green/4",
+                ],
+            }
+        ),
+        "pass",
+    ),
+    Case(
+        "iam-resource-scoped-actions-not-on-any-resource",
+        POLICY,
+        "api-execution-policy",
+        add({"Action": "elasticloadbalancing:DescribeRules", "Resource": "*"}),
+        "pass",
+    ),
 ]
 
 
