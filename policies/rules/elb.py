@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from pulumi_policy import Policy, PolicyResource, ReportViolation, ResourceValidationArgs, Severity
 
 from .common import get, is_false, is_true, items, known, label, require_true
@@ -223,12 +226,18 @@ def alb_protected(stack: StackView, report: ReportViolation, settings: Settings)
         )
 
 
-def _redirects_to_https(args: ResourceValidationArgs) -> bool:
-    actions = list(items(get(args.props, "defaultActions")))
+def redirects_to_https(props: Any, read: Callable[..., Any] = get) -> bool:
+    """Every default action is a redirect to HTTPS. `read` is `get` for resource rules (an unknown action is
+    "not evaluated") or `known` for stack rules (an unknown action is simply not a redirect)."""
+    actions = list(items(read(props, "defaultActions")))
     return bool(actions) and all(
-        str(get(a, "type")) == "redirect" and str(get(a, "redirect", "protocol", default="")).upper() == "HTTPS"
+        str(read(a, "type")) == "redirect" and str(read(a, "redirect", "protocol") or "").upper() == "HTTPS"
         for a in actions
     )
+
+
+def _redirects_to_https(args: ResourceValidationArgs) -> bool:
+    return redirects_to_https(args.props)
 
 
 @ResourceRule(

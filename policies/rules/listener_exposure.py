@@ -14,22 +14,15 @@ from __future__ import annotations
 
 from pulumi_policy import Policy, PolicyResource, ReportViolation, Severity
 
-from .common import is_true, items, known, label, number, text
+from .common import is_true, known, label, number, text
 from .declare import MANDATORY, Control, Settings, SeveritySource, StackRule, declared, integers
 from .ec2 import SG, Rule, covers_everything, group_rules, public_sources
+from .elb import redirects_to_https
 from .stack import StackView
 
 LB = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 LISTENER = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 DOCS = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application"
-
-
-def _redirects_to_https(listener: PolicyResource) -> bool:
-    actions = items(known(listener.props, "defaultActions"))
-    return bool(actions) and all(
-        str(known(a, "type")) == "redirect" and str(known(a, "redirect", "protocol") or "").upper() == "HTTPS"
-        for a in actions
-    )
 
 
 def is_production(listener: PolicyResource, settings: Settings) -> bool:
@@ -38,7 +31,7 @@ def is_production(listener: PolicyResource, settings: Settings) -> bool:
         return False
     if int(port) in {int(p) for p in settings["productionPorts"]}:
         return True
-    return int(port) in {int(p) for p in settings["redirectPorts"]} and _redirects_to_https(listener)
+    return int(port) in {int(p) for p in settings["redirectPorts"]} and redirects_to_https(listener.props, known)
 
 
 def exposures(rules: list[Rule], port: int) -> list[str]:
