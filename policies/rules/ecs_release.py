@@ -10,7 +10,8 @@ Sources (read 2026-12-03):
   deployment types").
 - Value ranges: pulumi-aws 7.51 `ServiceDeploymentConfiguration*Args` (from the ECS API): bake times 0-1440 minutes,
   canary percent 0.1-100, linear step percent 3-100; `canary_configuration`/`linear_configuration` required with
-  their strategy. The ECS API reference (CanaryConfiguration) adds: canary percent in multiples of 0.1.
+  their strategy. The ECS API reference (CanaryConfiguration, LinearConfiguration) adds: both percentages in
+  multiples of 0.1.
 - Infrastructure role trust: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/AmazonECSInfrastructureRolePolicyForLoadBalancers.html
   (Principal Service ecs.amazonaws.com, Action sts:AssumeRole).
 """
@@ -90,9 +91,10 @@ def _strategy_findings(props: Any) -> list[str]:
         value = get(config, *path)
         if value is not None and not (isinstance(n := number(value), float) and low <= n <= high):
             found.append(f"deploymentConfiguration.{'.'.join(path)} is {text(value)}; ECS accepts {low}-{high}.")
-    percent = number(get(config, "canaryConfiguration", "canaryPercent"))
-    if percent is not None and abs(percent * 10 - round(percent * 10)) > 1e-6:
-        found.append(f"canaryConfiguration.canaryPercent {text(percent)} is not a multiple of 0.1, as ECS requires.")
+    for block, key in (("canaryConfiguration", "canaryPercent"), ("linearConfiguration", "stepPercent")):
+        percent = number(get(config, block, key))
+        if percent is not None and abs(percent * 10 - round(percent * 10)) > 1e-6:
+            found.append(f"{block}.{key} {text(percent)} is not a multiple of 0.1, as ECS requires.")
     return found
 
 
