@@ -68,8 +68,10 @@ def with_roles(**trust: dict[str, Any]) -> Plan:
 STRATEGY, ALARMS, BAKE = "ecs-service-release-strategy-wiring", "ecs-service-deployment-alarms", "ecs-service-bake-time"
 TRUSTS = "ecs-role-trusts-only-ecs"
 ADVANCED = "loadBalancers.0.advancedConfiguration"
+# Rolling spelled out: the recorded api service's own strategy is whatever the production preset says.
+ROLLING = put("deploymentConfiguration", {"strategy": "ROLLING"})
 CASES = [
-    Case(STRATEGY, SERVICE, None, None, "not-applicable"),
+    Case(STRATEGY, SERVICE, None, ROLLING, "not-applicable"),
     Case(STRATEGY, SERVICE, None, blue_green, "pass"),
     Case(STRATEGY, SERVICE, None, canary, "pass"),
     Case(STRATEGY, SERVICE, None, linear, "pass"),
@@ -141,12 +143,12 @@ CASES = [
         both(blue_green, drop("deploymentConfiguration.lifecycleHooks.0.roleArn")),
         "violation",
     ),
-    Case(ALARMS, SERVICE, None, None, "not-applicable"),
+    Case(ALARMS, SERVICE, None, ROLLING, "not-applicable"),
     Case(ALARMS, SERVICE, None, blue_green, "pass"),
     Case(ALARMS, SERVICE, None, both(canary, put("alarms.rollback", False)), "violation"),
     Case(ALARMS, SERVICE, None, both(linear, drop("alarms")), "violation"),
     Case(ALARMS, SERVICE, None, both(lambda i: blue_green(i, "Blue_Green"), drop("alarms")), "violation"),
-    Case(BAKE, SERVICE, None, None, "not-applicable"),
+    Case(BAKE, SERVICE, None, ROLLING, "not-applicable"),
     Case(BAKE, SERVICE, None, blue_green, "pass"),
     Case(BAKE, SERVICE, None, both(blue_green, drop("deploymentConfiguration.bakeTimeInMinutes")), "violation"),
     Case(BAKE, SERVICE, None, both(canary, put("deploymentConfiguration.bakeTimeInMinutes", "0")), "violation"),

@@ -1,5 +1,6 @@
 """The test listener of a blue/green release stays private: the recorded production ALB (internal, HTTPS from the
-CloudFront VPC origin only) gets a test listener on 8443, then every rule shape that could open that port."""
+CloudFront VPC origin only) gets a second, synthetic test listener (`alb-trial`, 9443: whether or not the stack
+already has its own on 8443), then every rule shape that could open that port."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def linked(type_: str, name: str, inputs: dict[str, Any], **links: ResourceRecor
     )
 
 
-def with_test_listener(*rules: dict[str, Any], port: Any = 8443, internal: bool = True, kind: str = INGRESS) -> Plan:
+def with_test_listener(*rules: dict[str, Any], port: Any = 9443, internal: bool = True, kind: str = INGRESS) -> Plan:
     """The production plan plus an HTTPS test listener on `port` and standalone ingress rules on the ALB's group."""
     plan = reference()
     lb, group = plan.one(LB), plan.one(SG, "alb")
@@ -48,10 +49,10 @@ def with_test_listener(*rules: dict[str, Any], port: Any = 8443, internal: bool 
         "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
         "defaultActions": [{"type": "forward"}],
     }
-    plan.resources.append(linked(LISTENER, "alb-test", listener, loadBalancerArn=lb))
+    plan.resources.append(linked(LISTENER, "alb-trial", listener, loadBalancerArn=lb))
     for i, rule in enumerate(rules):
         inputs = {"securityGroupId": "sg-alb", "description": "test", **rule}
-        plan.resources.append(linked(kind, f"alb-test-{i}", inputs, securityGroupId=group))
+        plan.resources.append(linked(kind, f"alb-trial-{i}", inputs, securityGroupId=group))
     return plan
 
 
@@ -72,39 +73,39 @@ CASES = [
     Case(
         POLICY,
         LISTENER,
-        "alb-test",
+        "alb-trial",
         None,
         "pass",
-        build=lambda: with_test_listener(tcp(8443, 8443, referencedSecurityGroupId="sg-hook")),
+        build=lambda: with_test_listener(tcp(9443, 9443, referencedSecurityGroupId="sg-hook")),
     ),
     Case(
         POLICY,
         LISTENER,
-        "alb-test",
+        "alb-trial",
         None,
         "pass",
-        build=lambda: with_test_listener(tcp(8443, 8443, cidrIpv4="10.30.0.0/16")),
+        build=lambda: with_test_listener(tcp(9443, 9443, cidrIpv4="10.30.0.0/16")),
     ),
     Case(
         POLICY,
         LISTENER,
-        "alb-test",
+        "alb-trial",
         None,
         "violation",
-        build=lambda: with_test_listener(tcp(8443, 8443, cidrIpv4="0.0.0.0/0")),
+        build=lambda: with_test_listener(tcp(9443, 9443, cidrIpv4="0.0.0.0/0")),
     ),
     Case(
         POLICY,
         LISTENER,
-        "alb-test",
+        "alb-trial",
         None,
         "violation",
-        build=lambda: with_test_listener(tcp(8000, 9000, cidrIpv6="::0/0")),
+        build=lambda: with_test_listener(tcp(9000, 10000, cidrIpv6="::0/0")),
     ),
     Case(
         POLICY,
         LISTENER,
-        "alb-test",
+        "alb-trial",
         None,
         "violation",
         build=lambda: with_test_listener({"ipProtocol": "-1", "cidrIpv6": "0:0:0:0:0:0:0:0/0"}),
@@ -112,26 +113,26 @@ CASES = [
     Case(
         POLICY,
         LISTENER,
-        "alb-test",
+        "alb-trial",
         None,
         "violation",
-        build=lambda: with_test_listener(tcp(8443, 8443, prefixListId="pl-3b927c52")),
+        build=lambda: with_test_listener(tcp(9443, 9443, prefixListId="pl-3b927c52")),
         contains="prefix list",
     ),
     Case(
         POLICY,
         LISTENER,
-        "alb-test",
+        "alb-trial",
         None,
         "violation",
         build=lambda: with_test_listener(
-            tcp(8443, 8443, cidrIpv4="0.0.0.0/1"), tcp(8443, 8443, cidrIpv4="128.0.0.0/1")
+            tcp(9443, 9443, cidrIpv4="0.0.0.0/1"), tcp(9443, 9443, cidrIpv4="128.0.0.0/1")
         ),
     ),
     Case(
         POLICY,
         LISTENER,
-        "alb-test",
+        "alb-trial",
         None,
         "violation",
         build=lambda: with_test_listener(
@@ -142,7 +143,7 @@ CASES = [
     Case(
         POLICY,
         LISTENER,
-        "alb-test",
+        "alb-trial",
         None,
         "violation",
         build=lambda: inline({"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}),
@@ -150,7 +151,7 @@ CASES = [
     Case(
         POLICY,
         LISTENER,
-        "alb-test",
+        "alb-trial",
         None,
         "violation",
         build=lambda: with_test_listener(internal=False),
@@ -159,7 +160,7 @@ CASES = [
     Case(
         POLICY,
         LISTENER,
-        "alb-test",
+        "alb-trial",
         None,
         "violation",
         build=lambda: with_test_listener(port=UNKNOWN),
@@ -178,7 +179,7 @@ CASES = [
     Case(
         POLICY,
         LISTENER,
-        "alb-test",
+        "alb-trial",
         None,
         "pass",
         build=lambda: with_test_listener(tcp(443, 443, cidrIpv4="0.0.0.0/0")),
