@@ -197,11 +197,15 @@ def _wait(args: argparse.Namespace) -> dict[str, Any]:
 def _verify(args: argparse.Namespace, outputs: StackOutputs, clients: Clients) -> int:
     options = verify.Options(http_timeout=args.http_timeout)
     if args.wait_minutes > 0:
+        services = verify.Targets.from_outputs(outputs).services
+        baking = verify.planned_wait_minutes(clients("ecs"), services)
+        if baking:
+            print(f"waiting {args.wait_minutes:g} min plus {baking} min of release bake time", file=sys.stderr)
         checks = verify.run_until_passing(
             outputs,
             clients,
             options,
-            wait_seconds=args.wait_minutes * 60,
+            wait_seconds=(args.wait_minutes + baking) * 60,
             interval=args.interval_seconds,
             progress=lambda elapsed, status: _progress(elapsed, f"failing: {status}"),
         )

@@ -37,13 +37,45 @@ def _revision(task_definition: str) -> str:
 
 def planned_minutes(deployment: sd.Deployment) -> int:
     """The minutes the strategy waits on purpose (bake times), the least a wait must allow."""
-    total = deployment.bake_minutes or 0
-    step_bake = deployment.step_bake_minutes or 0
-    if deployment.strategy == "CANARY":
-        total += step_bake
-    elif deployment.strategy == "LINEAR" and deployment.step_percent and deployment.step_percent > 0:
-        steps = math.ceil(100 / max(deployment.step_percent, MIN_LINEAR_STEP))
-        total += (steps - 1) * step_bake  # none after the last step
+    return _strategy_minutes(
+        deployment.strategy, deployment.bake_minutes, deployment.step_percent, deployment.step_bake_minutes
+    )
+
+
+def configured_minutes(configuration: Any) -> int:
+    """The same from a service's `deploymentConfiguration` (DescribeServices), before any deployment is read:
+    what `ops verify` adds to its wait so a release still baking is not reported as a failure."""
+    if not isinstance(configuration, dict):
+        return 0
+    strategy = str(configuration.get("strategy") or "ROLLING")
+    step = (
+        configuration.get("canaryConfiguration") if strategy == "CANARY" else configuration.get("linearConfiguration")
+    )
+    step = step if isinstance(step, dict) else {}
+    percent = _number(step.get("canaryPercent", step.get("stepPercent")))
+    step_bake = _number(step.get("canaryBakeTimeInMinutes", step.get("stepBakeTimeInMinutes")))
+    bake = _number(configuration.get("bakeTimeInMinutes"))
+    return _strategy_minutes(
+        strategy, None if bake is None else int(bake), percent, None if step_bake is None else int(step_bake)
+    )
+
+
+def _number(value: Any) -> float | None:
+    """An API number (some SDKs send the bake times as strings); None for anything else."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def _strategy_minutes(strategy: str, bake: int | None, step_percent: float | None, step_bake: int | None) -> int:
+    total = bake or 0
+    if strategy == "CANARY":
+        total += step_bake or 0
+    elif strategy == "LINEAR" and step_percent and step_percent > 0:
+        steps = math.ceil(100 / max(step_percent, MIN_LINEAR_STEP))
+        total += (steps - 1) * (step_bake or 0)  # none after the last step
     return total
 
 

@@ -2,7 +2,7 @@
 
 - health: the public health URL answers 200 with the sample app's JSON (`status: "ok"`)
 - ecs:<service>: steady (running == desired, one deployment, the PRIMARY one COMPLETED)
-- targets:<service>: every target registered in the service's target group is healthy
+- targets:<service>: every target registered in the target group the service routes through now is healthy
 - alarms: no alarm in `alarmNames` is in ALARM (and all of them exist)
 - database:status / database:backups / database:rpo: available, backups on, latest restorable time within the RPO
 - distribution: the CloudFront distribution is Deployed and enabled
@@ -21,6 +21,7 @@ from datetime import UTC
 from typing import Any
 
 from ops.aws import AWS_ERRORS, Clients, Clock, WaitTimeoutError, describe_error, poll
+from ops.deployment_watch import configured_minutes
 from ops.ecs import ServiceNotFoundError, describe_service, steadiness
 from ops.outputs import OutputsError, StackOutputs
 from ops.report import Check, Status, failed
@@ -90,7 +91,7 @@ def run(outputs: StackOutputs, clients: Clients, options: Options | None = None)
     checks += _guarded("ecs", lambda: check_services(clients("ecs"), targets.services))
     for service in targets.services:
         if service.target_group_arn:
-            check = functools.partial(check_targets, clients("elbv2"), service, service.target_group_arn)
+            check = functools.partial(check_routed_targets, clients("ecs"), clients("elbv2"), service)
             checks += _guarded(f"targets:{service.name}", _listed(check))
     # Edge and uptime alarms live in us-east-1 (where CloudFront, WAF and Route 53 publish their metrics).
     regions = dict.fromkeys([clients.region, EDGE_REGION])
@@ -100,6 +101,18 @@ def run(outputs: StackOutputs, clients: Clients, options: Options | None = None)
     distribution = targets.distribution_id
     checks += _guarded("distribution", lambda: [check_distribution(clients("cloudfront"), distribution)])
     return checks
+
+
+def planned_wait_minutes(ecs: Any, services: Sequence[Service]) -> int:
+    """The longest bake of the services' release strategies: a blue/green, canary or linear deployment keeps its
+    old revision (and so is not steady) for that long on purpose, so the wait is extended by it. Services that
+    cannot be read add nothing (their check says why)."""
+    minutes = [0]
+    for service in services:
+        with contextlib.suppress(ServiceNotFoundError, *AWS_ERRORS):
+            described = describe_service(ecs, service.cluster, service.service_name)
+            minutes.append(configured_minutes(described.get("deploymentConfiguration")))
+    return max(minutes)
 
 
 def run_until_passing(
@@ -191,6 +204,30 @@ def target_group_name(arn: str) -> str:
     """`arn:...:targetgroup/api-tg/0123abcd` -> `api-tg`."""
     parts = arn.rsplit(":", maxsplit=1)[-1].split("/")
     return parts[1] if len(parts) >= 3 and parts[0] == "targetgroup" else arn
+
+
+def routed_target_group(ecs: Any, service: Service) -> str | None:
+    """The group the service routes production traffic through now. After each blue/green, canary or linear
+    deployment ECS swaps the service's primary and alternate groups (the new revision's group becomes
+    `loadBalancers[0].targetGroupArn`), so the group in the stack outputs, the one declared first, holds no
+    targets after every other release. Falls back to the outputs' group when the service cannot be read (the
+    ecs check reports why)."""
+    try:
+        described = describe_service(ecs, service.cluster, service.service_name)
+    except ServiceNotFoundError:
+        return service.target_group_arn
+    for entry in described.get("loadBalancers") or []:
+        arn = entry.get("targetGroupArn") if isinstance(entry, Mapping) else None
+        if isinstance(arn, str) and arn:
+            return arn
+    return service.target_group_arn
+
+
+def check_routed_targets(ecs: Any, elbv2: Any, service: Service) -> Check:
+    arn = routed_target_group(ecs, service)
+    if arn is None:
+        return Check.fail(f"targets:{service.name}", "the service routes through no target group")
+    return check_targets(elbv2, service, arn)
 
 
 def check_targets(elbv2: Any, service: Service, arn: str) -> Check:

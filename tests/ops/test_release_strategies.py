@@ -21,7 +21,7 @@ from ops import cli, deployment_rollback, release
 from ops import service_deployments as sd
 from ops.aws import Clients, WaitTimeoutError
 from ops.deployment_report import STAGES, StageReport
-from ops.deployment_watch import describe_strategy, planned_minutes, wait_for_deployment
+from ops.deployment_watch import configured_minutes, describe_strategy, planned_minutes, wait_for_deployment
 from ops.ecs import Rollout
 from ops.outputs import StackOutputs
 from ops.rollback import Options as RollbackOptions
@@ -447,6 +447,22 @@ def test_a_deployment_ecs_never_starts_times_out_saying_so(
 def test_planned_minutes_add_up_the_bake_times_of_each_strategy(strategy: dict[str, Any], minutes: int) -> None:
     deployment = sd.parse({"serviceDeploymentArn": "a/b", "status": "PENDING", "deploymentConfiguration": strategy})
     assert planned_minutes(deployment) == minutes
+    # The service's own deploymentConfiguration (DescribeServices) gives the same: what `ops verify` waits for.
+    assert configured_minutes(strategy) == minutes
+
+
+@pytest.mark.parametrize(
+    "configuration",
+    [None, "BLUE_GREEN", {}, {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": "x"}, {"strategy": "LINEAR"},
+     {"strategy": "CANARY", "canaryConfiguration": "10%"}, {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": -3}],
+)  # fmt: skip
+def test_configured_minutes_of_an_unreadable_configuration_add_nothing(configuration: Any) -> None:
+    assert configured_minutes(configuration) == 0
+
+
+def test_configured_minutes_read_bake_times_sent_as_strings() -> None:
+    """The SDKs disagree on the type (pulumi-aws takes strings); the number is what counts."""
+    assert configured_minutes({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": "15"}) == 15
 
 
 JSON = st.recursive(

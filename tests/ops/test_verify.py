@@ -105,6 +105,42 @@ def test_a_target_group_without_targets_fails(
     assert checks["targets:api"].status is Status.FAIL
 
 
+ALTERNATE = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/app-staging-api-alt/0123456789abcdef"
+
+
+@pytest.mark.parametrize("alternate_healthy", [True, False])
+def test_targets_are_judged_in_the_group_the_service_routes_through_now(
+    moto_stack: MotoStack, steady_ecs: Callable[..., None], monkeypatch: pytest.MonkeyPatch, alternate_healthy: bool
+) -> None:
+    """After a blue/green release ECS has swapped the groups: the service reports the alternate group, the one in
+    the outputs is empty. Seams: the service's loadBalancers and both groups' health (a second group created in
+    moto's shared backend would leak into other tests)."""
+    api = moto_stack.outputs["services"]["api"]
+    declared = api["targetGroupArn"]
+    steady_ecs(**{api["serviceName"]: {"loadBalancers": [{"targetGroupArn": ALTERNATE, "containerName": "api",
+                                                           "containerPort": 8080}]}})  # fmt: skip
+    elbv2 = moto_stack.clients("elbv2")
+    real = elbv2.describe_target_health
+    state = "healthy" if alternate_healthy else "unhealthy"
+
+    def describe_target_health(**kwargs: Any) -> dict[str, Any]:
+        if kwargs["TargetGroupArn"] == ALTERNATE:
+            targets = [
+                {"Target": {"Id": f"10.20.10.{n}", "Port": 8080}, "TargetHealth": {"State": state}} for n in (7, 8)
+            ]
+            return {"TargetHealthDescriptions": targets}
+        if kwargs["TargetGroupArn"] == declared:
+            return {"TargetHealthDescriptions": []}  # the previous revision's group, drained
+        return real(**kwargs)
+
+    monkeypatch.setattr(elbv2, "describe_target_health", describe_target_health)
+    check = by_name(verify.run(moto_stack.stack_outputs, moto_stack.clients, OPTIONS))["targets:api"]
+    assert "app-staging-api-alt" in check.detail
+    assert check.status is (Status.PASS if alternate_healthy else Status.FAIL)
+    if not alternate_healthy:
+        assert "2 of 2 targets not healthy" in check.detail
+
+
 def test_a_service_mid_rollout_is_not_steady(moto_stack: MotoStack, steady_ecs: Callable[..., None]) -> None:
     api = moto_stack.outputs["services"]["api"]["serviceName"]
     steady_ecs(**{api: {"runningCount": 1, "deployments": [{"status": "PRIMARY", "rolloutState": "IN_PROGRESS"}]}})
@@ -229,6 +265,18 @@ def test_a_missing_output_key_is_a_clear_error_before_any_call(moto_stack: MotoS
         verify.run(moto_stack.with_outputs(distributionId=None), moto_stack.clients, OPTIONS)
     with pytest.raises(OutputsError, match=r"`database.rpoMinutes` is missing"):
         verify.run(moto_stack.with_outputs(database__rpoMinutes=None), moto_stack.clients, OPTIONS)
+
+
+@pytest.mark.parametrize(("strategies", "minutes"), [({}, 0), ({"api": 15, "web": 5}, 15), ({"web": 30}, 30)])
+def test_the_wait_allows_for_the_longest_release_bake(
+    moto_stack: MotoStack, steady_ecs: Callable[..., None], strategies: dict[str, int], minutes: int
+) -> None:
+    """A blue/green service keeps its old revision through the bake on purpose: verify must not fail it then."""
+    services = moto_stack.outputs["services"]
+    configuration = {name: {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": bake} for name, bake in strategies.items()}
+    steady_ecs(**{services[name]["serviceName"]: {"deploymentConfiguration": c} for name, c in configuration.items()})
+    targets = verify.Targets.from_outputs(moto_stack.stack_outputs).services
+    assert verify.planned_wait_minutes(moto_stack.clients("ecs"), targets) == minutes
 
 
 def test_repeating_until_the_checks_pass(moto_stack: MotoStack, monkeypatch: pytest.MonkeyPatch) -> None:
