@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import pickle
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,17 @@ class Plan:
 
     # -- serialisation -----------------------------------------------------------------------------------
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, sort_keys=True, default=str)
+        # The fields as they are, not `dataclasses.asdict`: that deep-copies every input first (a third of the
+        # time); records are the only nested dataclasses, and the text is the same.
+        data = {**_fields(self), "resources": [_fields(r) for r in self.resources]}
+        return json.dumps(data, indent=2, sort_keys=True, default=str)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Plan:
+        """A plan is plain data (str, numbers, lists, dicts): a pickle round trip copies it about five times faster
+        than the generic deepcopy, and tests copy the rendered plans hundreds of times."""
+        copied: Plan = pickle.loads(pickle.dumps(self, pickle.HIGHEST_PROTOCOL))
+        memo[id(self)] = copied
+        return copied
 
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,6 +103,10 @@ class Plan:
     @classmethod
     def read(cls, path: Path) -> Plan:
         return cls.from_json(path.read_text())
+
+
+def _fields(record: Plan | ResourceRecord) -> dict[str, Any]:
+    return {f.name: getattr(record, f.name) for f in fields(record)}
 
 
 def render_tree(plan: Plan) -> str:

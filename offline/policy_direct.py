@@ -23,7 +23,7 @@ from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from offline.plan import Plan, ResourceRecord
 from offline.policy_config import Configured, Declared, load_config, pack_version, reconcile, relative
-from offline.policy_model import Answer, Answers, Level, Outcome, PolicyKind, PolicyMeta, PolicyRun
+from offline.policy_model import Answer, Answers, Level, Outcome, PolicyKind, PolicyMeta, PolicyRun, Result
 from offline.policy_results import engine_value, evidence, now, results, sources
 
 
@@ -32,17 +32,10 @@ def run_direct(
 ) -> PolicyRun:
     """Call the policies' validate functions directly on the plan. `config_file` may also be the config itself
     (a dict), for tests; `policies` defaults to the whole pack."""
-    from policies.rules import PACK_NAME, POLICIES
+    from policies.rules import PACK_NAME
 
     started = now()
-    pack: list[Policy] = list(policies) if policies is not None else list(POLICIES)
-    file_config = dict(config_file) if isinstance(config_file, Mapping) else load_config(config_file)
-    reconciled = reconcile([_declared(p) for p in pack], file_config)
-    metas = [_meta(p, reconciled[p.name]) for p in pack]
-    view = _PlanView(plan)
-    answers = Answers(resource=_resource_answers(view, pack, reconciled, metas))
-    if not all(isinstance(p, ResourceValidationPolicy) for p in pack):
-        answers.stack = _stack_answers(view, pack, reconciled)
+    metas, found = _judge(plan, config_file, policies)
     return PolicyRun(
         pack=PACK_NAME,
         version=pack_version(),
@@ -52,11 +45,36 @@ def run_direct(
         method="direct in-process validation (policies.rules)",
         config_file="(inline)" if isinstance(config_file, Mapping) else relative(config_file),
         policies=metas,
-        results=results(plan, metas, answers),
+        results=found,
         resource_count=len(plan.resources),
         sources=sources(plan),
         evidence=evidence(plan),
     )
+
+
+def direct_results(
+    plan: Plan, config_file: Path | Mapping[str, Any] | None = None, policies: Iterable[Any] | None = None
+) -> list[Result]:
+    """`run_direct`'s results alone, without a report's evidence (commit, plan digest, versions): the rule tests
+    judge hundreds of mutated plans, and the evidence (two git calls, the plan serialized) cost more than the
+    judging."""
+    return _judge(plan, config_file, policies)[1]
+
+
+def _judge(
+    plan: Plan, config_file: Path | Mapping[str, Any] | None, policies: Iterable[Any] | None
+) -> tuple[list[PolicyMeta], list[Result]]:
+    from policies.rules import POLICIES
+
+    pack: list[Policy] = list(policies) if policies is not None else list(POLICIES)
+    file_config = dict(config_file) if isinstance(config_file, Mapping) else load_config(config_file)
+    reconciled = reconcile([_declared(p) for p in pack], file_config)
+    metas = [_meta(p, reconciled[p.name]) for p in pack]
+    view = _PlanView(plan)
+    answers = Answers(resource=_resource_answers(view, pack, reconciled, metas))
+    if not all(isinstance(p, ResourceValidationPolicy) for p in pack):
+        answers.stack = _stack_answers(view, pack, reconciled)
+    return metas, results(plan, metas, answers)
 
 
 def _declared(policy: Policy) -> Declared:

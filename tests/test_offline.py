@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import time
 from collections.abc import Generator
@@ -35,6 +36,23 @@ def test_plan_round_trips_through_json(staging_plan: Plan, tmp_path: Path) -> No
     staging_plan.write(tmp_path / "plan.json")
     again = Plan.read(tmp_path / "plan.json")
     assert again.resources == staging_plan.resources and again.outputs == staging_plan.outputs
+
+
+def test_the_plan_text_is_every_field_of_every_record(plan: Plan) -> None:
+    """`to_json` skips `dataclasses.asdict` for speed: its text (and so the reports' plan digest) stays the same."""
+    assert plan.to_json() == json.dumps(dataclasses.asdict(plan), indent=2, sort_keys=True, default=str)
+
+
+def test_a_copied_plan_is_equal_and_shares_nothing(plan: Plan) -> None:
+    copied = copy.deepcopy(plan)
+    assert copied == plan and copied is not plan
+    record = copied.one("aws:ec2/vpc:Vpc")
+    record.inputs["cidrBlock"] = "10.99.0.0/16"
+    record.dependencies.append("urn:changed")
+    assert plan.one("aws:ec2/vpc:Vpc").inputs["cidrBlock"] != "10.99.0.0/16"
+    assert "urn:changed" not in plan.one("aws:ec2/vpc:Vpc").dependencies
+    holder = copy.deepcopy({"a": plan, "b": plan})
+    assert holder["a"] is holder["b"]  # the memo is honoured, as deepcopy's contract says
 
 
 def test_records_carry_parent_dependencies_and_provider(staging_plan: Plan) -> None:

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from offline.plan import Plan, ResourceRecord
-from offline.policy_runner import Result, run_direct
+from offline.policy_direct import direct_results
+from offline.policy_runner import Result
 from policies.rules import POLICIES
 from tests.helpers import rendered
 
@@ -28,7 +29,7 @@ def reference() -> Plan:
 
 def judge(policy: str, plan: Plan, config: dict[str, Any] | None = None) -> list[Result]:
     """Results of one policy over `plan` (config: the policy's own settings, merged over its defaults)."""
-    return run_direct(plan, {policy: config} if config else None, policies=[BY_NAME[policy]]).results
+    return direct_results(plan, {policy: config} if config else None, policies=[BY_NAME[policy]])
 
 
 def outcome(policy: str, plan: Plan, type_: str, name: str | None = None, **kw: Any) -> tuple[str, list[str]]:
