@@ -1,17 +1,33 @@
-"""Each real stack is rendered once per test session and shared: imports and renders cost seconds."""
+"""Each real stack is rendered once per test run and shared (tests/shared.py): imports and renders cost seconds."""
 
 from __future__ import annotations
+
+import os
+import shutil
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from offline.plan import Plan
 from tests.helpers import multi_service_plan, public_alb_plan, rendered, scaled_plan
+from tests.shared import ENVIRONMENT
 
 # CI's two cores are shared with xdist workers and renders: wall-clock limits and the "generation is slow"
 # check then fail on load, not on a defect. Example counts still come from each test's own settings.
 settings.register_profile("shared-cores", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("shared-cores")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the controller, before it starts the workers: one folder per run
+        os.environ[ENVIRONMENT] = tempfile.mkdtemp(prefix="app-platform-tests-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = os.environ.pop(ENVIRONMENT, "")
+    if folder and not hasattr(config, "workerinput"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -14,12 +14,13 @@ from offline.benchmark import write_scaled_stack
 from offline.plan import Plan, ResourceRecord
 from offline.project import load_stack
 from offline.render import render
+from tests.shared import shared
 
 
 @functools.cache
 def rendered(stack: str) -> Plan:
-    """The real stack, rendered once per test process and shared (never mutate it: deep-copy first)."""
-    return render(stack)
+    """The real stack, rendered once per test run and shared (never mutate it: deep-copy first)."""
+    return shared(f"render-{stack}", lambda: render(stack))
 
 
 def policy(record: ResourceRecord, key: str = "policy") -> dict[str, Any]:
@@ -57,7 +58,8 @@ def stack_services(stack: str) -> dict[str, Any]:
 @functools.cache
 def multi_service_plan() -> Plan:
     """Production with a second web service and a CI-owned worker: routing, workers and ownership."""
-    return render("production", overrides={"app-platform:services": json.dumps(multi_services())})
+    overrides = {"app-platform:services": json.dumps(multi_services())}
+    return shared("render-multi-service", lambda: render("production", overrides=overrides))
 
 
 def multi_services() -> dict[str, Any]:
@@ -110,7 +112,7 @@ def stack_setting(stack: str, key: str) -> Any:
 def public_alb_plan() -> Plan:
     """Staging in the alternative origin mode (public ALB, prefix list, secret header), with its WAF off."""
     edge = {"originMode": "publicAlb", "wafEnabled": False}
-    return render("staging", overrides={"app-platform:edge": json.dumps(edge)})
+    return shared("render-public-alb", lambda: render("staging", overrides={"app-platform:edge": json.dumps(edge)}))
 
 
 def scaled_plan(folder: Path, services: int) -> Plan:
