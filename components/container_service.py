@@ -11,6 +11,7 @@ import pulumi
 from components import aws, iam
 from components.base import AwsContext, PlatformComponent
 from components.logs import LogClass, LogSettings, encrypted_log_group
+from components.release_strategy import ReleaseStrategy, deployment_configuration
 from components.security_groups import EgressTarget, Peer, task_security_group, tcp_rule
 
 CONTAINER_USER = "10001"
@@ -63,6 +64,10 @@ class Routing:
     origin_header: tuple[str, pulumi.Input[str]] | None = None
     deregistration_delay_seconds: int = 30
     slow_start_seconds: int = 0
+    test_listener_arn: pulumi.Input[str] | None = None
+    """The load balancer's test listener (LoadBalancer.test_listener_arn). A non-rolling release puts its test
+    listener rule there, with the production rule's path and host conditions. Default None: no test rule (rolling
+    services never need one)."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,9 @@ class ContainerServiceArgs:
     spot_weight: int = 0
     egress_https_cidrs: Sequence[str] = ("0.0.0.0/0",)
     egress_targets: Sequence[EgressTarget] = field(default_factory=tuple)
+    release: ReleaseStrategy | None = None
+    """How ECS deploys new revisions (components/release_strategy.py). Default None: rolling, what ECS does
+    without a strategy. Blue/green, canary and linear need `routing` (a web service)."""
 
 
 class ContainerService(PlatformComponent):
@@ -138,11 +146,20 @@ class ContainerService(PlatformComponent):
     release_targets: list[pulumi.Output[str]]
     target_group_arn: pulumi.Output[str] | None
     target_group_arn_suffix: pulumi.Output[str] | None
+    release_strategy: str
+    """The release strategy as configured: "rolling", "blue_green", "canary" or "linear"."""
+    alternate_target_group_arn: pulumi.Output[str] | None
+    """ARN of the second target group ECS registers the new revision in (None when rolling or a worker). Which of
+    the two serves production changes with every release; dashboards and alarms watch both."""
+    alternate_target_group_arn_suffix: pulumi.Output[str] | None
+    """Its CloudWatch dimension value (`targetgroup/<name>/<id>`); None when rolling or a worker."""
 
     def __init__(self, name: str, args: ContainerServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("service", name, args.tags, opts)
         if (args.routing is None) != (args.container_port is None):
             raise ValueError("a web service needs both container_port and routing; a worker neither")
+        release = release_of(args)
+        self.release_strategy = release.strategy
         ctx = args.context
         log_group = encrypted_log_group(
             f"{name}-logs",
@@ -203,14 +220,14 @@ class ContainerService(PlatformComponent):
 
         self.target_group_arn = None
         self.target_group_arn_suffix = None
+        self.alternate_target_group_arn = None
+        self.alternate_target_group_arn_suffix = None
         load_balancers: list[Any] = []
         depends: list[pulumi.Resource] = []
         if args.routing is not None and args.container_port is not None:
-            target_group, rule = self._routing(name, args, args.routing, args.container_port, sg)
-            load_balancers.append(
-                {"target_group_arn": target_group.arn, "container_name": name, "container_port": args.container_port}
-            )
-            depends.append(rule)
+            routes = self._routing(name, args, args.routing, args.container_port, sg, release=release)
+            load_balancers.append(self._load_balancer_entry(name, args, args.container_port, routes))
+            depends += routes.rules
 
         # Application Auto Scaling owns the task count once the service exists: `desired_count` only sizes the
         # first deployment. Managed here, every `pulumi up` would reset a scaled-out service to it and the daily
@@ -227,10 +244,14 @@ class ContainerService(PlatformComponent):
             network_configuration=_network(args.subnet_ids, sg.id),
             load_balancers=load_balancers,
             health_check_grace_period_seconds=args.health_check_grace_seconds if load_balancers else None,
+            # Both stay on whatever the strategy: "Both methods [circuit breaker, CloudWatch alarms] only support
+            # rolling update deployment and blue/green deployment types"
+            # (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-failure-detection.html).
             deployment_circuit_breaker={"enable": True, "rollback": True},
             alarms=_deployment_alarms(args.deployment_alarm_names),
             deployment_minimum_healthy_percent=args.minimum_healthy_percent,
             deployment_maximum_percent=args.maximum_percent,
+            deployment_configuration=_as_input(deployment_configuration(release)),
             deployment_controller={"type": "ECS"},
             availability_zone_rebalancing="ENABLED",
             propagate_tags="SERVICE",
@@ -238,7 +259,7 @@ class ContainerService(PlatformComponent):
             enable_execute_command=args.exec_enabled,
             wait_for_steady_state=False,
             tags=self.tags_for(),
-            opts=self.child(depends_on=depends, ignore_changes=["desiredCount"]),
+            opts=self.child(depends_on=depends, ignore_changes=["desiredCount", *_ecs_owned_service_inputs(release)]),
         )
         self._autoscaling(name, args, service)
 
@@ -379,8 +400,47 @@ class ContainerService(PlatformComponent):
         return container
 
     def _routing(
-        self, name: str, args: ContainerServiceArgs, routing: Routing, port: int, sg: aws.ec2.SecurityGroup
-    ) -> tuple[aws.lb.TargetGroup, aws.lb.ListenerRule]:
+        self,
+        name: str,
+        args: ContainerServiceArgs,
+        routing: Routing,
+        port: int,
+        sg: aws.ec2.SecurityGroup,
+        *,
+        release: ReleaseStrategy,
+    ) -> _Routes:
+        """Security-group rules, the target group(s) and the listener rule(s) of a web service. A non-rolling
+        release gets a second (alternate) target group, a weighted production rule and a test listener rule."""
+        self._load_balancer_rules(name, routing, port, sg)
+        primary = self._target_group(name, args, routing, port)
+        self.target_group_arn = primary.arn
+        self.target_group_arn_suffix = primary.arn_suffix
+        self._resource_label = pulumi.Output.concat(routing.load_balancer_arn_suffix, "/", primary.arn_suffix)
+        if release.rolling:
+            action = {"type": "forward", "target_group_arn": primary.arn}
+            rule = self._listener_rule(name, routing.listener_arn, routing, action, include_origin=True)
+            return _Routes(primary, None, rule, None)
+        alternate = self._target_group(alternate_target_group_name(name), args, routing, port)
+        self.alternate_target_group_arn = alternate.arn
+        self.alternate_target_group_arn_suffix = alternate.arn_suffix
+        production = self._listener_rule(
+            name, routing.listener_arn, routing, _weighted(primary, alternate, 100), include_origin=True
+        )
+        test = None
+        if routing.test_listener_arn is not None:
+            # No origin-header condition: only the smoke-test hook's security group reaches the test port, and the
+            # hook would otherwise need the edge's secret.
+            test = self._listener_rule(
+                f"{name}-test",
+                routing.test_listener_arn,
+                routing,
+                _weighted(primary, alternate, 0),
+                include_origin=False,
+            )
+        return _Routes(primary, alternate, production, test)
+
+    def _load_balancer_rules(self, name: str, routing: Routing, port: int, sg: aws.ec2.SecurityGroup) -> None:
+        """The container port, opened between the load balancer's group and the tasks' group only."""
         tcp_rule(
             f"{name}-from-alb",
             "ingress",
@@ -401,8 +461,14 @@ class ContainerService(PlatformComponent):
             tags=self.tags_for("alb-to-tasks"),
             parent=self,
         )
-        target_group = aws.lb.TargetGroup(
-            name,
+
+    def _target_group(
+        self, logical: str, args: ContainerServiceArgs, routing: Routing, port: int
+    ) -> aws.lb.TargetGroup:
+        """One target group; the primary and the alternate share every setting, as AWS requires of the pair
+        (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb-resources-for-blue-green.html)."""
+        return aws.lb.TargetGroup(
+            logical,
             vpc_id=args.vpc_id,
             target_type="ip",
             port=port,
@@ -422,28 +488,61 @@ class ContainerService(PlatformComponent):
                 "healthy_threshold": 2,
                 "unhealthy_threshold": 3,
             },
-            tags=self.tags_for(),
+            tags=self.tags_for(None if logical == self._name else logical.removeprefix(f"{self._name}-")),
             opts=self.child(),
         )
-        conditions: list[Any] = [{"path_pattern": {"values": list(routing.path_patterns)}}]
-        if routing.host_headers:
-            conditions.append({"host_header": {"values": list(routing.host_headers)}})
-        if routing.origin_header is not None:
-            header_name, header_value = routing.origin_header
-            conditions.append({"http_header": {"http_header_name": header_name, "values": [header_value]}})
-        rule = aws.lb.ListenerRule(
-            name,
-            listener_arn=routing.listener_arn,
+
+    def _listener_rule(
+        self, logical: str, listener_arn: pulumi.Input[str], routing: Routing, action: Any, *, include_origin: bool
+    ) -> aws.lb.ListenerRule:
+        weighted = "forward" in action
+        return aws.lb.ListenerRule(
+            logical,
+            listener_arn=listener_arn,
             priority=routing.priority,
-            conditions=conditions,
-            actions=[{"type": "forward", "target_group_arn": target_group.arn}],
-            tags=self.tags_for(),
-            opts=self.child(),
+            conditions=_conditions(routing, include_origin=include_origin),
+            actions=[action],
+            tags=self.tags_for(None if logical == self._name else logical.removeprefix(f"{self._name}-")),
+            # ECS owns a weighted rule's forward action: it moves the weights during every release and leaves the
+            # new revision's group at 100 afterwards, rewriting even a plain forward into a weighted one
+            # (go-to-k/cdk-real-drift#1730, observed live; terraform-aws-modules/terraform-aws-alb#409: the
+            # rotated weights show as drift). Without this, the next `pulumi up` would send production back to
+            # whichever group was declared first, which after an even number of releases holds no tasks. Only the
+            # whole `actions` is ignored: element paths such as `actions[0].forward.targetGroups[*].weight` are
+            # unreliable on this set-typed block (pulumi/pulumi-aws#5771) and, for a new entry, silently send
+            # weight 1 (pulumi/pulumi-aws#5772). A rolling rule stays fully managed.
+            opts=self.child(ignore_changes=["actions"] if weighted else None),
         )
-        self.target_group_arn = target_group.arn
-        self.target_group_arn_suffix = target_group.arn_suffix
-        self._resource_label = pulumi.Output.concat(routing.load_balancer_arn_suffix, "/", target_group.arn_suffix)
-        return target_group, rule
+
+    def _load_balancer_entry(self, name: str, args: ContainerServiceArgs, port: int, routes: _Routes) -> dict[str, Any]:
+        """The service's `load_balancers` entry; a non-rolling release adds the advanced configuration ECS needs to
+        shift traffic between the two groups."""
+        entry: dict[str, Any] = {"target_group_arn": routes.primary.arn, "container_name": name, "container_port": port}
+        if routes.alternate is None:
+            return entry
+        role = self._infrastructure_role(name, args, routes)
+        entry["advanced_configuration"] = {
+            "alternate_target_group_arn": routes.alternate.arn,
+            "production_listener_rule": routes.production.arn,
+            "test_listener_rule": routes.test.arn if routes.test is not None else None,
+            "role_arn": role.arn,
+        }
+        return entry
+
+    def _infrastructure_role(self, name: str, args: ContainerServiceArgs, routes: _Routes) -> iam.GrantedRole:
+        """The role ECS assumes to register tasks and move listener-rule weights, scoped to this service."""
+        return iam.role_with_policy(
+            f"{name}-lb-infra",
+            service="ecs.amazonaws.com",
+            account_id=args.context.account_id,
+            description=f"ECS infrastructure role for {name}: shifts traffic between its two target groups only",
+            statements=load_balancer_infrastructure_statements(
+                target_groups=[routes.primary.arn, *([routes.alternate.arn] if routes.alternate else [])],
+                rules=[rule.arn for rule in routes.rules],
+            ),
+            tags=self.tags_for("lb-infra"),
+            parent=self,
+        )
 
     @staticmethod
     def _capacity(args: ContainerServiceArgs) -> list[Any]:
@@ -499,6 +598,135 @@ class ContainerService(PlatformComponent):
                 scalable_target_action={"min_capacity": schedule.min_count, "max_capacity": schedule.max_count},
                 opts=self.child(),
             )
+
+
+def release_of(args: ContainerServiceArgs) -> ReleaseStrategy:
+    """The service's release strategy (rolling when unset); a worker has no load balancer to shift, so only rolls."""
+    release = args.release or ReleaseStrategy()
+    if not release.rolling and args.routing is None:
+        raise ValueError(f"release strategy {release.strategy} shifts load-balancer traffic: a worker only rolls")
+    return release
+
+
+# Target group names: Pulumi auto-names a target group `<logical name>-<7 hex characters>` and refuses a name
+# over AWS's 32-character limit instead of truncating it (pulumi-aws maps aws_lb_target_group's name to an
+# auto-name of at most 32 characters; pulumi/pulumi sdk resource.NewUniqueHex: "name '...' plus 7 random chars is
+# longer than maximum length 32"). So a logical name may have at most 24 characters; service names have at most
+# 20 (infra/config/model.py), which leaves the 4 of "-alt".
+TARGET_GROUP_NAME_MAX = 32
+AUTONAME_SUFFIX = 8  # "-" and 7 random hex characters
+ALTERNATE_SUFFIX = "-alt"
+SERVICE_NAME_MAX = TARGET_GROUP_NAME_MAX - AUTONAME_SUFFIX - len(ALTERNATE_SUFFIX)
+
+
+def alternate_target_group_name(service: str) -> str:
+    """`<service>-alt`: the alternate target group's logical name, checked against the 32-character limit."""
+    logical = f"{service}{ALTERNATE_SUFFIX}"
+    if len(logical) + AUTONAME_SUFFIX > TARGET_GROUP_NAME_MAX:
+        raise ValueError(
+            f"target group {logical!r} would be auto-named with {len(logical) + AUTONAME_SUFFIX} characters; "
+            f"AWS allows {TARGET_GROUP_NAME_MAX} (service names: at most {SERVICE_NAME_MAX} characters)"
+        )
+    return logical
+
+
+@dataclass(frozen=True)
+class _Routes:
+    """What the routing step built: the target group(s) and the listener rule(s) ECS shifts traffic with."""
+
+    primary: aws.lb.TargetGroup
+    """The service's first target group (the `load_balancers` entry's `target_group_arn`)."""
+    alternate: aws.lb.TargetGroup | None
+    """The second group of a non-rolling release; None when the service rolls."""
+    production: aws.lb.ListenerRule
+    """The rule on the production listener (weighted over both groups when non-rolling)."""
+    test: aws.lb.ListenerRule | None
+    """The rule on the test listener; None when rolling or when the load balancer has no test listener."""
+
+    @property
+    def rules(self) -> list[aws.lb.ListenerRule]:
+        return [self.production, *([self.test] if self.test is not None else [])]
+
+
+def _conditions(routing: Routing, *, include_origin: bool) -> list[Any]:
+    conditions: list[Any] = [{"path_pattern": {"values": list(routing.path_patterns)}}]
+    if routing.host_headers:
+        conditions.append({"host_header": {"values": list(routing.host_headers)}})
+    if include_origin and routing.origin_header is not None:
+        header_name, header_value = routing.origin_header
+        conditions.append({"http_header": {"http_header_name": header_name, "values": [header_value]}})
+    return conditions
+
+
+def _weighted(primary: aws.lb.TargetGroup, alternate: aws.lb.TargetGroup, primary_weight: int) -> dict[str, Any]:
+    """A forward action over both groups, as ECS requires of its production and test rules ("Both targetGroup and
+    alternateTargetGroup must be associated with the productionListenerRule or testListenerRule"); weights
+    0..999 (ELB API TargetGroupTuple). Production starts on the primary (100/0), the test rule on the alternate
+    (0/100), where ECS registers the new revision first."""
+    return {
+        "type": "forward",
+        "forward": {
+            "target_groups": [
+                {"arn": primary.arn, "weight": primary_weight},
+                {"arn": alternate.arn, "weight": 100 - primary_weight},
+            ],
+            "stickiness": {"enabled": False, "duration": 3600},
+        },
+    }
+
+
+def load_balancer_infrastructure_statements(
+    *, target_groups: Sequence[pulumi.Input[str]], rules: Sequence[pulumi.Input[str]]
+) -> list[dict[str, Any]]:
+    """AmazonECSInfrastructureRolePolicyForLoadBalancers (v6, edited 2026-02-12,
+    https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonECSInfrastructureRolePolicyForLoadBalancers.html)
+    cut down to one service. The managed policy allows RegisterTargets/DeregisterTargets on every target group and
+    ModifyRule/ModifyListener on every rule and listener; these resources support resource-level permissions
+    (https://docs.aws.amazon.com/service-authorization/latest/reference/list_elasticloadbalancingv2.html), so they
+    are scoped to this service's two groups and its production and test rules. ModifyListener is left out: ECS
+    changes a listener only when handed one as the production route (a Network Load Balancer's); this service hands
+    it rules. The four Describe actions support no resource-level permissions and keep "*"."""
+    return [
+        {
+            "Sid": "ReadLoadBalancing",
+            "Effect": "Allow",
+            "Action": [
+                "elasticloadbalancing:DescribeListeners",
+                "elasticloadbalancing:DescribeRules",
+                "elasticloadbalancing:DescribeTargetGroups",
+                "elasticloadbalancing:DescribeTargetHealth",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Sid": "RegisterTasksInOwnTargetGroups",
+            "Effect": "Allow",
+            "Action": ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
+            "Resource": list(target_groups),
+        },
+        {
+            "Sid": "ShiftOwnListenerRules",
+            "Effect": "Allow",
+            "Action": "elasticloadbalancing:ModifyRule",
+            "Resource": list(rules),
+        },
+    ]
+
+
+def _ecs_owned_service_inputs(release: ReleaseStrategy) -> list[str]:
+    """Service inputs ECS rewrites during a non-rolling release. After each one the new revision's group becomes
+    the service's `targetGroupArn` and the old one its `alternateTargetGroupArn`: deployments alternate between
+    the two (hashicorp/terraform-provider-aws#45678: a tool that re-sends the declared pair on every update stops
+    the alternation). Ignoring exactly these two leaves keeps a refresh after a release free of drift while every
+    other input, the advanced configuration's rules and role included, stays managed."""
+    if release.rolling:
+        return []
+    return ["loadBalancers[0].targetGroupArn", "loadBalancers[0].advancedConfiguration.alternateTargetGroupArn"]
+
+
+def _as_input(block: dict[str, Any] | None) -> Any:
+    """A plain dict where the SDK types a TypedDict: what the engine receives is the same."""
+    return block
 
 
 def _writable_mounts(exec_enabled: bool) -> tuple[tuple[str, str], ...]:

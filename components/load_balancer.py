@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 
@@ -14,6 +15,14 @@ from components.security_groups import Peer, tcp_rule
 
 # TLS 1.3 and 1.2 with forward-secret AEAD ciphers only; the SDK default is a 2016 policy with TLS 1.0.
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+# The test listener of blue/green, canary and linear releases. 8443: the conventional alternate HTTPS port (AWS's
+# own example for a blue/green test listener), above 1024, and neither 80 nor 443, the two ports anything outside
+# the VPC is ever admitted on (CloudFront's origin-facing prefix list and the VPC origin reach 443 only). The
+# listener gets no ingress rule here: the ALB's security group admits nobody on it until the smoke-test hook adds
+# its own group (components/smoke_test_hook.py), so the port is unreachable from outside the VPC whatever the
+# ALB's scheme. ALB listener ports: 1..65535 (ELB API CreateListener).
+TEST_LISTENER_PORT = 8443
+PRODUCTION_PORTS = (80, 443)
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,15 @@ class LoadBalancerArgs:
     origin_header: OriginHeader | None = None
     log_delivery_account_arn: pulumi.Input[str] | None = None
     protect_logs: bool = False
+    test_listener_port: int | None = None
+    """Port of the test listener non-rolling releases smoke-test through (same protocol, certificate and TLS
+    policy as the production listener; no ingress of its own). Default None: no test listener, since only
+    blue/green, canary and linear releases use one (the services tier passes TEST_LISTENER_PORT then)."""
+
+    def __post_init__(self) -> None:
+        port = self.test_listener_port
+        if port is not None and (not 1 <= port <= 65535 or port in PRODUCTION_PORTS):
+            raise ValueError(f"test listener port {port}: 1..65535 and neither of {PRODUCTION_PORTS}")
 
 
 class LoadBalancer(PlatformComponent):
@@ -53,6 +71,10 @@ class LoadBalancer(PlatformComponent):
     log_bucket_name: pulumi.Output[str]
     origin_header: OriginHeader | None
     https: bool
+    test_listener_arn: pulumi.Output[str] | None
+    """ARN of the test listener (None without one): ECS's test listener rules live on it."""
+    test_listener_port: int | None
+    """Its port (None without one): the smoke-test hook's security-group rules open exactly this port."""
 
     def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("alb", name, args.tags, opts)
@@ -161,21 +183,12 @@ class LoadBalancer(PlatformComponent):
             protocol="HTTPS" if self.https else "HTTP",
             ssl_policy=args.ssl_policy if self.https else None,
             certificate_arn=args.certificate_arn,
-            default_actions=[
-                {
-                    "type": "fixed-response",
-                    "fixed_response": {
-                        "content_type": "application/json",
-                        "message_body": '{"error": "not found"}'
-                        if default_status == "404"
-                        else '{"error": "forbidden"}',
-                        "status_code": default_status,
-                    },
-                }
-            ],
+            default_actions=[_fixed_response(default_status)],
             tags=self.tags_for("https" if self.https else "http"),
             opts=self.child(),
         )
+        self.test_listener_port = args.test_listener_port
+        self.test_listener_arn = self._test_listener(args, lb) if args.test_listener_port is not None else None
         self._security_group = sg
         self._port = port
         self.arn = lb.arn
@@ -186,6 +199,23 @@ class LoadBalancer(PlatformComponent):
         self.listener_arn = listener.arn
         self.log_bucket_name = logs.bucket_name
         self.register_outputs({"arn": self.arn, "dns_name": self.dns_name})
+
+    def _test_listener(self, args: LoadBalancerArgs, lb: aws.lb.LoadBalancer) -> pulumi.Output[str]:
+        """The listener ECS's test listener rules sit on: the production listener's protocol, certificate and TLS
+        policy on another port, answering 404 to anything no test rule claims. Nobody is admitted to the port
+        here (see TEST_LISTENER_PORT)."""
+        listener = aws.lb.Listener(
+            f"{self._name}-test",
+            load_balancer_arn=lb.arn,
+            port=args.test_listener_port,
+            protocol="HTTPS" if self.https else "HTTP",
+            ssl_policy=args.ssl_policy if self.https else None,
+            certificate_arn=args.certificate_arn,
+            default_actions=[_fixed_response("404")],
+            tags=self.tags_for("test"),
+            opts=self.child(),
+        )
+        return listener.arn
 
     def allow_from_security_group(self, name: str, security_group_id: pulumi.Input[str], description: str) -> None:
         """Admit another security group (e.g. CloudFront's VPC-origin group, known only after it exists)."""
@@ -199,3 +229,12 @@ class LoadBalancer(PlatformComponent):
             tags=self.tags_for(name),
             parent=self,
         )
+
+
+def _fixed_response(status: str) -> Any:
+    """What a listener answers when no rule claims a request: 403 where only the edge may come in, else 404."""
+    body = '{"error": "not found"}' if status == "404" else '{"error": "forbidden"}'
+    return {
+        "type": "fixed-response",
+        "fixed_response": {"content_type": "application/json", "message_body": body, "status_code": status},
+    }

@@ -10,7 +10,7 @@ import pulumi
 
 from components import metrics
 from components.alarms import AlarmSet, AlarmSpec, Notify, alarm_name, panel
-from components.metrics import Panel
+from components.metrics import Panel, Signal
 
 ANCHORS = ("alb-5xx-rate", "alb-5xx-count")
 TARGET_ANCHORS = ("target-latency-p95", "target-latency-p99", "unhealthy-hosts")
@@ -29,6 +29,9 @@ class TargetGroup:
     arn_suffix: pulumi.Input[str]
     # The composite alarm that pages for this service's unhealthy hosts.
     paged_by: str | None = None
+    alternate_arn_suffix: pulumi.Input[str] | None = None
+    """The service's second target group (blue/green, canary, linear), None when it rolls. With one, the alarms
+    judge both groups together (either may serve production after a release) and the graphs show each."""
 
 
 @dataclass(frozen=True)
@@ -68,30 +71,78 @@ class LoadBalancerAlarms(AlarmSet):
         self.panels = [panel("5xx rate (%)", [rate]), panel("5xx per minute", [count])]
         self.service_panels = {}
         for service, group in sorted(args.target_groups.items()):
-            tg = group.arn_suffix
-            p95 = AlarmSpec(
-                "target-latency-p95", alarm_name(args.name_prefix, "target-latency-p95", service), "warning",
-                f"{service}: target response time p95 above {t.latency_p95_seconds:g}s in 4 of the last 5 minutes.",
-                metrics.target_latency(lb, tg, "p95"), "GreaterThanThreshold", t.latency_p95_seconds, 5, 4,
-                "notBreaching", "without requests there is no latency to judge",
-            )  # fmt: skip
-            p99 = AlarmSpec(
-                "target-latency-p99", alarm_name(args.name_prefix, "target-latency-p99", service), "warning",
-                f"{service}: target response time p99 above {t.latency_p99_seconds:g}s in 4 of the last 5 minutes.",
-                metrics.target_latency(lb, tg, "p99"), "GreaterThanThreshold", t.latency_p99_seconds, 5, 4,
-                "notBreaching", "without requests there is no latency to judge",
-            )  # fmt: skip
-            unhealthy = AlarmSpec(
-                "unhealthy-hosts", alarm_name(args.name_prefix, "unhealthy-hosts", service), "critical",
-                f"{service}: targets failing the load balancer health check for 5 minutes.",
-                metrics.target_unhealthy(lb, tg), "GreaterThanThreshold", 0.0, 5, 5,
-                "notBreaching", "a gap in the count is not an unhealthy target; the uptime check covers silence",
-                paged_by=group.paged_by,
-            )  # fmt: skip
+            p95, p99, unhealthy = _target_specs(args, service, group)
             specs += [p95, p99, unhealthy]
-            self.service_panels[service] = [
-                panel("Target latency", [p95, p99]),
-                Panel("Targets", [metrics.target_healthy(lb, tg), unhealthy.signal], [("critical 0", 0.0)]),
-            ]
+            self.service_panels[service] = _target_panels(lb, group, p95, p99, unhealthy)
         self._create(specs, args.notify)
         self._finish()
+
+
+def _target_signals(lb: pulumi.Input[str], group: TargetGroup) -> tuple[Signal, Signal, Signal]:
+    """Latency p95, p99 and unhealthy hosts: of the one group, or of both when the service has two."""
+    tg, alternate = group.arn_suffix, group.alternate_arn_suffix
+    if alternate is None:
+        return (
+            metrics.target_latency(lb, tg, "p95"),
+            metrics.target_latency(lb, tg, "p99"),
+            metrics.target_unhealthy(lb, tg),
+        )
+    return (
+        metrics.target_latency_worse(lb, tg, alternate, "p95"),
+        metrics.target_latency_worse(lb, tg, alternate, "p99"),
+        metrics.target_unhealthy_both(lb, tg, alternate),
+    )
+
+
+def _target_specs(
+    args: LoadBalancerAlarmsArgs, service: str, group: TargetGroup
+) -> tuple[AlarmSpec, AlarmSpec, AlarmSpec]:
+    t, prefix = args.thresholds, args.name_prefix
+    latency_p95, latency_p99, unhealthy_hosts = _target_signals(args.load_balancer_arn_suffix, group)
+    p95 = AlarmSpec(
+        "target-latency-p95", alarm_name(prefix, "target-latency-p95", service), "warning",
+        f"{service}: target response time p95 above {t.latency_p95_seconds:g}s in 4 of the last 5 minutes.",
+        latency_p95, "GreaterThanThreshold", t.latency_p95_seconds, 5, 4,
+        "notBreaching", "without requests there is no latency to judge",
+    )  # fmt: skip
+    p99 = AlarmSpec(
+        "target-latency-p99", alarm_name(prefix, "target-latency-p99", service), "warning",
+        f"{service}: target response time p99 above {t.latency_p99_seconds:g}s in 4 of the last 5 minutes.",
+        latency_p99, "GreaterThanThreshold", t.latency_p99_seconds, 5, 4,
+        "notBreaching", "without requests there is no latency to judge",
+    )  # fmt: skip
+    unhealthy = AlarmSpec(
+        "unhealthy-hosts", alarm_name(prefix, "unhealthy-hosts", service), "critical",
+        f"{service}: targets failing the load balancer health check for 5 minutes.",
+        unhealthy_hosts, "GreaterThanThreshold", 0.0, 5, 5,
+        "notBreaching", "a gap in the count is not an unhealthy target; the uptime check covers silence",
+        paged_by=group.paged_by,
+    )  # fmt: skip
+    return p95, p99, unhealthy
+
+
+def _target_panels(
+    lb: pulumi.Input[str], group: TargetGroup, p95: AlarmSpec, p99: AlarmSpec, unhealthy: AlarmSpec
+) -> list[Panel]:
+    """Latency and targets; with two groups each metric per group (a graph shows one expression at most), plus
+    each group's 5xx, so a release shows old and new revision side by side."""
+    tg, alternate = group.arn_suffix, group.alternate_arn_suffix
+    if alternate is None:
+        return [
+            panel("Target latency", [p95, p99]),
+            Panel("Targets", [metrics.target_healthy(lb, tg), unhealthy.signal], [("critical 0", 0.0)]),
+        ]
+    pairs = (("primary", tg), ("alternate", alternate))
+    thresholds = [(f"{s.severity} {s.threshold:g}", s.threshold) for s in (p95, p99)]
+    latency = [metrics.per_group(metrics.target_latency(lb, g, p), name) for p in ("p95", "p99") for name, g in pairs]
+    targets = [
+        metrics.per_group(metric(lb, g), name)
+        for metric in (metrics.target_healthy, metrics.target_unhealthy)
+        for name, g in pairs
+    ]
+    errors = [metrics.per_group(metrics.target_5xx(lb, g), name) for name, g in pairs]
+    return [
+        Panel("Target latency (both groups)", latency, thresholds),
+        Panel("Targets (both groups)", targets, [("critical 0", 0.0)]),
+        Panel("Target 5xx (both groups)", errors),
+    ]

@@ -9,6 +9,7 @@ check metrics exist only in us-east-1 (`EDGE_REGION`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -187,6 +188,41 @@ def target_healthy(lb: pulumi.Input[str], tg: pulumi.Input[str]) -> Metric:
 
 def target_requests(lb: pulumi.Input[str], tg: pulumi.Input[str]) -> Metric:
     return Metric(ALB, "RequestCount", target_dimensions(lb, tg), "Sum", "Requests")
+
+
+def target_5xx(lb: pulumi.Input[str], tg: pulumi.Input[str]) -> Metric:
+    return Metric(ALB, "HTTPCode_Target_5XX_Count", target_dimensions(lb, tg), "Sum", "Target 5xx")
+
+
+# A blue/green, canary or linear release moves a service between two target groups, and which one serves
+# production changes with every release: a signal that watched one group would go blind after every other release.
+# These combine both; FILL(x, 0) makes the idle group (no datapoints) count as zero, so the combination stays
+# defined. MAX over an array of series is a series of per-timestamp maxima (CloudWatch metric math, MAX).
+def target_unhealthy_both(
+    lb: pulumi.Input[str], primary: pulumi.Input[str], alternate: pulumi.Input[str]
+) -> Expression:
+    """Unhealthy hosts in either group, summed."""
+    return Expression(
+        "FILL(primary, 0) + FILL(alternate, 0)",
+        "Unhealthy hosts (both groups)",
+        {"primary": target_unhealthy(lb, primary), "alternate": target_unhealthy(lb, alternate)},
+    )
+
+
+def target_latency_worse(
+    lb: pulumi.Input[str], primary: pulumi.Input[str], alternate: pulumi.Input[str], percentile: str
+) -> Expression:
+    """The slower group's latency percentile: a bad new revision shows even while it serves a canary share."""
+    return Expression(
+        "MAX([FILL(primary, 0), FILL(alternate, 0)])",
+        f"Latency {percentile} (slower group)",
+        {"primary": target_latency(lb, primary, percentile), "alternate": target_latency(lb, alternate, percentile)},
+    )
+
+
+def per_group(metric: Metric, group: str) -> Metric:
+    """The same metric labelled with its group, for graphs that show both side by side."""
+    return dataclasses.replace(metric, label=f"{metric.label} ({group})")
 
 
 # -- ECS services (AWS/ECS; task counts from Container Insights) -------------------------------------------

@@ -49,6 +49,8 @@ def scaled_services(existing: dict[str, Any], count: int) -> dict[str, Any]:
                 "image": {"uri": WEB_IMAGE},
                 "containerPort": 8080,
                 "pathPatterns": [f"/web{index:02d}/*"],
+                # Routed, so a blue/green release (production's default) can smoke-test it on the test listener.
+                "healthCheckPath": f"/web{index:02d}/health",
             }
     return services
 

@@ -73,6 +73,13 @@ def multi_services() -> dict[str, Any]:
         "autoscaling": {
             "schedules": [{"name": "night", "schedule": "cron(0 22 * * ? *)", "minCount": 2, "maxCount": 4}]
         },
+        # A canary release; its health check path is outside /admin/*, so the smoke test calls a routed path.
+        "release": {
+            "strategy": "canary",
+            "bakeMinutes": 10,
+            "canary": {"percent": 12.5, "intervalMinutes": 20},
+            "smokeTest": {"paths": ["/admin/login"], "timeoutSeconds": 3, "maxLatencyMs": 800},
+        },
     }
     services["worker"] = {"image": {"context": "app"}, "deployOwner": "ci", "environment": {"QUEUE": "jobs"}}
     return services

@@ -108,6 +108,7 @@ def add_service(name: str, port: int, host: bool) -> Mutation:
     def mutate(doc: Doc) -> None:
         service: dict[str, Any] = {"image": {"uri": "public.ecr.aws/nginx/nginx:1.27"}, "containerPort": port}
         service["pathPatterns"] = [f"/{name}/*"]
+        service["healthCheckPath"] = f"/{name}/health"  # routed: production's blue/green smoke test calls it
         if host:
             service["hostHeaders"] = [f"{name}.example.com"]
         section(doc, "services")[name] = service
@@ -215,6 +216,7 @@ def unknown_setting(name: str) -> Breaking:
 def shared_priority(priority: int) -> Breaking:
     def mutate(doc: Doc) -> None:
         admin = {"image": {"context": "app"}, "containerPort": 8081, "pathPatterns": ["/admin/*"], "priority": priority}
+        admin["healthCheckPath"] = "/admin/health"  # routed: production's blue/green smoke test calls it
         section(doc, "services")["admin"] = admin
         api(doc)["priority"] = priority
 

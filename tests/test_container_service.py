@@ -85,9 +85,12 @@ def test_separate_execution_and_task_roles(plan: Plan) -> None:
 
 
 # Actions AWS offers no resource-level permissions for: the only places "*" is allowed as a resource.
+# The ELB Describe actions: Service Authorization Reference, Elastic Load Balancing V2 (no resource types).
 NO_RESOURCE_LEVEL = {
     "ecr:GetAuthorizationToken", "logs:DescribeLogGroups", "ssmmessages:CreateControlChannel",
     "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
+    "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth",
 }  # fmt: skip
 
 
@@ -198,7 +201,7 @@ def test_target_group_and_health_check(plan: Plan) -> None:
 
 def test_multiple_services_route_by_path_and_workers_get_no_load_balancer(multi_plan: Plan) -> None:
     rules = {r.name: r.inputs for r in multi_plan.of_type("aws:lb/listenerRule:ListenerRule")}
-    assert sorted(rules) == ["admin", "api"]
+    assert sorted(rules) == ["admin", "admin-test", "api", "api-test"]  # production blue/green: a test rule each
     assert rules["admin"]["priority"] == 5
     assert rules["admin"]["conditions"] == [{"pathPattern": {"values": ["/admin/*"]}}]
     assert rules["api"]["conditions"] == [{"pathPattern": {"values": ["/*"]}}]

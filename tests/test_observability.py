@@ -93,9 +93,12 @@ def expected_dimensions(plan: Plan) -> dict[str, set[str]]:
     """What each dimension may be, derived from other resources' recorded inputs (AWS ARN formats)."""
     listener_lbs = {r.inputs["loadBalancerArn"] for r in plan.of_type("aws:lb/listener:Listener")}
     target_groups = {
-        lb["targetGroupArn"]
+        arn
         for r in plan.of_type("aws:ecs/service:Service")
         for lb in r.inputs.get("loadBalancers", [])
+        # A blue/green service's second group (advancedConfiguration) is watched too.
+        for arn in (lb["targetGroupArn"], lb.get("advancedConfiguration", {}).get("alternateTargetGroupArn"))
+        if arn
     }
     scaling = [r.inputs["resourceId"].split("/") for r in plan.of_type("aws:appautoscaling/target:Target")]
     acl_arns = [
@@ -238,7 +241,11 @@ def test_thresholds_come_from_the_environment_config(plan: Plan) -> None:
     assert by_anchor["waf-blocked-spike"]["threshold"] == settings.waf_blocked_per_5_minutes
     assert by_anchor["ecs-running-tasks-low"]["threshold"] == config.services["api"].min_count
     assert by_anchor["alb-5xx-count"]["threshold"] == 10 and by_anchor["ecs-memory-critical"]["threshold"] == 90
-    assert by_anchor["target-latency-p95"]["extendedStatistic"] == "p95"
+    p95 = by_anchor["target-latency-p95"]  # one metric (rolling) or metric math over both groups (blue/green)
+    stats = {p95.get("extendedStatistic")} | {
+        q["metric"]["stat"] for q in p95.get("metricQueries", []) if "metric" in q
+    }
+    assert stats - {None} == {"p95"}
     assert by_anchor["target-latency-p99"]["threshold"] == 2
 
 

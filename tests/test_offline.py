@@ -201,9 +201,12 @@ def test_twenty_services_render_with_a_route_per_web_service(twenty_service_plan
     assert sorted(r.name for r in plan.of_type("aws:ecs/service:Service")) == sorted(services)
     task_definitions = [r.name for r in plan.of_type("aws:ecs/taskDefinition:TaskDefinition")]
     assert all(task_definitions.count(name) == 1 for name in services)  # one each (beside one-off tasks)
-    assert sorted(r.name for r in plan.of_type("aws:lb/targetGroup:TargetGroup")) == web
-    rules = {r.name: r.inputs for r in plan.of_type("aws:lb/listenerRule:ListenerRule")}
-    assert sorted(rules) == web
+    # Production releases web services blue/green: an alternate group and a test listener rule each.
+    groups = sorted(r.name for r in plan.of_type("aws:lb/targetGroup:TargetGroup"))
+    assert groups == sorted([*web, *(f"{name}-alt" for name in web)])
+    every_rule = {r.name: r.inputs for r in plan.of_type("aws:lb/listenerRule:ListenerRule")}
+    assert sorted(every_rule) == sorted([*web, *(f"{name}-test" for name in web)])
+    rules = {name: every_rule[name] for name in web}
     for name in web:
         paths = services[name].get("pathPatterns", ["/*"])
         assert rules[name]["conditions"] == [{"pathPattern": {"values": paths}}]

@@ -134,7 +134,7 @@ def _validated(values: dict[str, Any]) -> StackConfig:
     if isinstance(services, dict):
         for name, service in list(services.items()):
             if isinstance(service, dict):
-                services[name] = _merge(copy.deepcopy(SERVICE_DEFAULTS[environment]), service)
+                services[name] = _merge(service_defaults(environment, service), service)
     try:
         config = StackConfig.model_validate(merged)
     except ValidationError as exc:
@@ -142,6 +142,20 @@ def _validated(values: dict[str, Any]) -> StackConfig:
     _check_production(config)
     _check_build_contexts(config)
     return config
+
+
+def service_defaults(environment: str, service: Mapping[str, Any]) -> dict[str, Any]:
+    """The preset for one service. Its `release` describes the preset's own strategy, so it applies whole or not
+    at all: a worker (no containerPort) always rolls, and a stack that picks another strategy starts from an empty
+    release section (a preset bake time under `rolling` would otherwise be refused as a conflict)."""
+    defaults = copy.deepcopy(SERVICE_DEFAULTS[environment])
+    release = service.get("release")
+    chosen = release.get("strategy") if isinstance(release, Mapping) else None
+    if service.get("containerPort") is None:
+        defaults["release"] = {"strategy": "rolling"}
+    elif chosen is not None and chosen != defaults["release"]["strategy"]:
+        defaults["release"] = {}
+    return defaults
 
 
 def namespace_problem(full_key: str) -> Problem | None:

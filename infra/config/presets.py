@@ -20,6 +20,8 @@ SERVICE_DEFAULTS: dict[str, dict[str, Any]] = {
         "minHealthyPercent": 50,
         "maxPercent": 200,
         "execEnabled": True,
+        # Releases roll: one environment that deploys in minutes and costs no second task set.
+        "release": {"strategy": "rolling"},
     },
     "production": {
         "cpu": 512,
@@ -32,6 +34,10 @@ SERVICE_DEFAULTS: dict[str, dict[str, Any]] = {
         "minHealthyPercent": 100,
         "maxPercent": 200,
         "execEnabled": False,
+        # Web services release blue/green: the new revision is smoke-tested on the test listener before any
+        # customer sees it, and the old one keeps running 15 minutes after the switch, so a rollback within the
+        # bake time is a listener-weight flip, not a redeploy. Workers always roll (loader: service_defaults).
+        "release": {"strategy": "blue_green", "bakeMinutes": 15},
     },
 }
 

@@ -16,6 +16,7 @@ from infra.config import aws_facts, load, renames, syntax
 from infra.config.load import PROJECT
 from infra.config.model import ServiceConfig, StackConfig
 from infra.config.presets import PRESETS, SERVICE_DEFAULTS
+from infra.config.sections import release
 
 MISSING = object()
 REQUIRED = object()
@@ -121,7 +122,7 @@ STACK_FILE_RULES = (
 
 def _rules() -> list[str]:
     lines = ["", "## Validation rules", "", STACK_FILE_RULES, "", "| Applies to | Rule |", "|---|---|"]
-    for where, rule in (*load.RULES, *aws_facts.RULES, *syntax.RULES):
+    for where, rule in (*load.RULES, *aws_facts.RULES, *syntax.RULES, *release.RULES):
         lines.append(f"| {where} | {rule} |")
     return lines
 

@@ -13,6 +13,7 @@ import pulumi
 
 from components import metrics
 from components.alarms import AlarmSet, Notify, alarm_name
+from components.container_service import ContainerService
 from components.dashboard import Dashboard, DashboardArgs, Section
 from components.database_alarms import DatabaseAlarms, DatabaseAlarmsArgs, DatabaseThresholds
 from components.edge_alarms import EdgeAlarms, EdgeAlarmsArgs
@@ -95,6 +96,21 @@ def deployment_alarm_names(config: StackConfig) -> dict[str, list[str]]:
     return names
 
 
+def _service_overview(
+    name: str, service: ContainerService, lb_suffix: pulumi.Input[str], panels: list[Panel]
+) -> list[Panel]:
+    """A web service's graphs on the overview: its latency panel with p50 added (per group when it has two, as
+    during a blue/green release either may serve production), then its other target panels."""
+    latency, *rest = panels
+    groups = [("primary", service.target_group_arn_suffix or "")]
+    if service.alternate_target_group_arn_suffix is not None:
+        groups.append(("alternate", service.alternate_target_group_arn_suffix))
+    p50 = [metrics.target_latency(lb_suffix, tg, "p50") for _, tg in groups]
+    if len(groups) > 1:
+        p50 = [metrics.per_group(metric, group) for metric, (group, _) in zip(p50, groups, strict=True)]
+    return [Panel(f"{name}: {latency.title}", [*p50, *latency.signals], latency.thresholds), *rest]
+
+
 def _notifications(
     stack: StackContext, region: str, backup_rule: str | None, logs_key_arn: pulumi.Input[str], *, home: bool = False
 ) -> Notifications:
@@ -158,7 +174,11 @@ def compose(
             tags=stack.tags,
             load_balancer_arn_suffix=lb_suffix,
             target_groups={
-                name: TargetGroup(svc.target_group_arn_suffix, composite_name(config, name))
+                name: TargetGroup(
+                    svc.target_group_arn_suffix,
+                    composite_name(config, name),
+                    alternate_arn_suffix=svc.alternate_target_group_arn_suffix,
+                )
                 for name, svc in web.items()
                 if svc.target_group_arn_suffix is not None
             },
@@ -304,9 +324,7 @@ def compose(
 
     overview: list[Panel] = [Panel("ALB requests", [metrics.alb_requests(lb_suffix)]), *load_balancer.panels]
     for name, web_service in web.items():
-        latency, targets = load_balancer.service_panels[name]
-        p50 = metrics.target_latency(lb_suffix, web_service.target_group_arn_suffix or "", "p50")
-        overview += [Panel(f"{name}: {latency.title}", [p50, *latency.signals], latency.thresholds), targets]
+        overview += _service_overview(name, web_service, lb_suffix, load_balancer.service_panels[name])
     overview += uptime.panels
     arns: dict[str, list[pulumi.Output[str]]] = {}
     for alarm_set in alarm_sets:

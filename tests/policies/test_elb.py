@@ -105,10 +105,10 @@ CASES = [
         put("certificateArn", "arn:aws:iam::123456789012:server-certificate/legacy"),
         "violation",
     ),
-    Case("elb-target-group-https", TG, None, put("protocol", "HTTPS"), "pass"),
-    Case("elb-target-group-https", TG, None, None, "violation"),
-    Case("elb-target-group-health-check", TG, None, None, "pass"),
-    Case("elb-target-group-health-check", TG, None, put("healthCheck.enabled", False), "violation"),
+    Case("elb-target-group-https", TG, "api", put("protocol", "HTTPS"), "pass"),
+    Case("elb-target-group-https", TG, "api", None, "violation"),
+    Case("elb-target-group-health-check", TG, "api", None, "pass"),
+    Case("elb-target-group-health-check", TG, "api", put("healthCheck.enabled", False), "violation"),
 ]
 
 

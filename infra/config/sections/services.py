@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from infra.config.errors import FieldError
 from infra.config.sections.base import Section, checked
+from infra.config.sections.release import NON_ROLLING_MAX_PERCENT, NON_ROLLING_MIN_HEALTHY, ReleaseConfig, unmatched
 from infra.config.syntax import (
     CONDITION_VALUES_PER_RULE,
     PRIORITY_RANGE,
@@ -124,6 +125,10 @@ class ServiceConfig(Section):
     deregistration_delay_seconds: int = Field(default=30, ge=0, le=3600, description="Connection draining time.")
     slow_start_seconds: int = Field(default=0, description="Traffic ramp-up for new targets: 0 or 30..900.")
     stop_timeout_seconds: int = Field(default=30, ge=2, le=120, description="Grace period after SIGTERM.")
+    release: ReleaseConfig = Field(
+        description="How new revisions roll out (ECS deployment strategy) and the smoke test that can stop one; "
+        "workers always roll (they have no load balancer to shift)."
+    )
 
     @model_validator(mode="after")
     def _sizes(self) -> ServiceConfig:
@@ -180,6 +185,48 @@ class ServiceConfig(Section):
                 "pathPatterns", f"a listener rule holds at most {WILDCARDS_PER_RULE} wildcards (* and ?) in all"
             )
         return self
+
+    @model_validator(mode="after")
+    def _release_fits_service(self) -> ServiceConfig:
+        """The non-rolling strategies shift traffic between two target groups through listener rules, so they need
+        a web service, and the rolling-update floor and ceiling must describe what they really do."""
+        release = self.release
+        if release.rolling:
+            return self
+        if self.container_port is None:
+            raise FieldError(
+                "release.strategy",
+                f"{release.strategy} shifts traffic through the load balancer; a worker (no containerPort) can only "
+                "use rolling",
+            )
+        for key, value, wanted in (
+            ("minHealthyPercent", self.min_healthy_percent, NON_ROLLING_MIN_HEALTHY),
+            ("maxPercent", self.max_percent, NON_ROLLING_MAX_PERCENT),
+        ):
+            if value != wanted:
+                raise FieldError(
+                    key,
+                    f"must be {wanted} with release.strategy {release.strategy}: ECS runs the new revision at full "
+                    f"size beside the old one (rolling-update setting; got {value})",
+                )
+        for index in unmatched(release.smoke_test.paths, self.path_patterns):
+            raise FieldError(
+                f"release.smokeTest.paths[{index}]",
+                f"no pathPatterns entry {self.path_patterns} matches it: the test listener would answer 404",
+            )
+        if not self.smoke_paths():
+            raise FieldError(
+                "release.smokeTest.paths",
+                f"the smoke test has nothing to call: healthCheckPath {self.health_check_path} is outside "
+                f"pathPatterns {self.path_patterns}; list at least one path under them",
+            )
+        return self
+
+    def smoke_paths(self) -> list[str]:
+        """What the smoke test calls through the test listener: the health check path when the service's rule
+        routes it, then `release.smokeTest.paths`, each once."""
+        routed_health = [] if unmatched([self.health_check_path], self.path_patterns) else [self.health_check_path]
+        return list(dict.fromkeys([*routed_health, *self.release.smoke_test.paths]))
 
     @model_validator(mode="after")
     def _plain_environment(self) -> ServiceConfig:
