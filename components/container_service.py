@@ -662,7 +662,9 @@ def _weighted(primary: aws.lb.TargetGroup, alternate: aws.lb.TargetGroup, primar
     """A forward action over both groups, as ECS requires of its production and test rules ("Both targetGroup and
     alternateTargetGroup must be associated with the productionListenerRule or testListenerRule"); weights
     0..999 (ELB API TargetGroupTuple). Production starts on the primary (100/0), the test rule on the alternate
-    (0/100), where ECS registers the new revision first."""
+    (0/100), where ECS registers the new revision first. One forward action and nothing else: ECS fails a release
+    whose rules mix forward and non-forward actions
+    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb-resources-for-blue-green.html, Limitations)."""
     return {
         "type": "forward",
         "forward": {

@@ -82,7 +82,8 @@ def test_origin_is_https_only_tls12(plan: Plan, public_alb_plan: Plan) -> None:
 def ingress_to_alb(plan: Plan) -> list[ResourceRecord]:
     alb_sg_id = plan.one("aws:lb/loadBalancer:LoadBalancer").inputs["securityGroups"][0]
     rules = plan.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-    return [r for r in rules if r.inputs["securityGroupId"] == alb_sg_id]
+    # Port 443 only: a blue/green stack also admits its smoke-test hook on the test listener's port.
+    return [r for r in rules if r.inputs["securityGroupId"] == alb_sg_id and r.inputs["fromPort"] == 443]
 
 
 def test_vpc_origin_mode_keeps_the_alb_private(plan: Plan) -> None:

@@ -60,7 +60,13 @@ def test_deploy_ownership_switch(multi_plan: Plan) -> None:
     api_service = multi_plan.one("aws:ecs/service:Service", "api")
     worker_service = multi_plan.one("aws:ecs/service:Service", "worker")
     # Autoscaling owns every service's count once it exists; the task definition is managed whoever releases.
-    assert api_service.ignore_changes == ["desiredCount"] == worker_service.ignore_changes
+    assert worker_service.ignore_changes == ["desiredCount"]
+    # api releases blue/green (production): ECS also owns the two target-group leaves it swaps, nothing else.
+    assert api_service.ignore_changes == [
+        "desiredCount",
+        "loadBalancers[0].targetGroupArn",
+        "loadBalancers[0].advancedConfiguration.alternateTargetGroupArn",
+    ]
     for name in ("api", "worker"):
         assert multi_plan.one("aws:ecs/taskDefinition:TaskDefinition", name).ignore_changes == []
 

@@ -91,6 +91,7 @@ NO_RESOURCE_LEVEL = {
     "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
     "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules",
     "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth",
+    "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",  # the smoke-test Lambda's VPC attachment
 }  # fmt: skip
 
 

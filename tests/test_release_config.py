@@ -196,7 +196,12 @@ def test_smoke_paths_must_be_reachable_through_the_test_rule() -> None:
         ({"paths": ["/api/*"]}, "paths[0]", "wildcards"),
         ({"paths": [f"/p{i}" for i in range(11)]}, "paths", "at most 10"),
         ({"timeoutSeconds": 0}, "timeoutSeconds", "greater than or equal to 1"),
-        ({"timeoutSeconds": 61}, "timeoutSeconds", "less than or equal to 60"),
+        ({"timeoutSeconds": 31}, "timeoutSeconds", "less than or equal to 30"),
+        ({"maxLatencyMs": 30_001, "timeoutSeconds": 30}, "maxLatencyMs", "less than or equal to 30000"),
+        # The routed /health makes 10 with these 9: the hook's maximum; 4 x 30 s plus the answer margin does not
+        # fit the hook function's 120 s, 3 x 30 s does.
+        ({"paths": [f"/p{i}" for i in range(10)]}, "paths", "1 to 10 paths"),
+        ({"paths": ["/a", "/b", "/c"], "timeoutSeconds": 30}, "timeoutSeconds", "exceeds the hook's 120 s timeout"),
         ({"timeoutSeconds": 2, "maxLatencyMs": 2001}, "maxLatencyMs", "exceeds timeoutSeconds"),
         ({"maxLatencyMs": 0}, "maxLatencyMs", "greater than or equal to 1"),
     ],
@@ -206,6 +211,14 @@ def test_smoke_test_limits_name_their_key(smoke: dict[str, Any], key: str, says:
     problem = one("production", {"api": api(release=release)})
     assert problem.key == f"app-platform:services.api.release.smokeTest.{key}", problem
     assert says in problem
+
+
+def test_the_largest_smoke_test_the_hook_takes_loads() -> None:
+    release = {"strategy": "blue_green", "bakeMinutes": 5, "smokeTest": {"paths": ["/a", "/b"], "timeoutSeconds": 30}}
+    service = loads("production", {"api": api(release=release)}).services["api"]
+    assert service.smoke_paths() == ["/health", "/a", "/b"]  # 3 x 30 s + 2 s margin <= 120 s
+    nine = {"strategy": "blue_green", "bakeMinutes": 5, "smokeTest": {"paths": [f"/p{i}" for i in range(9)]}}
+    assert len(loads("production", {"api": api(release=nine)}).services["api"].smoke_paths()) == 10
 
 
 # -- property-based: the percentages ECS accepts, exactly --------------------------------------------------

@@ -57,6 +57,13 @@ def service_inputs(plan: Plan, name: str) -> dict[str, Any]:
     return plan.one(SERVICE, name).inputs
 
 
+def strategy_block(plan: Plan, name: str) -> dict[str, Any]:
+    """The service's deploymentConfiguration without its lifecycle hooks (checked on their own below)."""
+    block = dict(service_inputs(plan, name)["deploymentConfiguration"])
+    assert len(block.pop("lifecycleHooks")) == 1
+    return block
+
+
 def without_names(inputs: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in inputs.items() if k != "tags"}
 
@@ -239,7 +246,7 @@ def test_service_advanced_configuration_and_blue_green_settings(production_plan:
     assert "api-test" not in advanced["productionListenerRule"]
     assert advanced["roleArn"].startswith("arn:aws:iam::123456789012:role/api-lb-infra-")
     assert balancer["containerName"] == "api" and balancer["containerPort"] == 8080
-    assert inputs["deploymentConfiguration"] == {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": "15"}
+    assert strategy_block(production_plan, "api") == {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": "15"}
     assert (inputs["deploymentMinimumHealthyPercent"], inputs["deploymentMaximumPercent"]) == (100, 200)
     # Still in force with blue/green (AWS: deployment-failure-detection.html).
     assert inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
@@ -285,8 +292,7 @@ def test_infrastructure_role_is_this_service_only(production_plan: Plan) -> None
 
 # -- canary and linear, as configured --------------------------------------------------------------------------
 def test_canary_values_reach_ecs(multi_plan: Plan) -> None:
-    inputs = service_inputs(multi_plan, "admin")
-    assert inputs["deploymentConfiguration"] == {
+    assert strategy_block(multi_plan, "admin") == {
         "strategy": "CANARY",
         "bakeTimeInMinutes": "10",
         "canaryConfiguration": {"canaryPercent": 12.5, "canaryBakeTimeInMinutes": "20"},
@@ -302,8 +308,7 @@ def test_canary_values_reach_ecs(multi_plan: Plan) -> None:
 
 def test_linear_values_and_origin_header_mode() -> None:
     plan = linear_plan()
-    inputs = service_inputs(plan, "api")
-    assert inputs["deploymentConfiguration"] == {
+    assert strategy_block(plan, "api") == {
         "strategy": "LINEAR",
         "bakeTimeInMinutes": "7",
         "linearConfiguration": {"stepPercent": 12.5, "stepBakeTimeInMinutes": "4"},
@@ -414,3 +419,44 @@ def test_the_dashboard_shows_both_groups_side_by_side(production_plan: Plan) -> 
     assert set(errors) == {("HTTPCode_Target_5XX_Count", primary), ("HTTPCode_Target_5XX_Count", alternate)}
     # Staging rolls: one group, no per-group graphs.
     assert not [title for title in graphed(rendered("staging")) if "both groups" in title]
+
+
+# -- the smoke-test hook, wired --------------------------------------------------------------------------------
+def lifecycle_hook(plan: Plan, service: str) -> dict[str, Any]:
+    (hook,) = service_inputs(plan, service)["deploymentConfiguration"]["lifecycleHooks"]
+    return dict(hook)
+
+
+def test_production_smoke_tests_after_test_traffic_shifts(production_plan: Plan) -> None:
+    hook = lifecycle_hook(production_plan, "api")
+    assert hook["lifecycleStages"] == ["POST_TEST_TRAFFIC_SHIFT"] and hook["targetType"] == "AWS_LAMBDA"
+    invoke = policy(production_plan.one("aws:iam/policy:Policy", "smoke-test-invoke-policy"))["Statement"]
+    assert [s["Resource"] for s in invoke if s["Action"] == "lambda:InvokeFunction"] == [hook["hookTargetArn"]]
+    assert hook["roleArn"].startswith("arn:aws:iam::123456789012:role/smoke-test-invoke-")
+    details = json.loads(hook["hookDetails"])
+    assert details["baseUrl"].startswith("https://internal-alb-") and details["baseUrl"].endswith(
+        ".elb.amazonaws.com:8443"
+    )
+    assert details["hostHeader"] == "app.example.com"  # the domain the listener's certificate covers
+    assert details["paths"] == ["/health"]
+    assert (details["timeoutSeconds"], details["maxLatencyMs"]) == (5, 1000)
+    # One hook Lambda per stack, and the only way onto the test port is from its security group.
+    assert [r.name for r in production_plan.of_type("aws:lambda/function:Function")] == ["smoke-test"]
+    on_test_port = [r for r in production_plan.of_type(INGRESS) if r.inputs["fromPort"] == 8443]
+    assert [r.name for r in on_test_port] == ["smoke-test-alb-test-in"]
+    hook_sg = production_plan.one("aws:ec2/securityGroup:SecurityGroup", "smoke-test")
+    assert hook_sg.urn in on_test_port[0].dependencies
+
+
+def test_each_service_gets_its_own_hook_details(multi_plan: Plan) -> None:
+    details = json.loads(lifecycle_hook(multi_plan, "admin")["hookDetails"])
+    assert details["paths"] == ["/admin/login"]  # /health is outside /admin/*, so not called
+    assert (details["timeoutSeconds"], details["maxLatencyMs"]) == (3, 800)
+    assert lifecycle_hook(multi_plan, "admin")["hookTargetArn"] == lifecycle_hook(multi_plan, "api")["hookTargetArn"]
+    linear = json.loads(lifecycle_hook(linear_plan(), "api")["hookDetails"])
+    assert linear["paths"] == ["/health", "/", "/version"]
+
+
+def test_a_rolling_stack_has_no_hook(staging_plan: Plan) -> None:
+    assert not staging_plan.of_type("aws:lambda/function:Function")
+    assert not [r for r in staging_plan.of_type(INGRESS) if r.inputs["fromPort"] == 8443]

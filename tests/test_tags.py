@@ -15,7 +15,8 @@ REQUIRED = ("Project", "Environment", "ManagedBy", "Owner", "CostCenter")
 def taggable(type_: str) -> bool:
     """Ask pulumi-aws itself whether the resource class accepts `tags` (an oracle independent of our code)."""
     _, module_path, class_name = type_.split(":")
-    module = importlib.import_module(f"pulumi_aws.{module_path.split('/')[0]}")
+    package = module_path.split("/")[0]
+    module = importlib.import_module(f"pulumi_aws.{package}_" if package == "lambda" else f"pulumi_aws.{package}")
     cls = getattr(module, class_name)
     return "tags" in inspect.signature(cls._internal_init).parameters
 

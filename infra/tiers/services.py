@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from components.load_balancer import TEST_LISTENER_PORT, LoadBalancer, LoadBalan
 from components.release_pointer import ReleasePointer, ReleasePointerArgs, pointer_name
 from components.release_strategy import LifecycleHook, ReleaseStrategy
 from components.security_groups import EgressTarget
+from components.smoke_test_hook import SmokeTestHook, SmokeTestHookArgs, hook_details
 from infra.config import PROJECT
 from infra.config.model import ServiceConfig
 from infra.config.sections.services import env_name
@@ -128,25 +130,54 @@ def release_strategy(config: ServiceConfig, hooks: Sequence[LifecycleHook]) -> R
 
 
 def smoke_host(config: ServiceConfig, domain: str) -> str:
-    """The Host header the smoke test sends: the service's first literal host name (the test rule matches it),
-    else the stack's domain (the certificate's name)."""
-    literal = [host for host in config.host_headers if "*" not in host and "?" not in host]
+    """The name the smoke test sends (SNI, certificate check, Host header): the stack's domain, which the
+    listener's certificate covers, unless the service routes only other host names, then its first literal one
+    (the test rule matches host names too)."""
+    hosts = [host.lower() for host in config.host_headers]
+    if not hosts or any(fnmatch.fnmatchcase(domain.lower(), host) for host in hosts):
+        return domain
+    literal = [host for host in hosts if "*" not in host and "?" not in host]
     return literal[0] if literal else domain
 
 
 def smoke_test_hooks(
     stack: StackContext, base: Foundation, load_balancer: LoadBalancer
 ) -> dict[str, list[LifecycleHook]]:
-    """The smoke-test lifecycle hook of each non-rolling service, by service name.
-
-    NOT WIRED YET: the hook Lambda (components/smoke_test_hook.py, engineer smokehook, branch `smokehook`) had not
-    landed when this tier was written, so no service gets a hook and ECS runs blue/green, canary and linear
-    releases without a smoke test (bake time, alarms and the circuit breaker still roll back). Wiring it: one
-    SmokeTestHook per stack when `any_non_rolling`, and per service LifecycleHook(function_arn, invoke_role_arn,
-    hook_details(base_url=f"https://{load_balancer.dns_name}:{TEST_LISTENER_PORT}", host_header=smoke_host(...),
-    paths=svc.smoke_paths(), ...)) at POST_TEST_TRAFFIC_SHIFT."""
-    del stack, base, load_balancer
-    return {}
+    """One smoke-test Lambda for the stack and, for each non-rolling service, the lifecycle hook that runs it
+    after test traffic shifts (POST_TEST_TRAFFIC_SHIFT): its hookDetails name the test listener, the host name and
+    the paths to call. No hook (and no Lambda) when every service rolls."""
+    config = stack.config
+    port = load_balancer.test_listener_port
+    if port is None or not any_non_rolling(config.services):
+        return {}
+    hook = SmokeTestHook(
+        "smoke-test",
+        SmokeTestHookArgs(
+            context=stack.context,
+            tags=stack.tags,
+            vpc_id=base.network.vpc_id,
+            subnet_ids=base.network.private_subnet_ids,
+            logs=stack.log_settings(base.logs_key.key_arn),
+            load_balancer_security_group_id=load_balancer.security_group_id,
+            test_listener_port=port,
+        ),
+        stack.opts(),
+    )
+    base_url = pulumi.Output.concat("https://", load_balancer.dns_name, f":{port}")
+    hooks: dict[str, list[LifecycleHook]] = {}
+    for name, service in sorted(config.services.items()):
+        if service.release.rolling:
+            continue
+        smoke = service.release.smoke_test
+        details = hook_details(
+            base_url=base_url,
+            host_header=smoke_host(service, config.domain),
+            paths=service.smoke_paths(),
+            timeout_seconds=smoke.timeout_seconds,
+            max_latency_ms=smoke.max_latency_ms,
+        )
+        hooks[name] = [LifecycleHook(hook.function_arn, hook.invoke_role_arn, details)]
+    return hooks
 
 
 def _url_path(config: ServiceConfig) -> str:

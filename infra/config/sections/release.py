@@ -16,8 +16,9 @@ Every limit below is AWS's, read 2026-12-03 (the pulumi-aws 7.51 schema repeats 
   the blue/green family runs the green revision at full size beside blue until bake time ends
   (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-blue-green.html), so anything but
   100/200 would claim a batch size the strategy does not use.
-The smoke-test limits are the platform's (not AWS's): they keep one hook invocation within Lambda's 900-second
-maximum timeout (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html).
+The smoke-test limits are the platform's (not AWS's): the hook's (components/smoke_test_hook.py), whose one
+invocation must answer within its function timeout, itself within Lambda's 900-second maximum
+(https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from hooks.smoke_test import handler
 from infra.config.errors import FieldError
 from infra.config.sections.base import Section
 
@@ -37,9 +39,11 @@ NON_ROLLING: tuple[str, ...] = ("blue_green", "canary", "linear")
 BAKE_MINUTES = (0, 1440)
 CANARY_PERCENT = (0.1, 100.0)
 LINEAR_STEP_PERCENT = (3.0, 100.0)
-SMOKE_PATHS_MAX = 10
-SMOKE_TIMEOUT_SECONDS = (1, 60)
-SMOKE_LATENCY_MS = (1, 60_000)
+# The smoke-test hook's own limits (hooks/smoke_test/handler.py parses hookDetails with them), so the config refuses
+# what the hook would: paths per run (the health path included), seconds per request, slowest passing answer.
+SMOKE_PATHS_MAX = handler.MAX_PATHS
+SMOKE_TIMEOUT_SECONDS = handler.TIMEOUT_RANGE
+SMOKE_LATENCY_MS = handler.LATENCY_RANGE
 # The deployment floor and ceiling the blue/green family actually uses (see the module docstring).
 NON_ROLLING_MIN_HEALTHY = 100
 NON_ROLLING_MAX_PERCENT = 200
@@ -64,9 +68,10 @@ RULES: tuple[tuple[str, str], ...] = (
     ),
     (
         "`services.<name>.release.smokeTest`",
-        f"At most {SMOKE_PATHS_MAX} request paths (starting with `/`, no wildcards); `timeoutSeconds` "
-        f"{SMOKE_TIMEOUT_SECONDS[0]}..{SMOKE_TIMEOUT_SECONDS[1]}; `maxLatencyMs` {SMOKE_LATENCY_MS[0]}..the "
-        "timeout. Platform limits that keep one hook run inside Lambda's 900 s maximum.",
+        f"At most {SMOKE_PATHS_MAX} request paths in all, the routed health check path included (starting with "
+        f"`/`, no wildcards); `timeoutSeconds` {SMOKE_TIMEOUT_SECONDS[0]}..{SMOKE_TIMEOUT_SECONDS[1]}; "
+        f"`maxLatencyMs` {SMOKE_LATENCY_MS[0]}..the timeout; every path at its full timeout must fit the hook "
+        "function's timeout (components/smoke_test_hook.py). The hook's limits, so it never refuses what loads.",
     ),
 )
 

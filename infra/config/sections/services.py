@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from components.smoke_test_hook import check_budget
+from hooks.smoke_test import handler
 from infra.config.errors import FieldError
 from infra.config.sections.base import Section, checked
 from infra.config.sections.release import NON_ROLLING_MAX_PERCENT, NON_ROLLING_MIN_HEALTHY, ReleaseConfig, unmatched
@@ -220,7 +222,21 @@ class ServiceConfig(Section):
                 f"the smoke test has nothing to call: healthCheckPath {self.health_check_path} is outside "
                 f"pathPatterns {self.path_patterns}; list at least one path under them",
             )
+        self._smoke_test_fits_the_hook()
         return self
+
+    def _smoke_test_fits_the_hook(self) -> None:
+        """What the hook would refuse at render (hookDetails) is refused here, by key: too many paths with the
+        health check, or paths x timeout beyond the hook function's timeout."""
+        smoke = self.release.smoke_test
+        try:
+            handler.parse_paths(self.smoke_paths())
+        except handler.DetailsError as error:
+            raise FieldError("release.smokeTest.paths", f"{error} (the routed healthCheckPath counts)") from None
+        try:
+            check_budget(len(self.smoke_paths()), smoke.timeout_seconds, smoke.max_latency_ms)
+        except handler.DetailsError as error:
+            raise FieldError("release.smokeTest.timeoutSeconds", str(error)) from None
 
     def smoke_paths(self) -> list[str]:
         """What the smoke test calls through the test listener: the health check path when the service's rule
