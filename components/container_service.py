@@ -423,8 +423,13 @@ class ContainerService(PlatformComponent):
         alternate = self._target_group(alternate_target_group_name(name), args, routing, port)
         self.alternate_target_group_arn = alternate.arn
         self.alternate_target_group_arn_suffix = alternate.arn_suffix
+        owned = not release.adopting
+        if release.adopting:
+            pulumi.log.warn(
+                f"{name}: release.adopt writes what ECS owns during releases; remove it after this update", self
+            )
         production = self._listener_rule(
-            name, routing.listener_arn, routing, _weighted(primary, alternate, 100), include_origin=True
+            name, routing.listener_arn, routing, _weighted(primary, alternate, 100), include_origin=True, owned=owned
         )
         test = None
         if routing.test_listener_arn is not None:
@@ -436,6 +441,7 @@ class ContainerService(PlatformComponent):
                 routing,
                 _weighted(primary, alternate, 0),
                 include_origin=False,
+                owned=owned,
             )
         return _Routes(primary, alternate, production, test)
 
@@ -493,9 +499,17 @@ class ContainerService(PlatformComponent):
         )
 
     def _listener_rule(
-        self, logical: str, listener_arn: pulumi.Input[str], routing: Routing, action: Any, *, include_origin: bool
+        self,
+        logical: str,
+        listener_arn: pulumi.Input[str],
+        routing: Routing,
+        action: Any,
+        *,
+        include_origin: bool,
+        owned: bool = True,
     ) -> aws.lb.ListenerRule:
-        weighted = "forward" in action
+        """`owned`: ECS owns a weighted rule's action (ignored), except while a release is being adopted."""
+        weighted = "forward" in action and owned
         return aws.lb.ListenerRule(
             logical,
             listener_arn=listener_arn,
@@ -510,7 +524,8 @@ class ContainerService(PlatformComponent):
             # whichever group was declared first, which after an even number of releases holds no tasks. Only the
             # whole `actions` is ignored: element paths such as `actions[0].forward.targetGroups[*].weight` are
             # unreliable on this set-typed block (pulumi/pulumi-aws#5771) and, for a new entry, silently send
-            # weight 1 (pulumi/pulumi-aws#5772). A rolling rule stays fully managed.
+            # weight 1 (pulumi/pulumi-aws#5772). A rolling rule stays fully managed, and so does a weighted one on
+            # the run that adopts an existing service (ignoreChanges would keep its old plain forward).
             opts=self.child(ignore_changes=["actions"] if weighted else None),
         )
 
@@ -720,8 +735,9 @@ def _ecs_owned_service_inputs(release: ReleaseStrategy) -> list[str]:
     the service's `targetGroupArn` and the old one its `alternateTargetGroupArn`: deployments alternate between
     the two (hashicorp/terraform-provider-aws#45678: a tool that re-sends the declared pair on every update stops
     the alternation). Ignoring exactly these two leaves keeps a refresh after a release free of drift while every
-    other input, the advanced configuration's rules and role included, stays managed."""
-    if release.rolling:
+    other input, the advanced configuration's rules and role included, stays managed. Not while adopting: the old
+    state of a rolling service has no alternate leaf, and ignoreChanges would drop the declared one."""
+    if release.rolling or release.adopting:
         return []
     return ["loadBalancers[0].targetGroupArn", "loadBalancers[0].advancedConfiguration.alternateTargetGroupArn"]
 

@@ -83,6 +83,10 @@ class ReleaseStrategy:
     """Linear only: minutes between two steps (0..1440)."""
     hooks: Sequence[LifecycleHook] = field(default_factory=tuple)
     """Lambda hooks (e.g. the smoke test); non-rolling only. Default none."""
+    adopting: bool = False
+    """True for the one update that turns an existing rolling service non-rolling: the inputs ECS owns afterwards
+    (rule actions, the two target-group leaves) are written instead of ignored, because Pulumi's ignoreChanges
+    keeps the old state's value and the old state has none of them. Default False: what every later run needs."""
 
     def __post_init__(self) -> None:
         for problem in _problems(self):
@@ -118,8 +122,8 @@ def _strategy_fields(release: ReleaseStrategy) -> list[str]:
     canary = (release.canary_percent, release.canary_interval_minutes)
     linear = (release.linear_step_percent, release.linear_interval_minutes)
     problems: list[str] = []
-    if release.rolling and (release.bake_minutes is not None or release.hooks):
-        problems.append("bake time and lifecycle hooks apply to blue_green, canary and linear only")
+    if release.rolling and (release.bake_minutes is not None or release.hooks or release.adopting):
+        problems.append("bake time, lifecycle hooks and adopting apply to blue_green, canary and linear only")
     if not release.rolling and release.bake_minutes is None:
         problems.append("needs bake_minutes")
     for owner, values in (("canary", canary), ("linear", linear)):

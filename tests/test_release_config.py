@@ -293,3 +293,11 @@ def test_stack_files_keep_their_shape() -> None:
     """The committed production stack sets no release section: the preset's blue/green applies."""
     services = json.loads(load_stack("production").config["app-platform:services"])
     assert "release" not in services["api"]
+
+
+def test_adopt_belongs_to_a_non_rolling_strategy_only() -> None:
+    problem = one("production", {"api": api(release={"strategy": "rolling", "adopt": True})})
+    assert problem.key == "app-platform:services.api.release.adopt" and "remove it for rolling" in problem
+    adopting = loads("production", {"api": api(release={"strategy": "blue_green", "bakeMinutes": 15, "adopt": True})})
+    assert adopting.services["api"].release.adopt is True
+    assert loads("production", {"api": api()}).services["api"].release.adopt is False

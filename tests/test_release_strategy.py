@@ -460,3 +460,19 @@ def test_each_service_gets_its_own_hook_details(multi_plan: Plan) -> None:
 def test_a_rolling_stack_has_no_hook(staging_plan: Plan) -> None:
     assert not staging_plan.of_type("aws:lambda/function:Function")
     assert not [r for r in staging_plan.of_type(INGRESS) if r.inputs["fromPort"] == 8443]
+
+
+# -- adopting an existing rolling service --------------------------------------------------------------------
+def test_adopting_writes_what_ecs_will_own_and_only_then() -> None:
+    """Pulumi's ignoreChanges keeps the old state's value and drops a path the old state lacks (pulumi/pulumi
+    sdk/go/common/resource/properties_path.go, Reset): on the update that switches a deployed rolling service,
+    the alternate group's leaf would vanish. `release.adopt` writes it (and the weighted rules) for that run."""
+    services = stack_services("production")
+    services["api"]["release"] = {"strategy": "blue_green", "bakeMinutes": 15, "adopt": True}
+    plan = render("production", overrides={"app-platform:services": json.dumps(services)})
+    assert plan.one(SERVICE, "api").ignore_changes == ["desiredCount"]
+    production, test = rules(plan, "api")
+    assert production.ignore_changes == [] and test.ignore_changes == []
+    assert forward(production)[service_inputs(plan, "api")["loadBalancers"][0]["targetGroupArn"]] == 100
+    with pytest.raises(ValueError, match="adopting apply to blue_green"):
+        ReleaseStrategy("rolling", adopting=True)

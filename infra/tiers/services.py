@@ -126,6 +126,7 @@ def release_strategy(config: ServiceConfig, hooks: Sequence[LifecycleHook]) -> R
         linear_step_percent=release.linear.step_percent if release.linear else None,
         linear_interval_minutes=release.linear.interval_minutes if release.linear else None,
         hooks=tuple(hooks) if not release.rolling else (),
+        adopting=release.adopt,
     )
 
 

@@ -67,6 +67,12 @@ RULES: tuple[tuple[str, str], ...] = (
         "conditions), and there must be something to call: the routed `healthCheckPath` or one such path.",
     ),
     (
+        "`services.<name>.release.adopt`",
+        "Only with a non-rolling strategy, and only for the one `pulumi up` that switches an existing rolling "
+        "service: without it that update fails its provider check (ignoreChanges drops the alternate target group "
+        "the old state lacks); left set, every later `pulumi up` would reset what ECS swapped during releases.",
+    ),
+    (
         "`services.<name>.release.smokeTest`",
         f"At most {SMOKE_PATHS_MAX} request paths in all, the routed health check path included (starting with "
         f"`/`, no wildcards); `timeoutSeconds` {SMOKE_TIMEOUT_SECONDS[0]}..{SMOKE_TIMEOUT_SECONDS[1]}; "
@@ -173,6 +179,12 @@ class ReleaseConfig(Section):
     smoke_test: SmokeTestConfig = Field(
         default=SmokeTestConfig(), description="What the smoke-test hook checks before production traffic moves."
     )
+    adopt: bool = Field(
+        default=False,
+        description="Set for the one `pulumi up` that moves an already deployed service from rolling to this "
+        "strategy, then remove it: Pulumi then writes the weighted rules and the alternate target group instead "
+        "of keeping what ECS owns once releases run (ignoreChanges), which an existing service does not have yet.",
+    )
 
     @property
     def rolling(self) -> bool:
@@ -180,6 +192,8 @@ class ReleaseConfig(Section):
 
     @model_validator(mode="after")
     def _fits_strategy(self) -> ReleaseConfig:
+        if self.rolling and self.adopt:
+            raise FieldError("adopt", "adopts a service into blue_green, canary or linear; remove it for rolling")
         if self.rolling and self.bake_minutes is not None:
             raise FieldError("bakeMinutes", "applies to blue_green, canary and linear only; remove it for rolling")
         if not self.rolling and self.bake_minutes is None:
