@@ -61,6 +61,8 @@ def with_roles(**trust: dict[str, Any]) -> Plan:
         policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
         roles[name] = record(ROLE, name, {"assumeRolePolicy": policy})
         service.property_dependencies.setdefault(key, []).append(roles[name].urn)
+    # The production render now holds the real hook's invoke role: the stand-ins replace it.
+    plan.resources = [r for r in plan.resources if not (r.type == ROLE and r.name in roles)]
     plan.resources.extend(roles.values())
     return plan
 
