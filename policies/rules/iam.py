@@ -97,6 +97,18 @@ STAR_ONLY = [
     "ssmmessages:OpenControlChannel",
     "ssmmessages:OpenDataChannel",
     "logs:DescribeLogGroups",
+    # The ECS infrastructure role of a blue/green service reads its listeners, rules and groups: ELB's Describe
+    # actions list no resource types (Service Authorization Reference, Elastic Load Balancing V2, read 2026-12-03:
+    # https://docs.aws.amazon.com/service-authorization/latest/reference/list_elasticloadbalancingv2.html).
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTargetHealth",
+    # A VPC-attached Lambda's execution role (AWSLambdaVPCAccessExecutionRole): EC2's Describe actions support no
+    # resource-level permissions (Lambda developer guide, "Execution role permissions" for VPC access, read
+    # 2026-12-03: https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html).
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
 ]
 
 

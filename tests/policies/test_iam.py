@@ -58,6 +58,30 @@ CASES = [
     Case("iam-no-admin-statements", POLICY, "api-execution-policy", add({"Action": "*", "Resource": "*"}), "violation"),
     Case("iam-no-wildcards", POLICY, "network-flow-logs-policy", None, "pass"),
     Case("iam-no-wildcards", POLICY, "api-execution-policy", None, "pass", contains=""),
+    # Describe actions with no resource-level permissions (ELB for the blue/green role, EC2 for the hook's ENIs).
+    Case("iam-no-wildcards", POLICY, "api-lb-infra-policy", None, "pass"),
+    Case("iam-no-wildcards", POLICY, "smoke-test-exec-policy", None, "pass"),
+    Case(
+        "iam-no-wildcards",
+        POLICY,
+        "api-lb-infra-policy",
+        add({"Action": ["elasticloadbalancing:DescribeRules", "elasticloadbalancing:ModifyRule"], "Resource": "*"}),
+        "violation",
+    ),
+    Case(
+        "iam-no-wildcards",
+        POLICY,
+        "smoke-test-exec-policy",
+        add({"Action": "ec2:describenetworkinterfaces", "Resource": "*"}),
+        "pass",
+    ),
+    Case(
+        "iam-no-wildcards",
+        POLICY,
+        "smoke-test-exec-policy",
+        add({"Action": "ec2:Describe*", "Resource": "*"}),
+        "violation",
+    ),
     Case(
         "iam-no-wildcards",
         POLICY,
