@@ -37,8 +37,9 @@ DOCS = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide"
 
 
 FSBP_SECRET_KEYS = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ECS_ENGINE_AUTH_DATA"]
-# Names the shared pattern (policies/credential_patterns.py, also the config loader's) does not catch yet: PASS as a
-# word (DB_PASS, dbPass).
+# PASS as a word (DB_PASS, dbPass). The shared pattern (policies/credential_patterns.py, also the config loader's)
+# catches it too since 2026-12-03; this stays as the policy config's own default so stacks that set
+# `extraSecretNamePattern` keep its meaning.
 EXTRA_SECRET_NAME = r"(?:(?i:(?:^|[_.\-])pass(?:$|[_.\-0-9]))|[a-z0-9]Pass(?:$|[A-Z_0-9]))"
 LAMBDA = "aws:lambda/function:Function"
 ROOT_USERS = ("root", "0", "0:0", "root:root")
