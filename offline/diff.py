@@ -37,6 +37,11 @@ _LIST_KEYS = ("name", "Name", "Sid", "id", "key")
 # version": Multi-AZ primary and standby are upgraded together, the instance is unavailable until it completes).
 ENGINE_TYPES = ("aws:rds/instance:Instance", "aws:rds/cluster:Cluster")
 UPGRADE_RUNBOOK = "docs/runbooks/database-upgrade.md"
+# ECS strategies that alternate a service between two target groups: leaving one for ROLLING points the listener
+# rule at the group declared first, which holds no tasks after every other release (docs/runbooks/deploy.md).
+SERVICE_TYPE = "aws:ecs/service:Service"
+ALTERNATING_STRATEGIES = frozenset({"BLUE_GREEN", "CANARY", "LINEAR"})
+STRATEGY_RUNBOOK = "docs/runbooks/deploy.md#changing-the-strategy-of-a-deployed-service"
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,8 @@ class PlanDiff:
     # Custom resource types in either plan without replacement data: their updates might really be replacements.
     types_without_data: list[str] = field(default_factory=list)
     major_upgrades: list[MajorUpgrade] = field(default_factory=list)
+    # ECS services leaving blue/green, canary or linear for rolling: a traffic risk no replacement shows.
+    back_to_rolling: list[ResourceChange] = field(default_factory=list)
 
     def of_action(self, action: str) -> list[ResourceChange]:
         return [c for c in self.changes if c.action == action]
@@ -196,7 +203,7 @@ def diff_plans(base: Plan, head: Plan) -> PlanDiff:
     order = {"replace": 0, "delete": 1, "update": 2, "create": 3}
     result.sort(key=lambda c: (not c.refused, not c.destructive, order[c.action], c.type, c.name))
     missing = sorted({r.type for r in [*base.resources, *head.resources] if r.custom and r.type not in TYPES})
-    return PlanDiff(head.stack, result, missing, _major_upgrades(result, after))
+    return PlanDiff(head.stack, result, missing, _major_upgrades(result, after), _back_to_rolling(result))
 
 
 def _major(version: Any) -> int:
@@ -214,6 +221,27 @@ def _major_upgrades(changes: list[ResourceChange], after: dict[str, ResourceReco
         if _major(version.before) != _major(version.after) and version.before is not None:
             allowed = after[c.urn].inputs.get("allowMajorVersionUpgrade") is True
             found.append(MajorUpgrade(c.urn, c.type, c.name, str(version.before), str(version.after), allowed))
+    return found
+
+
+def _strategy(value: Any, path: str) -> str:
+    """The strategy a `deploymentConfiguration` (or its `strategy` leaf) sets; ECS's default when none."""
+    if path == "deploymentConfiguration":
+        value = value.get("strategy") if isinstance(value, dict) else None
+    return str(value or "ROLLING").upper()
+
+
+def _back_to_rolling(changes: list[ResourceChange]) -> list[ResourceChange]:
+    found = []
+    for c in changes:
+        if c.type != SERVICE_TYPE or c.action != "update":
+            continue
+        for p in c.changes:
+            if p.path in ("deploymentConfiguration", "deploymentConfiguration.strategy") and not p.unknown:
+                before, after = _strategy(p.before, p.path), _strategy(p.after, p.path)
+                if before in ALTERNATING_STRATEGIES and after == "ROLLING":
+                    found.append(c)
+                    break
     return found
 
 
@@ -424,7 +452,8 @@ def to_markdown(diff: PlanDiff, *, max_rows: int = 200, max_details_chars: int =
     """A pull-request comment: what `pulumi up` would refuse, data at risk, every replacement with its causes,
     then a summary and the property changes folded away (cut at `max_details_chars`: the comment holds both
     stacks and their policy reports under GitHub's size limit; `--json` keeps every change)."""
-    lines = [f"### Infrastructure plan diff: `{diff.stack}`", "", *upgrade_lines(diff), *_risk_lines(diff)]
+    lines = [f"### Infrastructure plan diff: `{diff.stack}`", "", *upgrade_lines(diff), *rolling_switch_lines(diff)]
+    lines += _risk_lines(diff)
     if not diff.changes:
         lines.append("No changes.")
         lines += _missing(diff)
@@ -443,6 +472,22 @@ def body_lines(diff: PlanDiff, *, max_rows: int = 200, max_details_chars: int = 
     """Everything after the alerts and counts: replacements with causes, the change table, property changes
     (the pull-request comment folds these and shrinks them to its budget)."""
     return [*_replacement_lines(diff), *_table_lines(diff, max_rows), *_details_lines(diff, max_details_chars)]
+
+
+def rolling_switch_lines(diff: PlanDiff) -> list[str]:
+    """Services going back to rolling: the check to run before merging (also in the pull-request comment)."""
+    if not diff.back_to_rolling:
+        return []
+    lines = [
+        "> [!WARNING]",
+        "> **Services leave blue/green, canary or linear for rolling.** After every other release a service runs",
+        "> in its `-alt` target group; this change points its rule at the other one, empty until the rolling",
+        "> deployment fills it. Check which group serves first and, if it is `-alt`, release once more before",
+        f"> switching: [{STRATEGY_RUNBOOK}]({STRATEGY_RUNBOOK}).",
+        ">",
+    ]
+    lines += [f"> - **BACK TO ROLLING** `{c.type}` `{c.name}`" for c in diff.back_to_rolling]
+    return [*lines, ""]
 
 
 def upgrade_lines(diff: PlanDiff) -> list[str]:
@@ -614,6 +659,7 @@ def to_json(diff: PlanDiff) -> dict[str, Any]:
         "runbook": RUNBOOK if diff.refused else None,
         "typesWithoutData": diff.types_without_data,
         "majorUpgrades": _upgrades_json(diff),
+        "backToRolling": [c.urn for c in diff.back_to_rolling],
         "changes": [
             {
                 "urn": c.urn,

@@ -18,7 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from offline.diff import PlanDiff, ResourceChange, body_lines, diff_plans, to_json, to_markdown, upgrade_lines
+from offline.diff import (
+    PlanDiff,
+    ResourceChange,
+    body_lines,
+    diff_plans,
+    rolling_switch_lines,
+    to_json,
+    to_markdown,
+    upgrade_lines,
+)
 from offline.plan import Plan
 from offline.policy_identity import findings, identity, new_since
 from offline.policy_model import Level, Outcome, Result
@@ -156,7 +165,7 @@ def risk_lines(item: StackInput) -> list[str]:
     diff = item.diff
     if diff is None:
         return lines
-    lines += upgrade_lines(diff)
+    lines += upgrade_lines(diff) + rolling_switch_lines(diff)
 
     def block(kind: str, title: str, changes: Sequence[ResourceChange], note: Callable[[ResourceChange], str]) -> None:
         if changes:
@@ -221,7 +230,14 @@ def is_risky(item: StackInput) -> bool:
     diff = item.diff
     return bool(item.problems) or (
         diff is not None
-        and bool(diff.major_upgrades or diff.destructive or diff.refused or diff.rejected or traffic(diff))
+        and bool(
+            diff.major_upgrades
+            or diff.back_to_rolling
+            or diff.destructive
+            or diff.refused
+            or diff.rejected
+            or traffic(diff)
+        )
     )
 
 
@@ -403,6 +419,7 @@ def _headline(item: StackInput, most: int = 10) -> str:
     diff = item.diff
     changes = [*diff.destructive, *diff.refused, *diff.rejected, *traffic(diff)] if diff else []
     upgrades = [f"MAJOR UPGRADE `{u.name}` ({u.before} → {u.after})" for u in diff.major_upgrades] if diff else []
+    upgrades += [f"BACK TO ROLLING `{c.name}`" for c in diff.back_to_rolling] if diff else []
     names = list(
         dict.fromkeys(
             upgrades
