@@ -30,26 +30,51 @@ class OriginHeader:
     """A secret header the edge adds to every origin request; without it the ALB answers 403."""
 
     name: str
+    """The header's name (e.g. `X-Origin-Verify`); required."""
     value: pulumi.Input[str]
+    """The header's secret value, shared with the CDN only; required (a secret Output, never in plain text)."""
 
 
 @dataclass(frozen=True)
 class LoadBalancerArgs:
+    """Arguments of `LoadBalancer`."""
+
     vpc_id: pulumi.Input[str]
+    """The VPC of the load balancer's security group; required."""
     subnet_ids: Sequence[pulumi.Input[str]]
+    """Subnets of the load balancer's nodes, one per Availability Zone (at least two); required (public subnets
+    for an internet-facing ALB, private ones for an internal one)."""
     tags: Mapping[str, str]
+    """Tags on every taggable child (plus a `Name`); required."""
     certificate_arn: pulumi.Input[str] | None
+    """ACM certificate of the HTTPS listener; required, None = plain HTTP on port 80 (local tests and stacks
+    reached only through the CDN's VPC origin)."""
     internal: bool = True
+    """Whether the ALB is internal (no public IPs); default True: the edge reaches it through a VPC origin, and
+    nothing else should."""
     deletion_protection: bool = True
+    """ELB deletion protection; default True, so a stray `destroy` cannot take production's entry point away."""
     idle_timeout_seconds: int = 60
+    """Seconds a connection may stay idle before the ALB closes it; default 60, the ALB's own default (the
+    services' keep-alive timeouts must be longer)."""
     access_log_days: int = 90
+    """Days access logs are kept before expiry; default 90: enough for an incident's investigation, short
+    enough to keep the bucket cheap."""
     ssl_policy: str = DEFAULT_SSL_POLICY
-    # Who may connect on 443: managed prefix lists (CloudFront origin-facing) and/or CIDRs.
+    """TLS policy of the HTTPS (and test) listener; default TLS 1.3 and 1.2 with forward-secret AEAD ciphers
+    (`ELBSecurityPolicy-TLS13-1-2-Res-2021-06`), where the SDK default still allows TLS 1.0."""
     ingress_prefix_list_ids: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
+    """Managed prefix lists (CloudFront origin-facing) admitted on the listener's port; default none."""
     ingress_cidrs: Sequence[str] = field(default_factory=tuple)
+    """IPv4 CIDRs admitted on the listener's port; default none: nobody is admitted unless named."""
     origin_header: OriginHeader | None = None
+    """The edge's secret header the service rules require; default None = no header check (the unclaimed
+    requests then get 404 rather than 403)."""
     log_delivery_account_arn: pulumi.Input[str] | None = None
+    """The Region's ELB account, for Regions older than August 2022 that deliver logs as it; default None: the
+    log-delivery service principal alone, as newer Regions use."""
     protect_logs: bool = False
+    """Pulumi `protect` on the access-log bucket; default False (production turns it on)."""
     test_listener_port: int | None = None
     """Port of the test listener non-rolling releases smoke-test through (same protocol, certificate and TLS
     policy as the production listener; no ingress of its own). Default None: no test listener, since only
@@ -62,15 +87,41 @@ class LoadBalancerArgs:
 
 
 class LoadBalancer(PlatformComponent):
+    """An Application Load Balancer: HTTPS only (HTTP redirects) with a modern TLS policy, strict header parsing
+    and desync mitigation, access logs to a locked bucket, ingress only from the named peers, and a fixed 403 or
+    404 for anything no service rule claims."""
+
+    load_balancer: aws.lb.LoadBalancer
+    """The ALB (escape hatch)."""
+    security_group: aws.ec2.SecurityGroup
+    """The ALB's security group (escape hatch); services admit it on their container port."""
+    listener: aws.lb.Listener
+    """The production listener (HTTPS on 443, or HTTP on 80 without a certificate) the services' rules sit on
+    (escape hatch)."""
+    test_listener: aws.lb.Listener | None
+    """The test listener (escape hatch); None without `test_listener_port`."""
+    log_bucket: SecureBucket
+    """The access-log bucket (escape hatch)."""
     arn: pulumi.Output[str]
+    """The ALB's ARN."""
     arn_suffix: pulumi.Output[str]
+    """The ALB's `arnSuffix` (`app/<name>/<id>`), the CloudWatch dimension."""
     dns_name: pulumi.Output[str]
+    """The ALB's DNS name (the CDN's origin)."""
     zone_id: pulumi.Output[str]
+    """The ALB's canonical hosted zone ID, for Route 53 alias records."""
     security_group_id: pulumi.Output[str]
+    """The ALB's security group ID."""
+    listener_port: int
+    """The production listener's port: 443 with a certificate, 80 without."""
     listener_arn: pulumi.Output[str]
+    """The production listener's ARN."""
     log_bucket_name: pulumi.Output[str]
+    """Name of the access-log bucket (logs under `alb/`)."""
     origin_header: OriginHeader | None
+    """The edge's secret header, as given; None without one."""
     https: bool
+    """Whether the listener is HTTPS (a certificate was given)."""
     test_listener_arn: pulumi.Output[str] | None
     """ARN of the test listener (None without one): ECS's test listener rules live on it."""
     test_listener_port: int | None
@@ -80,12 +131,33 @@ class LoadBalancer(PlatformComponent):
         super().__init__("alb", name, args.tags, opts)
         self.origin_header = args.origin_header
         self.https = args.certificate_arn is not None
+        self.listener_port = 443 if self.https else 80
+        self.log_bucket = self._log_bucket(name, args)
+        self.security_group = self._security_group(name, args, self.listener_port)
+        self.load_balancer = self._load_balancer(name, args, self.security_group, self.log_bucket)
+        if self.https:
+            self._http_redirect(name, self.load_balancer)
+        self.listener = self._listener(name, args, self.load_balancer, self.listener_port)
+        self.test_listener_port = args.test_listener_port
+        self.test_listener = (
+            self._test_listener(args, self.load_balancer) if args.test_listener_port is not None else None
+        )
+        self.test_listener_arn = self.test_listener.arn if self.test_listener is not None else None
+        self.arn = self.load_balancer.arn
+        self.arn_suffix = self.load_balancer.arn_suffix
+        self.dns_name = self.load_balancer.dns_name
+        self.zone_id = self.load_balancer.zone_id
+        self.security_group_id = self.security_group.id
+        self.listener_arn = self.listener.arn
+        self.log_bucket_name = self.log_bucket.bucket_name
+        self.register_declared_outputs()
 
+    def _log_bucket(self, name: str, args: LoadBalancerArgs) -> SecureBucket:
         # ALB access logs can only be written to SSE-S3 buckets (AWS ELB docs), hence no KMS key here.
         delivery_principals: list[object] = [{"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}]
         if args.log_delivery_account_arn is not None:
             delivery_principals.append({"AWS": args.log_delivery_account_arn})
-        logs = SecureBucket(
+        return SecureBucket(
             f"{name}-logs",
             SecureBucketArgs(
                 purpose="ALB access logs",
@@ -107,6 +179,8 @@ class LoadBalancer(PlatformComponent):
             opts=self.child(),
         )
 
+    def _security_group(self, name: str, args: LoadBalancerArgs, port: int) -> aws.ec2.SecurityGroup:
+        """The ALB's group: the listener's port from the named prefix lists and CIDRs only."""
         sg = aws.ec2.SecurityGroup(
             name,
             vpc_id=args.vpc_id,
@@ -115,7 +189,6 @@ class LoadBalancer(PlatformComponent):
             tags=self.tags_for(),
             opts=self.child(),
         )
-        port = 443 if self.https else 80
         for index, prefix_list in enumerate(args.ingress_prefix_list_ids):
             tcp_rule(
                 f"{name}-https-pl-{index}",
@@ -138,8 +211,12 @@ class LoadBalancer(PlatformComponent):
                 tags=self.tags_for("https-cidr"),
                 parent=self,
             )
+        return sg
 
-        lb = aws.lb.LoadBalancer(
+    def _load_balancer(
+        self, name: str, args: LoadBalancerArgs, sg: aws.ec2.SecurityGroup, logs: SecureBucket
+    ) -> aws.lb.LoadBalancer:
+        return aws.lb.LoadBalancer(
             name,
             load_balancer_type="application",
             internal=args.internal,
@@ -158,72 +235,64 @@ class LoadBalancer(PlatformComponent):
             opts=self.child(depends_on=[logs.policy]),
         )
 
-        if args.certificate_arn is not None:
-            aws.lb.Listener(
-                f"{name}-http",
-                load_balancer_arn=lb.arn,
-                port=80,
-                protocol="HTTP",
-                default_actions=[
-                    {
-                        "type": "redirect",
-                        "redirect": {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"},
-                    }
-                ],
-                tags=self.tags_for("http"),
-                opts=self.child(),
-            )
-        # Requests no service rule claims get a plain answer: 403 when the edge's header is required (so
-        # only CloudFront gets past it), 404 otherwise.
-        default_status = "403" if args.origin_header is not None else "404"
-        listener = aws.lb.Listener(
-            f"{name}-https" if self.https else f"{name}-http",
+    def _http_redirect(self, name: str, lb: aws.lb.LoadBalancer) -> aws.lb.Listener:
+        """Port 80 answers a permanent redirect to HTTPS (only with a certificate)."""
+        return aws.lb.Listener(
+            f"{name}-http",
             load_balancer_arn=lb.arn,
-            port=port,
-            protocol="HTTPS" if self.https else "HTTP",
-            ssl_policy=args.ssl_policy if self.https else None,
-            certificate_arn=args.certificate_arn,
-            default_actions=[_fixed_response(default_status)],
-            tags=self.tags_for("https" if self.https else "http"),
+            port=80,
+            protocol="HTTP",
+            default_actions=[
+                {
+                    "type": "redirect",
+                    "redirect": {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"},
+                }
+            ],
+            tags=self.tags_for("http"),
             opts=self.child(),
         )
-        self.test_listener_port = args.test_listener_port
-        self.test_listener_arn = self._test_listener(args, lb) if args.test_listener_port is not None else None
-        self._security_group = sg
-        self._port = port
-        self.arn = lb.arn
-        self.arn_suffix = lb.arn_suffix
-        self.dns_name = lb.dns_name
-        self.zone_id = lb.zone_id
-        self.security_group_id = sg.id
-        self.listener_arn = listener.arn
-        self.log_bucket_name = logs.bucket_name
-        self.register_outputs({"arn": self.arn, "dns_name": self.dns_name})
 
-    def _test_listener(self, args: LoadBalancerArgs, lb: aws.lb.LoadBalancer) -> pulumi.Output[str]:
+    def _listener(self, name: str, args: LoadBalancerArgs, lb: aws.lb.LoadBalancer, port: int) -> aws.lb.Listener:
+        """The production listener. Requests no service rule claims get a plain answer: 403 when the edge's
+        header is required (so only CloudFront gets past it), 404 otherwise."""
+        https = args.certificate_arn is not None
+        default_status = "403" if args.origin_header is not None else "404"
+        return aws.lb.Listener(
+            f"{name}-https" if https else f"{name}-http",
+            load_balancer_arn=lb.arn,
+            port=port,
+            protocol="HTTPS" if https else "HTTP",
+            ssl_policy=args.ssl_policy if https else None,
+            certificate_arn=args.certificate_arn,
+            default_actions=[_fixed_response(default_status)],
+            tags=self.tags_for("https" if https else "http"),
+            opts=self.child(),
+        )
+
+    def _test_listener(self, args: LoadBalancerArgs, lb: aws.lb.LoadBalancer) -> aws.lb.Listener:
         """The listener ECS's test listener rules sit on: the production listener's protocol, certificate and TLS
         policy on another port, answering 404 to anything no test rule claims. Nobody is admitted to the port
         here (see TEST_LISTENER_PORT)."""
-        listener = aws.lb.Listener(
+        https = args.certificate_arn is not None
+        return aws.lb.Listener(
             f"{self._name}-test",
             load_balancer_arn=lb.arn,
             port=args.test_listener_port,
-            protocol="HTTPS" if self.https else "HTTP",
-            ssl_policy=args.ssl_policy if self.https else None,
+            protocol="HTTPS" if https else "HTTP",
+            ssl_policy=args.ssl_policy if https else None,
             certificate_arn=args.certificate_arn,
             default_actions=[_fixed_response("404")],
             tags=self.tags_for("test"),
             opts=self.child(),
         )
-        return listener.arn
 
     def allow_from_security_group(self, name: str, security_group_id: pulumi.Input[str], description: str) -> None:
         """Admit another security group (e.g. CloudFront's VPC-origin group, known only after it exists)."""
         tcp_rule(
             f"{self._name}-{name}",
             "ingress",
-            security_group_id=self._security_group.id,
-            port=self._port,
+            security_group_id=self.security_group.id,
+            port=self.listener_port,
             peer=Peer(security_group_id=security_group_id),
             description=description,
             tags=self.tags_for(name),

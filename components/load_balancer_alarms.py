@@ -18,17 +18,29 @@ TARGET_ANCHORS = ("target-latency-p95", "target-latency-p99", "unhealthy-hosts")
 
 @dataclass(frozen=True)
 class LoadBalancerThresholds:
+    """Alarm thresholds of the load balancer and its target groups; the presets set them per environment (see
+    docs/config-reference.md)."""
+
     error_rate_percent: float
+    """Share of requests answered with a 5xx (by the ELB or a target), in percent, above which (3 of 5 minutes)
+    a warning fires."""
     errors_per_minute: int
+    """5xx answers (ELB or target) per minute above which (2 of 3 minutes) the critical alarm pages."""
     latency_p95_seconds: float
+    """Target response time p95, in seconds, above which (4 of 5 minutes) a warning fires, per service."""
     latency_p99_seconds: float
+    """Target response time p99, in seconds, above which (4 of 5 minutes) a warning fires, per service."""
 
 
 @dataclass(frozen=True)
 class TargetGroup:
+    """One web service's target group(s), as the alarms and graphs see them."""
+
     arn_suffix: pulumi.Input[str]
-    # The composite alarm that pages for this service's unhealthy hosts.
+    """The target group's `arnSuffix` (`targetgroup/<name>/<id>`), the CloudWatch dimension; required."""
     paged_by: str | None = None
+    """Name of the composite alarm that pages for this service's unhealthy hosts; default None = the
+    unhealthy-hosts alarm pages itself."""
     alternate_arn_suffix: pulumi.Input[str] | None = None
     """The service's second target group (blue/green, canary, linear), None when it rolls. With one, the alarms
     judge both groups together (either may serve production after a release) and the graphs show each."""
@@ -36,46 +48,69 @@ class TargetGroup:
 
 @dataclass(frozen=True)
 class LoadBalancerAlarmsArgs:
+    """Arguments of `LoadBalancerAlarms`."""
+
     notify: Notify
+    """Topics per severity and the runbook base URL; required."""
     name_prefix: str
+    """Prefix of every alarm name (`<prefix>-alb-5xx-rate`, `<prefix>-<service>-unhealthy-hosts`, ...); required,
+    fixed names are what runbooks and composite alarms refer to."""
     tags: Mapping[str, str]
+    """Tags on every alarm (plus Severity and Runbook); required."""
     load_balancer_arn_suffix: pulumi.Input[str]
+    """The load balancer's `arnSuffix` (`app/<name>/<id>`), the CloudWatch dimension; required."""
     target_groups: Mapping[str, TargetGroup]
+    """Web service name -> its target group(s): latency and unhealthy-host alarms per service; required (may be
+    empty: then only the load balancer's 5xx alarms)."""
     thresholds: LoadBalancerThresholds
+    """The alarm thresholds; required."""
     errors_paged_by: str | None = None
+    """Name(s) of the composite alarm(s) that page for the 5xx count; default None = the 5xx-count alarm pages
+    itself."""
 
 
 class LoadBalancerAlarms(AlarmSet):
+    """The runbook's load balancer alarms: 5xx rate and count of the ALB, and per web service target latency
+    (p95, p99) and unhealthy hosts."""
+
     panels: list[Panel]
+    """Dashboard graphs of the load balancer: 5xx rate and 5xx per minute, with the alarms' thresholds."""
     service_panels: dict[str, list[Panel]]
+    """Web service name -> its graphs: target latency and targets (and per-group 5xx with two target groups)."""
 
     def __init__(self, name: str, args: LoadBalancerAlarmsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("monitoring", name, args.tags, opts)
-        lb, t = args.load_balancer_arn_suffix, args.thresholds
-        # ELB-generated 5xx have no TargetGroup dimension: the error signals are the load balancer's.
-        # Missing data: the ALB publishes nothing without traffic or errors, and no traffic is not an error.
-        rate = AlarmSpec(
-            "alb-5xx-rate", alarm_name(args.name_prefix, "alb-5xx-rate"), "warning",
-            f"more than {t.error_rate_percent:g}% of requests got a 5xx (ELB or target) in 3 of the last 5 minutes.",
-            metrics.alb_5xx_rate(lb), "GreaterThanThreshold", t.error_rate_percent, 5, 3,
-            "notBreaching", "no requests means no rate, not a failing service",
-        )  # fmt: skip
-        count = AlarmSpec(
-            "alb-5xx-count", alarm_name(args.name_prefix, "alb-5xx-count"), "critical",
-            f"more than {t.errors_per_minute} 5xx answers (ELB or target) per minute in 2 of the last 3 minutes.",
-            metrics.alb_5xx_count(lb), "GreaterThanThreshold", float(t.errors_per_minute), 3, 2,
-            "notBreaching", "the ALB publishes no 5xx datapoint when there are no errors",
-            paged_by=args.errors_paged_by,
-        )  # fmt: skip
+        rate, count = _error_specs(args)
         specs = [rate, count]
         self.panels = [panel("5xx rate (%)", [rate]), panel("5xx per minute", [count])]
         self.service_panels = {}
         for service, group in sorted(args.target_groups.items()):
             p95, p99, unhealthy = _target_specs(args, service, group)
             specs += [p95, p99, unhealthy]
-            self.service_panels[service] = _target_panels(lb, group, p95, p99, unhealthy)
+            self.service_panels[service] = _target_panels(args.load_balancer_arn_suffix, group, p95, p99, unhealthy)
         self._create(specs, args.notify)
         self._finish()
+
+
+def _error_specs(args: LoadBalancerAlarmsArgs) -> tuple[AlarmSpec, AlarmSpec]:
+    """The load balancer's 5xx rate and count. ELB-generated 5xx have no TargetGroup dimension: the error
+    signals are the load balancer's. Missing data: the ALB publishes nothing without traffic or errors, and no
+    traffic is not an error."""
+    lb, t = args.load_balancer_arn_suffix, args.thresholds
+    rate = AlarmSpec(
+        "alb-5xx-rate", alarm_name(args.name_prefix, "alb-5xx-rate"), "warning",
+        f"more than {t.error_rate_percent:g}% of requests got a 5xx (ELB or target) in 3 of the last 5 minutes.",
+        metrics.alb_5xx_rate(lb), "GreaterThanThreshold", t.error_rate_percent, 5, 3,
+        "notBreaching", "no requests means no rate, not a failing service",
+    )  # fmt: skip
+    count = AlarmSpec(
+        "alb-5xx-count", alarm_name(args.name_prefix, "alb-5xx-count"), "critical",
+        f"more than {t.errors_per_minute} 5xx answers (ELB or target) per minute in 2 of the last 3 minutes.",
+        metrics.alb_5xx_count(lb), "GreaterThanThreshold", float(t.errors_per_minute), 3, 2,
+        "notBreaching", "the ALB publishes no 5xx datapoint when there are no errors",
+        paged_by=args.errors_paged_by,
+    )  # fmt: skip
+    return rate, count
 
 
 def _target_signals(lb: pulumi.Input[str], group: TargetGroup) -> tuple[Signal, Signal, Signal]:
