@@ -43,14 +43,25 @@ HEALTH_PATH = "/health"
 
 @dataclass(frozen=True)
 class ObservabilityTier:
+    """What the observability tier built: the alert topics, every alarm, the dashboard and the uptime check, and
+    what the stack outputs take from them."""
+
     notifications: dict[str, Notifications]
+    """The critical and warning topics by Region: the stack's own, plus us-east-1 for the edge alarms."""
     alarm_sets: list[AlarmSet]
+    """Every metric alarm set (load balancer, per service, database, edge, uptime), in creation order."""
     composites: dict[str, ServiceHealth]
+    """The composite "service unhealthy" alarm of each web service, by service name."""
     dashboard: Dashboard
+    """The stack's CloudWatch dashboard, named after the stack."""
     uptime: Uptime
+    """The Route 53 health check on the public domain's health path, with its alarms."""
     events: EventAlerts
+    """EventBridge and RDS event alerts (failed backup jobs, database events)."""
     region: str
+    """The stack's Region: its notifications are `notifications[region]`."""
     extra: dict[str, object] = field(default_factory=dict)
+    """Anything else a caller wants to carry with the tier; empty by default."""
 
     @property
     def alarm_names(self) -> list[str]:
@@ -138,6 +149,20 @@ def _notifications(
     )
 
 
+@dataclass(frozen=True)
+class _ServiceWatch:
+    """What `_watch_services` built for all services, in service order."""
+
+    alarm_sets: list[AlarmSet]
+    """Each service's metric alarms, then its log alarms."""
+    sections: list[Section]
+    """One dashboard section per service."""
+    error_log_groups: list[pulumi.Output[str]]
+    """The log groups the dashboard's error widget searches."""
+    composites: dict[str, ServiceHealth]
+    """The composite "service unhealthy" alarm of each web service."""
+
+
 def compose(
     stack: StackContext,
     base: Foundation,
@@ -148,31 +173,76 @@ def compose(
     deployment_alarms: dict[str, list[str]],
 ) -> ObservabilityTier:
     config = stack.config
-    settings = config.observability
-    prefix = name_prefix(config)
-    # Backup alerts watch this stack's own vault (the DR copies are copy jobs of it); no vault, no rule.
-    recovery = data_tier.recovery
-    vault_arns = [recovery.vault_arn] if recovery is not None and recovery.vault_arn is not None else []
-    backup_rule = alarm_name(prefix, "backup-job-failed") if vault_arns else None
+    vault_arns = _backup_vault_arns(data_tier)
+    backup_rule = alarm_name(name_prefix(config), "backup-job-failed") if vault_arns else None
+    topics = _topics(stack, base, edge_tier, backup_rule)
+    notify = {
+        region: Notify(dict(n.topic_arns), config.observability.runbook_base_url) for region, n in topics.items()
+    }  # fmt: skip
+    local, edge_notify = notify[config.region], notify[EDGE_REGION]
+    web = {name: svc for name, svc in sorted(service_tier.services.items()) if svc.target_group_arn_suffix}
+    load_balancer = _load_balancer_alarms(stack, service_tier, web, local)
+    services = _watch_services(
+        stack, service_tier, web, local, load_balancer=load_balancer, deployment_alarms=deployment_alarms
+    )
+    db_alarms = _database_alarms(stack, data_tier, local)
+    events = _event_alerts(
+        stack, data_tier, topics[config.region], local, backup_rule=backup_rule, vault_arns=vault_arns
+    )
+    edge = _edge_alarms(stack, edge_tier, edge_notify)
+    uptime = _uptime(stack, edge_notify)
+    home_sets: list[AlarmSet] = [load_balancer, *services.alarm_sets, db_alarms]
+    alarm_sets: list[AlarmSet] = [*home_sets, edge, uptime]
+    _check_deployment_alarms(alarm_sets, deployment_alarms)
+    overview = _overview(service_tier, web, load_balancer, uptime)
+    arns = _alarm_arns(config.region, home_sets, [edge, uptime], services.composites)
+    sections = [
+        Section("Overview", overview),
+        *services.sections,
+        Section(f"Database {data_tier.database.identifier}", db_alarms.panels),
+        Section("Edge (CloudFront and WAF, us-east-1)", edge.panels),
+    ]
+    dashboard = _dashboard(stack, sections, arns, services.error_log_groups)
+    return ObservabilityTier(
+        notifications=topics,
+        alarm_sets=alarm_sets,
+        composites=services.composites,
+        dashboard=dashboard,
+        uptime=uptime,
+        events=events,
+        region=config.region,
+    )
 
+
+def _backup_vault_arns(data_tier: DataTier) -> list[pulumi.Input[str]]:
+    """Backup alerts watch this stack's own vault (the DR copies are copy jobs of it); no vault, no rule."""
+    recovery = data_tier.recovery
+    return [recovery.vault_arn] if recovery is not None and recovery.vault_arn is not None else []
+
+
+def _topics(
+    stack: StackContext, base: Foundation, edge_tier: EdgeTier, backup_rule: str | None
+) -> dict[str, Notifications]:
+    """The stack Region's topics, and us-east-1's for the edge alarms when the stack lives elsewhere."""
+    config = stack.config
     home = _notifications(stack, config.region, backup_rule, base.logs_key.key_arn, home=True)
     topics = {config.region: home}
     if config.region != EDGE_REGION:
         topics[EDGE_REGION] = _notifications(stack, EDGE_REGION, None, edge_tier.logs_key.key_arn)
-    notify = {
-        region: Notify(dict(n.topic_arns), settings.runbook_base_url) for region, n in topics.items()
-    }  # fmt: skip
-    local = notify[config.region]
+    return topics
 
-    web = {name: svc for name, svc in sorted(service_tier.services.items()) if svc.target_group_arn_suffix}
-    lb_suffix = service_tier.load_balancer.arn_suffix
-    load_balancer = LoadBalancerAlarms(
+
+def _load_balancer_alarms(
+    stack: StackContext, service_tier: ServiceTier, web: dict[str, ContainerService], local: Notify
+) -> LoadBalancerAlarms:
+    config, settings = stack.config, stack.config.observability
+    return LoadBalancerAlarms(
         "alb-alarms",
         LoadBalancerAlarmsArgs(
             notify=local,
-            name_prefix=prefix,
+            name_prefix=name_prefix(config),
             tags=stack.tags,
-            load_balancer_arn_suffix=lb_suffix,
+            load_balancer_arn_suffix=service_tier.load_balancer.arn_suffix,
             target_groups={
                 name: TargetGroup(
                     svc.target_group_arn_suffix,
@@ -192,72 +262,106 @@ def compose(
         ),
         stack.opts(),
     )
-    alarm_sets: list[AlarmSet] = [load_balancer]
-    service_sections: list[Section] = []
-    error_log_groups: list[pulumi.Output[str]] = []
-    composites: dict[str, ServiceHealth] = {}
+
+
+def _watch_services(
+    stack: StackContext,
+    service_tier: ServiceTier,
+    web: dict[str, ContainerService],
+    local: Notify,
+    *,
+    load_balancer: LoadBalancerAlarms,
+    deployment_alarms: dict[str, list[str]],
+) -> _ServiceWatch:
+    """Per service, in name order: its metric alarms, its log alarms, its dashboard section, and for a web
+    service the composite alarm over its deployment alarms."""
+    watch = _ServiceWatch(alarm_sets=[], sections=[], error_log_groups=[], composites={})
     for name, service in sorted(service_tier.services.items()):
-        svc_config = config.services[name]
-        service_alarms = ServiceAlarms(
-            f"{name}-alarms",
-            ServiceAlarmsArgs(
-                notify=local,
-                name_prefix=prefix,
-                service=name,
-                tags=stack.tags,
-                cluster_name=service_tier.cluster.cluster_name,
-                service_name=service.service_name,
-                thresholds=ServiceThresholds(
-                    cpu_percent=settings.ecs_cpu_percent,
-                    memory_warning_percent=settings.ecs_memory_warning_percent,
-                    memory_critical_percent=settings.ecs_memory_critical_percent,
-                    min_tasks=svc_config.min_count,
-                ),
-                paged_by=composite_name(config, name) if name in web else None,
-            ),
-            stack.opts(),
-        )
-        logs = LogAlarms(
-            f"{name}-log-alarms",
-            LogAlarmsArgs(
-                notify=local,
-                name_prefix=prefix,
-                service=name,
-                tags=stack.tags,
-                log_group_name=service.log_group_name,
-                errors_per_5_minutes=settings.app_errors_per_5_minutes,
-            ),
-            stack.opts(),
-        )
-        alarm_sets += [service_alarms, logs]
-        error_log_groups.append(service.log_group_name)
+        service_alarms = _service_alarms(stack, service_tier, name, service, paged=name in web, local=local)
+        logs = _log_alarms(stack, name, service, local)
+        watch.alarm_sets.extend([service_alarms, logs])
+        watch.error_log_groups.append(service.log_group_name)
         panels = list(load_balancer.service_panels.get(name, [])) + service_alarms.panels + logs.panels
-        service_sections.append(Section(f"Service {name}", panels))
+        watch.sections.append(Section(f"Service {name}", panels))
         if name in web:
             members = deployment_alarms[name]
-            composites[name] = ServiceHealth(
-                f"{name}-health",
-                ServiceHealthArgs(
-                    notify=local,
-                    alarm_name=composite_name(config, name),
-                    service=name,
-                    members=members,
-                    tags=stack.tags,
-                    depends_on=[*load_balancer.alarms.values(), *service_alarms.alarms.values()],
-                ),
-                stack.opts(),
-            )
+            watch.composites[name] = _service_health(stack, name, members, local, [load_balancer, service_alarms])
+    return watch
 
-    database = config.database
-    db_alarms = DatabaseAlarms(
+
+def _service_alarms(
+    stack: StackContext, service_tier: ServiceTier, name: str, service: ContainerService, *, paged: bool, local: Notify
+) -> ServiceAlarms:
+    config, settings = stack.config, stack.config.observability
+    return ServiceAlarms(
+        f"{name}-alarms",
+        ServiceAlarmsArgs(
+            notify=local,
+            name_prefix=name_prefix(config),
+            service=name,
+            tags=stack.tags,
+            cluster_name=service_tier.cluster.cluster_name,
+            service_name=service.service_name,
+            thresholds=ServiceThresholds(
+                cpu_percent=settings.ecs_cpu_percent,
+                memory_warning_percent=settings.ecs_memory_warning_percent,
+                memory_critical_percent=settings.ecs_memory_critical_percent,
+                min_tasks=config.services[name].min_count,
+            ),
+            paged_by=composite_name(config, name) if paged else None,
+        ),
+        stack.opts(),
+    )
+
+
+def _log_alarms(stack: StackContext, name: str, service: ContainerService, local: Notify) -> LogAlarms:
+    return LogAlarms(
+        f"{name}-log-alarms",
+        LogAlarmsArgs(
+            notify=local,
+            name_prefix=name_prefix(stack.config),
+            service=name,
+            tags=stack.tags,
+            log_group_name=service.log_group_name,
+            errors_per_5_minutes=stack.config.observability.app_errors_per_5_minutes,
+        ),
+        stack.opts(),
+    )
+
+
+def _service_health(
+    stack: StackContext,
+    name: str,
+    members: list[str],
+    local: Notify,
+    after: list[LoadBalancerAlarms | ServiceAlarms],
+) -> ServiceHealth:
+    """The composite alarm is created after the metric alarms it names (`after`), which must exist first."""
+    return ServiceHealth(
+        f"{name}-health",
+        ServiceHealthArgs(
+            notify=local,
+            alarm_name=composite_name(stack.config, name),
+            service=name,
+            members=members,
+            tags=stack.tags,
+            depends_on=[alarm for alarm_set in after for alarm in alarm_set.alarms.values()],
+        ),
+        stack.opts(),
+    )
+
+
+def _database_alarms(stack: StackContext, data_tier: DataTier, local: Notify) -> DatabaseAlarms:
+    config, settings = stack.config, stack.config.observability
+    return DatabaseAlarms(
         "db-alarms",
         DatabaseAlarmsArgs(
             notify=local,
-            name_prefix=prefix,
+            name_prefix=name_prefix(config),
             tags=stack.tags,
             identifier=data_tier.database.instance.identifier,
-            instance_class=database.instance_class,
-            allocated_storage_gib=database.allocated_storage,
+            instance_class=config.database.instance_class,
+            allocated_storage_gib=config.database.allocated_storage,
             thresholds=DatabaseThresholds(
                 cpu_percent=settings.rds_cpu_percent,
                 connections_percent=settings.rds_connections_percent,
@@ -270,7 +374,18 @@ def compose(
         ),
         stack.opts(),
     )
-    events = EventAlerts(
+
+
+def _event_alerts(
+    stack: StackContext,
+    data_tier: DataTier,
+    home: Notifications,
+    local: Notify,
+    *,
+    backup_rule: str | None,
+    vault_arns: list[pulumi.Input[str]],
+) -> EventAlerts:
+    return EventAlerts(
         "event-alerts",
         EventAlertsArgs(
             tags=stack.tags,
@@ -280,17 +395,20 @@ def compose(
             backup_vault_arns=vault_arns,
             db_instance_identifier=data_tier.database.instance.identifier,
             db_parameter_group_name=data_tier.database.parameter_group_name,
-            subscription_prefix=prefix,
+            subscription_prefix=name_prefix(stack.config),
         ),
         stack.opts(),
     )
-    edge_notify = notify[EDGE_REGION]
+
+
+def _edge_alarms(stack: StackContext, edge_tier: EdgeTier, edge_notify: Notify) -> EdgeAlarms:
+    settings = stack.config.observability
     firewall = edge_tier.firewall
-    edge = EdgeAlarms(
+    return EdgeAlarms(
         "edge-alarms",
         EdgeAlarmsArgs(
             notify=edge_notify,
-            name_prefix=prefix,
+            name_prefix=name_prefix(stack.config),
             tags=stack.tags,
             distribution_id=edge_tier.cdn.distribution_id,
             error_rate_percent=settings.cloudfront_5xx_rate_percent,
@@ -300,11 +418,15 @@ def compose(
         ),
         stack.opts(region=EDGE_REGION),
     )
-    uptime = Uptime(
+
+
+def _uptime(stack: StackContext, edge_notify: Notify) -> Uptime:
+    config, settings = stack.config, stack.config.observability
+    return Uptime(
         "uptime",
         UptimeArgs(
             notify=edge_notify,
-            name_prefix=prefix,
+            name_prefix=name_prefix(config),
             tags=stack.tags,
             domain=config.domain,
             path=HEALTH_PATH,
@@ -314,46 +436,56 @@ def compose(
         ),
         stack.opts(region=EDGE_REGION),
     )
-    alarm_sets += [db_alarms, edge, uptime]
 
+
+def _check_deployment_alarms(alarm_sets: list[AlarmSet], deployment_alarms: dict[str, list[str]]) -> None:
+    """Every alarm a service's deployments roll back on must have been created under exactly that name."""
     created = {name for alarm_set in alarm_sets for name in alarm_set.names}
     for service_key, names in deployment_alarms.items():
         missing = sorted(set(names) - created)
         if missing:
             raise ValueError(f"service {service_key} rolls back on alarms that were not created: {missing}")
 
+
+def _overview(
+    service_tier: ServiceTier, web: dict[str, ContainerService], load_balancer: LoadBalancerAlarms, uptime: Uptime
+) -> list[Panel]:
+    """The overview section: ALB requests and alarms, each web service's graphs, then the uptime check."""
+    lb_suffix = service_tier.load_balancer.arn_suffix
     overview: list[Panel] = [Panel("ALB requests", [metrics.alb_requests(lb_suffix)]), *load_balancer.panels]
     for name, web_service in web.items():
         overview += _service_overview(name, web_service, lb_suffix, load_balancer.service_panels[name])
-    overview += uptime.panels
+    return overview + uptime.panels
+
+
+def _alarm_arns(
+    region: str, home_sets: list[AlarmSet], edge_sets: list[AlarmSet], composites: dict[str, ServiceHealth]
+) -> dict[str, list[pulumi.Output[str]]]:
+    """Alarm ARNs by the Region they live in (the dashboard's alarm widgets are per Region), composites last."""
     arns: dict[str, list[pulumi.Output[str]]] = {}
-    for alarm_set in alarm_sets:
-        region = EDGE_REGION if alarm_set in (edge, uptime) else config.region
-        arns.setdefault(region, []).extend(alarm_set.arns)
-    arns[config.region] += [c.alarm.arn for c in composites.values()]
-    dashboard = Dashboard(
+    for alarm_region, alarm_sets in ((region, home_sets), (EDGE_REGION, edge_sets)):
+        for alarm_set in alarm_sets:
+            arns.setdefault(alarm_region, []).extend(alarm_set.arns)
+    arns[region] += [c.alarm.arn for c in composites.values()]
+    return arns
+
+
+def _dashboard(
+    stack: StackContext,
+    sections: list[Section],
+    arns: dict[str, list[pulumi.Output[str]]],
+    error_log_groups: list[pulumi.Output[str]],
+) -> Dashboard:
+    config = stack.config
+    return Dashboard(
         "dashboard",
         DashboardArgs(
-            dashboard_name=prefix,
+            dashboard_name=name_prefix(config),
             region=config.region,
-            sections=[
-                Section("Overview", overview),
-                *service_sections,
-                Section(f"Database {data_tier.database.identifier}", db_alarms.panels),
-                Section("Edge (CloudFront and WAF, us-east-1)", edge.panels),
-            ],
+            sections=sections,
             alarm_arns=arns,
             error_log_groups=error_log_groups,
             tags=stack.tags,
         ),
         stack.opts(),
-    )
-    return ObservabilityTier(
-        notifications=topics,
-        alarm_sets=alarm_sets,
-        composites=composites,
-        dashboard=dashboard,
-        uptime=uptime,
-        events=events,
-        region=config.region,
     )
