@@ -51,11 +51,17 @@ class DatabaseBinding:
     `rds-db:connect` resource (that user on that instance) its task role may use to sign IAM tokens."""
 
     address: pulumi.Input[str]
+    """The database's host name (DB_HOST)."""
     port: pulumi.Input[int]
+    """The database's TCP port (DB_PORT); egress to it is opened on this port, 5432 when not yet known."""
     name: str
+    """The database the application uses (DB_NAME)."""
     username: str
+    """The application user, authenticated with IAM tokens (DB_USER)."""
     connect_arn: pulumi.Input[str]
+    """The `rds-db:connect` resource of that user on that instance: the task role's only database permission."""
     security_group_id: pulumi.Input[str]
+    """The database's security group: the services that use it get egress to it."""
 
     def connect_statement(self) -> dict[str, Any]:
         """The task role's only database permission: no password exists to inject, rotate or leak."""
@@ -67,26 +73,39 @@ class AppSecrets:
     """Application secrets by name (their ARNs) and the key that encrypts them."""
 
     arns: Mapping[str, pulumi.Input[str]]
+    """Secret ARNs by the names services list under `secrets` (injected as environment variables)."""
     kms_key_arn: pulumi.Input[str] | None
+    """The key that encrypts them (the execution role may decrypt with it); None for AWS-managed encryption."""
 
 
 @dataclass(frozen=True)
 class ServiceTier:
+    """What the service tier built, and what the data, edge and observability tiers and the stack outputs take
+    from it."""
+
     cluster: Cluster
+    """The ECS cluster every service runs in."""
     load_balancer: LoadBalancer
+    """The ALB in front of the web services (public behind CloudFront, or internal behind a VPC origin)."""
     services: dict[str, ContainerService]
+    """One ContainerService per configured service, by service name."""
     configs: dict[str, ServiceConfig]
+    """The validated configuration of each service, by service name."""
     domain: str
+    """The stack's domain: the host name of the service URLs."""
     vpc_id: pulumi.Output[str]
+    """The VPC the services and the load balancer live in."""
     origin_header: OriginHeader | None = None
-    # CI-owned services: what `ops release` needs (pointer, repository, built image, what to apply).
+    """The secret header CloudFront adds and the listener rules require; None when none is configured."""
     releases: dict[str, dict[str, pulumi.Input[object]]] = field(default_factory=dict)
+    """CI-owned services, by name: what `ops release` needs (pointer, repository, built image, what to apply)."""
 
     def clients_of_database(self) -> dict[str, pulumi.Output[str]]:
         """Security groups of the services that use the database, by service: the only ones it admits."""
         return {name: svc.security_group_id for name, svc in self.services.items() if self.configs[name].use_database}
 
     def exports(self) -> dict[str, pulumi.Input[object]]:
+        """The tier's stack outputs: the cluster, the load balancer and, per service, what operators address."""
         services: dict[str, object] = {}
         for name, service in self.services.items():
             entry: dict[str, object] = {
@@ -195,12 +214,53 @@ def compose(
     deployment_alarms: Mapping[str, Sequence[pulumi.Input[str]]] | None = None,
     origin_header: OriginHeader | None = None,
 ) -> ServiceTier:
+    """The image key, the cluster, the certificate and the load balancer, then per service (by name) its image,
+    its release pointer when CI owns its releases, and the ContainerService. `database`: where the services that
+    use it connect; `app_secrets`: the secrets they may read; `deployment_alarms`: alarm names per service that roll
+    a deployment back; `origin_header`: the header CloudFront adds, required by the listener rules."""
     config = stack.config
-    network = base.network
-    opts = stack.opts()
-    public_alb = config.edge.origin_mode == "publicAlb"
+    images_key = _images_key(stack)
+    cluster = _cluster(stack, base)
+    certificate = _certificate(stack) if config.tls.https else None
+    load_balancer = _load_balancer(stack, base, certificate, origin_header)
+    hooks = smoke_test_hooks(stack, base, load_balancer)
+    priorities = config.listener_priorities()
+    services: dict[str, ContainerService] = {}
+    releases: dict[str, dict[str, pulumi.Input[object]]] = {}
+    for name, svc in sorted(config.services.items()):
+        image = _image(stack, name, svc, images_key)
+        pointer = _release_pointer(stack, name, image) if svc.deploy_owner == "ci" else None
+        routing = _routing(name, svc, load_balancer, priorities, origin_header)
+        services[name] = _service(
+            stack,
+            base,
+            cluster,
+            name,
+            svc,
+            image_ref=pointer.image_ref if pointer is not None else image.image_ref,
+            repository_arn=image.repository_arn,
+            routing=routing,
+            access=_access(stack, name, svc, database, app_secrets),
+            release=release_strategy(svc, hooks.get(name, ())),
+            alarm_names=(deployment_alarms or {}).get(name, ()),
+        )
+        if pointer is not None and image.repository_url is not None:
+            releases[name] = _release_entry(pointer, image.repository_url, image.image_ref, services[name])
+    return ServiceTier(
+        cluster=cluster,
+        load_balancer=load_balancer,
+        services=services,
+        configs=dict(config.services),
+        domain=config.domain,
+        vpc_id=base.network.vpc_id,
+        origin_header=origin_header,
+        releases=releases,
+    )
 
-    images_key = EncryptionKey(
+
+def _images_key(stack: StackContext) -> EncryptionKey:
+    """The key every ECR repository of the stack encrypts its images with."""
+    return EncryptionKey(
         "images",
         EncryptionKeyArgs(
             purpose="ECR image encryption",
@@ -209,34 +269,49 @@ def compose(
             tags=stack.tags,
             protect=stack.is_production,
         ),
-        opts,
+        stack.opts(),
     )
-    cluster = Cluster(
+
+
+def _cluster(stack: StackContext, base: Foundation) -> Cluster:
+    return Cluster(
         "cluster",
         ClusterArgs(
             tags=stack.tags,
             logs=stack.log_settings(base.logs_key.key_arn),
         ),
-        opts,
+        stack.opts(),
     )
-    certificate = None
-    if config.tls.https:
-        certificate = Certificate(
-            "alb-certificate",
-            CertificateArgs(
-                domain=config.domain,
-                tags=stack.tags,
-                hosted_zone_id=config.tls.hosted_zone_id,
-                imported_arn=config.tls.certificate_arn,
-            ),
-            opts,
-        )
+
+
+def _certificate(stack: StackContext) -> Certificate:
+    """The listener's certificate for the stack's domain: issued (DNS-validated) or the imported one."""
+    config = stack.config
+    return Certificate(
+        "alb-certificate",
+        CertificateArgs(
+            domain=config.domain,
+            tags=stack.tags,
+            hosted_zone_id=config.tls.hosted_zone_id,
+            imported_arn=config.tls.certificate_arn,
+        ),
+        stack.opts(),
+    )
+
+
+def _load_balancer(
+    stack: StackContext, base: Foundation, certificate: Certificate | None, origin_header: OriginHeader | None
+) -> LoadBalancer:
+    """The ALB: public in the public subnets when CloudFront reaches it directly, internal otherwise; with the test
+    listener when some service does not roll."""
+    config, network = stack.config, base.network
+    public_alb = config.edge.origin_mode == "publicAlb"
     prefix_list = aws.ec2.get_managed_prefix_list_output(
         name=CLOUDFRONT_ORIGIN_FACING, opts=pulumi.InvokeOutputOptions(provider=stack.provider)
     )
     elb_account = aws.elb.get_service_account_output(opts=pulumi.InvokeOutputOptions(provider=stack.provider))
     lb_config = config.load_balancer
-    load_balancer = LoadBalancer(
+    return LoadBalancer(
         "alb",
         LoadBalancerArgs(
             vpc_id=network.vpc_id,
@@ -256,154 +331,217 @@ def compose(
             protect_logs=stack.is_production,
             test_listener_port=TEST_LISTENER_PORT if any_non_rolling(config.services) else None,
         ),
-        opts,
+        stack.opts(),
     )
 
-    services: dict[str, ContainerService] = {}
-    releases: dict[str, dict[str, pulumi.Input[object]]] = {}
-    database_port = int(database.port) if database is not None and isinstance(database.port, int) else 5432
-    priorities = config.listener_priorities()
-    hooks = smoke_test_hooks(stack, base, load_balancer)
-    for name, svc in sorted(config.services.items()):
-        image = ContainerImage(
-            f"{name}-image",
-            ContainerImageArgs(
-                tags=stack.tags,
-                kms_key_arn=images_key.key_arn,
-                architecture=svc.architecture,
-                build_context=ROOT / svc.image.context if svc.image.context else None,
-                image_uri=svc.image.uri,
-                protect=stack.is_production,
-            ),
-            opts,
-        )
-        image_ref = image.image_ref
-        pointer = None
-        if svc.deploy_owner == "ci" and image.repository_url is not None:  # the config requires a build context
-            pointer = ReleasePointer(
-                f"{name}-release",
-                ReleasePointerArgs(
-                    tags=stack.tags,
-                    parameter_name=pointer_name(PROJECT, stack.env, name),
-                    bootstrap_image=image.image_ref,
-                    repository_url=image.repository_url,
-                    service=name,
-                ),
-                opts,
-            )
-            image_ref = pointer.image_ref
-        environment: dict[str, pulumi.Input[str]] = {
-            **svc.environment,
-            "APP_ENVIRONMENT": stack.env,
-            "PORT": str(svc.container_port or 8080),
-        }
-        secrets: list[SecretRef] = []
-        secret_keys: list[pulumi.Input[str]] = []
-        egress: list[EgressTarget] = []
-        task_statements: list[dict[str, Any]] = []
-        if database is not None and svc.use_database:
-            egress.append(EgressTarget("db", database.security_group_id, database_port, "PostgreSQL to the database"))
-            environment |= {
-                "DB_HOST": database.address,
-                "DB_PORT": pulumi.Output.from_input(database.port).apply(str),
-                "DB_NAME": database.name,
-                "DB_USER": database.username,
-                "DB_AUTH": "iam",
-                "AWS_REGION": stack.config.region,
-                "REQUIRE_DATABASE": "true",
-            }
-            task_statements.append(database.connect_statement())
-        if svc.secrets:
-            if app_secrets is None or any(s not in app_secrets.arns for s in svc.secrets):
-                known = sorted(app_secrets.arns) if app_secrets else []
-                raise ValueError(f"service {name} reads unknown secrets {svc.secrets}; known: {known}")
-            secrets += [SecretRef(env_name(s), app_secrets.arns[s]) for s in svc.secrets]
-            if app_secrets.kms_key_arn is not None:
-                secret_keys.append(app_secrets.kms_key_arn)
 
-        routing = None
-        if svc.container_port is not None:
-            routing = Routing(
-                listener_arn=load_balancer.listener_arn,
-                load_balancer_security_group_id=load_balancer.security_group_id,
-                load_balancer_arn_suffix=load_balancer.arn_suffix,
-                priority=priorities[name],
-                path_patterns=svc.path_patterns,
-                host_headers=svc.host_headers,
-                origin_header=(origin_header.name, origin_header.value) if origin_header else None,
-                deregistration_delay_seconds=svc.deregistration_delay_seconds,
-                slow_start_seconds=svc.slow_start_seconds,
-                test_listener_arn=load_balancer.test_listener_arn,
-            )
-        scaling = svc.autoscaling
-        services[name] = ContainerService(
-            name,
-            ContainerServiceArgs(
-                context=stack.context,
-                tags=stack.tags,
-                cluster_arn=cluster.cluster_arn,
-                cluster_name=cluster.cluster_name,
-                vpc_id=network.vpc_id,
-                subnet_ids=network.private_subnet_ids,
-                image_ref=image_ref,
-                repository_arn=image.repository_arn,
-                family=f"{PROJECT}-{stack.env}-{name}",
-                cpu=svc.cpu,
-                memory=svc.memory,
-                architecture=svc.architecture,
-                desired_count=svc.desired_count,
-                scaling=Scaling(
-                    min_count=svc.min_count,
-                    max_count=svc.max_count,
-                    cpu_target=scaling.cpu_target,
-                    memory_target=scaling.memory_target,
-                    requests_per_target=scaling.requests_per_target,
-                    scale_in_cooldown=scaling.scale_in_cooldown,
-                    scale_out_cooldown=scaling.scale_out_cooldown,
-                    schedules=[
-                        Schedule(s.name, s.schedule, s.min_count, s.max_count, s.timezone) for s in scaling.schedules
-                    ],
-                ),
-                logs=stack.log_settings(base.logs_key.key_arn),
-                container_port=svc.container_port,
-                routing=routing,
-                health_check_path=svc.health_check_path,
-                liveness_command=SAMPLE_LIVENESS if svc.image.context == "app" else None,
-                environment=environment,
-                secrets=secrets,
-                secret_kms_key_arns=secret_keys,
-                task_role_statements=task_statements,
-                deployment_alarm_names=(deployment_alarms or {}).get(name, ()),
-                minimum_healthy_percent=svc.min_healthy_percent,
-                maximum_percent=svc.max_percent,
-                health_check_grace_seconds=svc.health_check_grace_seconds,
-                stop_timeout_seconds=svc.stop_timeout_seconds,
-                exec_enabled=svc.exec_enabled,
-                exec_kms_key_arn=base.logs_key.key_arn,
-                exec_log_group_name=cluster.exec_log_group_name,
-                # Production's baseline (minCount tasks) always runs on on-demand Fargate.
-                on_demand_base=svc.min_count,
-                spot_weight=svc.spot_weight,
-                egress_targets=egress,
-                release=release_strategy(svc, hooks.get(name, ())),
-            ),
-            opts,
-        )
-        if pointer is not None and image.repository_url is not None:
-            releases[name] = {
-                "parameterName": pointer.parameter_name,
-                "repositoryUrl": image.repository_url,
-                "builtImage": image.image_ref,
-                "image": pointer.image_ref,
-                "targets": services[name].release_targets,
-            }
-    return ServiceTier(
-        cluster=cluster,
-        load_balancer=load_balancer,
-        services=services,
-        configs=dict(config.services),
-        domain=config.domain,
-        vpc_id=network.vpc_id,
-        origin_header=origin_header,
-        releases=releases,
+def _image(stack: StackContext, name: str, svc: ServiceConfig, images_key: EncryptionKey) -> ContainerImage:
+    """The service's image: built from its context into its own repository, or the given URI."""
+    return ContainerImage(
+        f"{name}-image",
+        ContainerImageArgs(
+            tags=stack.tags,
+            kms_key_arn=images_key.key_arn,
+            architecture=svc.architecture,
+            build_context=ROOT / svc.image.context if svc.image.context else None,
+            image_uri=svc.image.uri,
+            protect=stack.is_production,
+        ),
+        stack.opts(),
+    )
+
+
+def _release_pointer(stack: StackContext, name: str, image: ContainerImage) -> ReleasePointer | None:
+    """The parameter CI moves to release a CI-owned service, seeded with the image built here; None without a
+    repository (the config requires a build context for CI-owned services)."""
+    if image.repository_url is None:
+        return None
+    return ReleasePointer(
+        f"{name}-release",
+        ReleasePointerArgs(
+            tags=stack.tags,
+            parameter_name=pointer_name(PROJECT, stack.env, name),
+            bootstrap_image=image.image_ref,
+            repository_url=image.repository_url,
+            service=name,
+        ),
+        stack.opts(),
+    )
+
+
+def _release_entry(
+    pointer: ReleasePointer,
+    repository_url: pulumi.Input[str],
+    built_image: pulumi.Input[str],
+    service: ContainerService,
+) -> dict[str, pulumi.Input[object]]:
+    """What `ops release` needs for a CI-owned service: the pointer, the repository, the image built here, the
+    image to run and what to apply it to."""
+    return {
+        "parameterName": pointer.parameter_name,
+        "repositoryUrl": repository_url,
+        "builtImage": built_image,
+        "image": pointer.image_ref,
+        "targets": service.release_targets,
+    }
+
+
+@dataclass(frozen=True)
+class _Access:
+    """What a service's task is given to reach the database and its secrets."""
+
+    environment: dict[str, pulumi.Input[str]]
+    """The container's environment: the service's own, the stack's, and where the database is."""
+    secrets: list[SecretRef]
+    """Secrets injected as environment variables."""
+    secret_keys: list[pulumi.Input[str]]
+    """Keys the execution role may decrypt those secrets with."""
+    egress: list[EgressTarget]
+    """Security groups the service may reach besides HTTPS (the database)."""
+    task_statements: list[dict[str, Any]]
+    """Extra task role statements (`rds-db:connect` as the application user)."""
+
+
+def _access(
+    stack: StackContext,
+    name: str,
+    svc: ServiceConfig,
+    database: DatabaseBinding | None,
+    app_secrets: AppSecrets | None,
+) -> _Access:
+    """The service's environment, secrets, egress and task role statements; raises ValueError when it reads a
+    secret that does not exist."""
+    environment: dict[str, pulumi.Input[str]] = {
+        **svc.environment,
+        "APP_ENVIRONMENT": stack.env,
+        "PORT": str(svc.container_port or 8080),
+    }
+    egress: list[EgressTarget] = []
+    task_statements: list[dict[str, Any]] = []
+    if database is not None and svc.use_database:
+        database_port = int(database.port) if isinstance(database.port, int) else 5432
+        egress.append(EgressTarget("db", database.security_group_id, database_port, "PostgreSQL to the database"))
+        environment |= {
+            "DB_HOST": database.address,
+            "DB_PORT": pulumi.Output.from_input(database.port).apply(str),
+            "DB_NAME": database.name,
+            "DB_USER": database.username,
+            "DB_AUTH": "iam",
+            "AWS_REGION": stack.config.region,
+            "REQUIRE_DATABASE": "true",
+        }
+        task_statements.append(database.connect_statement())
+    secrets, secret_keys = _secrets(name, svc, app_secrets)
+    return _Access(environment, secrets, secret_keys, egress, task_statements)
+
+
+def _secrets(
+    name: str, svc: ServiceConfig, app_secrets: AppSecrets | None
+) -> tuple[list[SecretRef], list[pulumi.Input[str]]]:
+    """The secrets the service reads, as environment variables, and the key that decrypts them."""
+    if not svc.secrets:
+        return [], []
+    if app_secrets is None or any(s not in app_secrets.arns for s in svc.secrets):
+        known = sorted(app_secrets.arns) if app_secrets else []
+        raise ValueError(f"service {name} reads unknown secrets {svc.secrets}; known: {known}")
+    secrets = [SecretRef(env_name(s), app_secrets.arns[s]) for s in svc.secrets]
+    return secrets, [app_secrets.kms_key_arn] if app_secrets.kms_key_arn is not None else []
+
+
+def _routing(
+    name: str,
+    svc: ServiceConfig,
+    load_balancer: LoadBalancer,
+    priorities: Mapping[str, int],
+    origin_header: OriginHeader | None,
+) -> Routing | None:
+    """The listener rule and target group settings of a web service; None for a worker (no container port)."""
+    if svc.container_port is None:
+        return None
+    return Routing(
+        listener_arn=load_balancer.listener_arn,
+        load_balancer_security_group_id=load_balancer.security_group_id,
+        load_balancer_arn_suffix=load_balancer.arn_suffix,
+        priority=priorities[name],
+        path_patterns=svc.path_patterns,
+        host_headers=svc.host_headers,
+        origin_header=(origin_header.name, origin_header.value) if origin_header else None,
+        deregistration_delay_seconds=svc.deregistration_delay_seconds,
+        slow_start_seconds=svc.slow_start_seconds,
+        test_listener_arn=load_balancer.test_listener_arn,
+    )
+
+
+def _scaling(svc: ServiceConfig) -> Scaling:
+    """The service's task count range, target tracking and scheduled scaling."""
+    scaling = svc.autoscaling
+    return Scaling(
+        min_count=svc.min_count,
+        max_count=svc.max_count,
+        cpu_target=scaling.cpu_target,
+        memory_target=scaling.memory_target,
+        requests_per_target=scaling.requests_per_target,
+        scale_in_cooldown=scaling.scale_in_cooldown,
+        scale_out_cooldown=scaling.scale_out_cooldown,
+        schedules=[Schedule(s.name, s.schedule, s.min_count, s.max_count, s.timezone) for s in scaling.schedules],
+    )
+
+
+def _service(
+    stack: StackContext,
+    base: Foundation,
+    cluster: Cluster,
+    name: str,
+    svc: ServiceConfig,
+    *,
+    image_ref: pulumi.Input[str],
+    repository_arn: pulumi.Input[str] | None,
+    routing: Routing | None,
+    access: _Access,
+    release: ReleaseStrategy,
+    alarm_names: Sequence[pulumi.Input[str]],
+) -> ContainerService:
+    """The ECS service, task definition, roles, security group and scaling of one configured service."""
+    network = base.network
+    return ContainerService(
+        name,
+        ContainerServiceArgs(
+            context=stack.context,
+            tags=stack.tags,
+            cluster_arn=cluster.cluster_arn,
+            cluster_name=cluster.cluster_name,
+            vpc_id=network.vpc_id,
+            subnet_ids=network.private_subnet_ids,
+            image_ref=image_ref,
+            repository_arn=repository_arn,
+            family=f"{PROJECT}-{stack.env}-{name}",
+            cpu=svc.cpu,
+            memory=svc.memory,
+            architecture=svc.architecture,
+            desired_count=svc.desired_count,
+            scaling=_scaling(svc),
+            logs=stack.log_settings(base.logs_key.key_arn),
+            container_port=svc.container_port,
+            routing=routing,
+            health_check_path=svc.health_check_path,
+            liveness_command=SAMPLE_LIVENESS if svc.image.context == "app" else None,
+            environment=access.environment,
+            secrets=access.secrets,
+            secret_kms_key_arns=access.secret_keys,
+            task_role_statements=access.task_statements,
+            deployment_alarm_names=alarm_names,
+            minimum_healthy_percent=svc.min_healthy_percent,
+            maximum_percent=svc.max_percent,
+            health_check_grace_seconds=svc.health_check_grace_seconds,
+            stop_timeout_seconds=svc.stop_timeout_seconds,
+            exec_enabled=svc.exec_enabled,
+            exec_kms_key_arn=base.logs_key.key_arn,
+            exec_log_group_name=cluster.exec_log_group_name,
+            # Production's baseline (minCount tasks) always runs on on-demand Fargate.
+            on_demand_base=svc.min_count,
+            spot_weight=svc.spot_weight,
+            egress_targets=access.egress,
+            release=release,
+        ),
+        stack.opts(),
     )
