@@ -215,12 +215,14 @@ def checks(lines: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 # -- the answers ECS reads ---------------------------------------------------------------------------------------
 def test_all_paths_answering_2xx_or_3xx_succeed(server: Server, capsys: pytest.CaptureFixture[str]) -> None:
     paths = ["/health", "/empty", "/moved", "/api/items?limit=1"]
-    answer, lines = invoke(details(server.url, paths), capsys)
+    # Generous limits: this test is about statuses and headers, and a loaded CI machine can take 200 ms to answer
+    # locally (it failed so once); the latency limit has its own tests below.
+    answer, lines = invoke(details(server.url, paths, timeoutSeconds=10, maxLatencyMs=5000), capsys)
     assert answer == {"hookStatus": "SUCCEEDED"}
     found = checks(lines)
     assert list(found) == paths
     assert [found[p]["status"] for p in paths] == [200, 204, 302, 200]
-    assert all(line["ok"] and line["latency_ms"] < 200 for line in found.values())
+    assert all(line["ok"] and line["latency_ms"] < 5000 for line in found.values())
     assert {(line["target"], line["host"]) for line in found.values()} == {(server.url, SERVICE_HOST)}
     # Every request carried the service's host name, in order, and the redirect was not followed.
     assert server.seen.requests == [(p, SERVICE_HOST) for p in paths]
@@ -270,7 +272,7 @@ def test_an_answer_slower_than_max_latency_fails(server: Server, capsys: pytest.
     assert slow["status"] == 200 and not slow["ok"] and slow["latency_ms"] >= 300
     assert slow["reason"] == f"answer took {slow['latency_ms']} ms, more than 150 ms"
     # The same answer within a looser limit passes: latency, not the status, failed it.
-    answer, _ = invoke(details(server.url, ["/slow"], maxLatencyMs=900), capsys)
+    answer, _ = invoke(details(server.url, ["/slow"], timeoutSeconds=10, maxLatencyMs=5000), capsys)
     assert answer == {"hookStatus": "SUCCEEDED"}
 
 
