@@ -88,10 +88,11 @@ def run(outputs: StackOutputs, clients: Clients, options: Options | None = None)
     options = options or Options()
     targets = Targets.from_outputs(outputs)
     checks = _guarded("health", lambda: [check_health(targets.health_url, options)])
-    checks += _guarded("ecs", lambda: check_services(clients("ecs"), targets.services))
+    describe = described_once(clients("ecs"))  # the ecs and targets checks read each service once per run
+    checks += _guarded("ecs", lambda: check_services(describe, targets.services))
     for service in targets.services:
         if service.target_group_arn:
-            check = functools.partial(check_routed_targets, clients("ecs"), clients("elbv2"), service)
+            check = functools.partial(check_routed_targets, describe, clients("elbv2"), service)
             checks += _guarded(f"targets:{service.name}", _listed(check))
     # Edge and uptime alarms live in us-east-1 (where CloudFront, WAF and Route 53 publish their metrics).
     regions = dict.fromkeys([clients.region, EDGE_REGION])
@@ -183,12 +184,20 @@ def check_health(url: str, options: Options) -> Check:
 # -- ECS ---------------------------------------------------------------------------------------------
 
 
-def check_services(ecs: Any, services: tuple[Service, ...]) -> list[Check]:
+Describe = Callable[[str, str], Mapping[str, Any]]
+
+
+def described_once(ecs: Any) -> Describe:
+    """DescribeServices by (cluster, service), remembered for one run of the checks."""
+    return functools.cache(lambda cluster, name: describe_service(ecs, cluster, name))
+
+
+def check_services(describe: Describe, services: tuple[Service, ...]) -> list[Check]:
     checks = []
     for service in services:
         name = f"ecs:{service.name}"
         try:
-            described = describe_service(ecs, service.cluster, service.service_name)
+            described = describe(service.cluster, service.service_name)
         except ServiceNotFoundError as exc:
             checks.append(Check.fail(name, str(exc)))
             continue
@@ -206,14 +215,14 @@ def target_group_name(arn: str) -> str:
     return parts[1] if len(parts) >= 3 and parts[0] == "targetgroup" else arn
 
 
-def routed_target_group(ecs: Any, service: Service) -> str | None:
+def routed_target_group(describe: Describe, service: Service) -> str | None:
     """The group the service routes production traffic through now. After each blue/green, canary or linear
     deployment ECS swaps the service's primary and alternate groups (the new revision's group becomes
     `loadBalancers[0].targetGroupArn`), so the group in the stack outputs, the one declared first, holds no
     targets after every other release. Falls back to the outputs' group when the service cannot be read (the
     ecs check reports why)."""
     try:
-        described = describe_service(ecs, service.cluster, service.service_name)
+        described = describe(service.cluster, service.service_name)
     except ServiceNotFoundError:
         return service.target_group_arn
     for entry in described.get("loadBalancers") or []:
@@ -223,8 +232,8 @@ def routed_target_group(ecs: Any, service: Service) -> str | None:
     return service.target_group_arn
 
 
-def check_routed_targets(ecs: Any, elbv2: Any, service: Service) -> Check:
-    arn = routed_target_group(ecs, service)
+def check_routed_targets(describe: Describe, elbv2: Any, service: Service) -> Check:
+    arn = routed_target_group(describe, service)
     if arn is None:
         return Check.fail(f"targets:{service.name}", "the service routes through no target group")
     return check_targets(elbv2, service, arn)
