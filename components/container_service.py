@@ -42,13 +42,28 @@ EXEC_ACTIONS = (
 )
 
 
+# AWS ranges the argument groups check before anything is declared (looked up 2026-12-03):
+# - ECS API CapacityProviderStrategyItem: `base` 0..100000, `weight` 0..1000
+#   (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CapacityProviderStrategyItem.html);
+# - ECS ContainerDefinition `stopTimeout`: "For tasks that use the Fargate launch type, the max stop timeout value is
+#   120 seconds and if the parameter is not specified, the default value of 30 seconds is used" (ECS API reference);
+# - ECS CreateService `healthCheckGracePeriodSeconds`: "up to 2,147,483,647 seconds", default 0 (ECS API reference).
+CAPACITY_BASE_RANGE = (0, 100_000)
+CAPACITY_WEIGHT_RANGE = (0, 1_000)
+FARGATE_STOP_TIMEOUT_MAX = 120
+HEALTH_CHECK_GRACE_MAX = 2_147_483_647
+
+
 @dataclass(frozen=True)
 class SecretRef:
     """An environment variable filled from Secrets Manager (optionally one JSON key of the secret)."""
 
     env_name: str
+    """Name of the environment variable the container sees (e.g. `STRIPE_API_KEY`); required."""
     secret_arn: pulumi.Input[str]
+    """ARN of the Secrets Manager secret; required. The execution role may read exactly the ARNs given here."""
     json_key: str | None = None
+    """One key of a JSON secret (ECS `valueFrom` `<arn>:<key>::`); default None: the whole secret string."""
 
 
 @dataclass(frozen=True)
@@ -56,14 +71,30 @@ class Routing:
     """How the load balancer reaches a web service."""
 
     listener_arn: pulumi.Input[str]
+    """The production listener (LoadBalancer.listener_arn) the service's rule sits on; required."""
     load_balancer_security_group_id: pulumi.Input[str]
+    """The load balancer's security group: the only source admitted on the container port, and given an egress
+    rule to the tasks; required."""
     load_balancer_arn_suffix: pulumi.Input[str]
+    """The load balancer's `arnSuffix` (`app/<name>/<id>`); with the target group's suffix it makes the resource
+    label of the ALBRequestCountPerTarget scaling policy; required."""
     priority: int
+    """Priority of the service's listener rule, unique on the listener (1..50000, ELB API CreateRule); required
+    (the config gives 10, 20, ... by service name unless set)."""
     path_patterns: Sequence[str]
+    """Values of the rule's path-pattern condition (e.g. `/api/*`); required, at least one."""
     host_headers: Sequence[str] = field(default_factory=tuple)
+    """Values of the rule's host-header condition; default none: any host name."""
     origin_header: tuple[str, pulumi.Input[str]] | None = None
+    """(name, secret value) of the header the edge adds; when set, the production rule requires it, so requests
+    that bypass CloudFront match no rule. Default None: no header condition."""
     deregistration_delay_seconds: int = 30
+    """Seconds the ALB keeps draining a deregistering task before ECS stops it (0..3600, ELB target group
+    attribute). Default 30 rather than ELB's 300: enough for in-flight API requests, where 300 would add almost
+    five minutes to every deployment batch and every scale-in."""
     slow_start_seconds: int = 0
+    """Seconds a new task's share of requests ramps up: 0 (off) or 30..900 (ELB target group attribute). Default 0:
+    a new task gets its full share once healthy."""
     test_listener_arn: pulumi.Input[str] | None = None
     """The load balancer's test listener (LoadBalancer.test_listener_arn). A non-rolling release puts its test
     listener rule there, with the production rule's path and host conditions. Default None: no test rule (rolling
@@ -72,62 +103,190 @@ class Routing:
 
 @dataclass(frozen=True)
 class Schedule:
+    """A scheduled change of the task-count range (Application Auto Scaling scheduled action)."""
+
     name: str
+    """Short name; the action's logical name is `<service>-<name>`; required."""
     schedule: str
+    """When it applies: `cron(...)`, `rate(...)` or `at(...)` (Application Auto Scaling expressions); required."""
     min_count: int
+    """Task-count floor from then on; required."""
     max_count: int
+    """Task-count ceiling from then on; required."""
     timezone: str = "UTC"
+    """IANA time zone of `cron` and `at` expressions; default UTC, Application Auto Scaling's own."""
 
 
 @dataclass(frozen=True)
 class Scaling:
+    """The task-count range and how Application Auto Scaling moves within it."""
+
     min_count: int
+    """Floor: tasks that always run; required."""
     max_count: int
+    """Ceiling: the cost bound of a traffic spike; required."""
     cpu_target: float = 70.0
+    """Average CPU utilisation target tracking keeps, percent; default 70: headroom for a spike while a
+    scale-out lands."""
     memory_target: float = 75.0
+    """Average memory utilisation target tracking keeps, percent; default 75."""
     requests_per_target: int | None = 1000
+    """ALB requests per task per minute (ALBRequestCountPerTarget) tracked on web services; default 1000, the
+    Application Auto Scaling guide's example target. None disables it; workers never get it."""
     scale_in_cooldown: int = 300
+    """Seconds after a scale-in before the next one; default 300, Application Auto Scaling's default for ECS
+    services: scale in slowly."""
     scale_out_cooldown: int = 60
+    """Seconds after a scale-out before the next one; default 60, where ECS's default is 300: add capacity
+    quickly under load."""
     schedules: Sequence[Schedule] = field(default_factory=tuple)
+    """Scheduled range changes; default none."""
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """How ECS replaces tasks: the rolling-update floor and ceiling, the health-check grace, the stop timeout and
+    the alarms that roll a deployment back. The names are ECS's (`minimumHealthyPercent`, `maximumPercent`), as
+    are the config keys (`services.<name>.deployment.*`)."""
+
+    minimum_healthy_percent: int = 100
+    """Floor during a deployment: share of the desired tasks that must stay running and healthy, percent (ECS
+    `minimumHealthyPercent`, rounded up). Default 100, ECS's own: a deployment never drops below full capacity
+    (staging's preset trades that for speed with 50). Non-rolling releases need 100 (a config rule)."""
+    maximum_percent: int = 200
+    """Ceiling during a deployment: tasks allowed running or pending, percent of the desired count (ECS
+    `maximumPercent`, rounded down). Default 200, ECS's own: a full new set can start beside the old one, which
+    a floor of 100 needs to make progress. Non-rolling releases need 200 (a config rule)."""
+    health_check_grace_seconds: int = 60
+    """Seconds ECS ignores failing load-balancer health checks after a task starts (ECS
+    `healthCheckGracePeriodSeconds`, up to 2,147,483,647; sent for web services only). Default 60, as CDK's
+    ecs-patterns: room to boot, short enough that a broken revision fails its deployment quickly."""
+    stop_timeout_seconds: int = 30
+    """Seconds between SIGTERM and SIGKILL when a task stops (container `stopTimeout`, at most 120 on Fargate).
+    Default 30, Fargate's own; the ALB has drained the task by then (`Routing.deregistration_delay_seconds`)."""
+    alarm_names: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
+    """CloudWatch alarms that stop and roll back a deployment (ECS deployment alarms); default none, and then the
+    block is left unset (ECS rejects an empty list): the circuit breaker still rolls back."""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.health_check_grace_seconds <= HEALTH_CHECK_GRACE_MAX:
+            raise ValueError(f"health_check_grace_seconds {self.health_check_grace_seconds}: ECS allows 0.."
+                             f"{HEALTH_CHECK_GRACE_MAX}")  # fmt: skip
+        if not 0 <= self.stop_timeout_seconds <= FARGATE_STOP_TIMEOUT_MAX:
+            raise ValueError(f"stop_timeout_seconds {self.stop_timeout_seconds}: Fargate allows at most "
+                             f"{FARGATE_STOP_TIMEOUT_MAX}")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """Where tasks run: a base on on-demand Fargate, then FARGATE and FARGATE_SPOT by weight."""
+
+    on_demand_base: int = 0
+    """Tasks that always run on on-demand FARGATE before any weight applies (capacity provider `base`,
+    0..100000). Default 0; the services tier passes the autoscaling floor, so the baseline never runs on Spot."""
+    spot_weight: int = 0
+    """FARGATE_SPOT's weight against FARGATE's 1 for the tasks above the base (0..1000). Default 0 = on-demand
+    only: AWS may reclaim a Spot task with a two-minute warning, a trade a service opts into (staging's preset
+    uses 1: half of the tasks above the base)."""
+
+    def __post_init__(self) -> None:
+        for key, value, (low, high) in (
+            ("on_demand_base", self.on_demand_base, CAPACITY_BASE_RANGE),
+            ("spot_weight", self.spot_weight, CAPACITY_WEIGHT_RANGE),
+        ):
+            if not low <= value <= high:
+                raise ValueError(f"{key} {value}: ECS allows {low}..{high}")
+
+
+@dataclass(frozen=True)
+class EcsExec:
+    """ECS Exec: audited shell access to running tasks through SSM Session Manager."""
+
+    enabled: bool = False
+    """Allow ECS Exec (`enableExecuteCommand`) and give the SSM agent its writable volumes; default False: no
+    shell into a task unless asked (staging's preset turns it on)."""
+    kms_key_arn: pulumi.Input[str] | None = None
+    """The key that encrypts Exec sessions (the cluster's execute-command configuration): the task role may use
+    it; default None: no key grant."""
+    log_group_name: pulumi.Input[str] | None = None
+    """The cluster's Exec audit log group: the task role may write session logs there and nowhere else; default
+    None: no log grant."""
 
 
 @dataclass(frozen=True)
 class ContainerServiceArgs:
+    """Arguments of `ContainerService`. The services tier fills them from `services.<name>` and the presets
+    (docs/config-reference.md)."""
+
     context: AwsContext
+    """Account, Region and partition: role trust, the awslogs Region, the Exec log ARN; required."""
     tags: Mapping[str, str]
+    """Tags on every taggable child (plus a `Name`); required."""
     cluster_arn: pulumi.Input[str]
+    """The ECS cluster the service runs in; required."""
     cluster_name: pulumi.Input[str]
+    """Its name, for the autoscaling resource ID `service/<cluster>/<service>`; required."""
     vpc_id: pulumi.Input[str]
+    """The VPC of the task security group and the target groups; required."""
     subnet_ids: Sequence[pulumi.Input[str]]
+    """Private subnets the tasks run in, never with a public IP (FSBP ECS.2); required."""
     image_ref: pulumi.Input[str]
+    """The image the container runs, by digest (`<repository>@sha256:...`); for a CI-owned service its release
+    pointer's value; required."""
     family: str
+    """Task definition family (`<project>-<env>-<service>`), by which releases and rollbacks address revisions;
+    required."""
     cpu: int
+    """Fargate CPU units (256..16384); required, paired with `memory` as Fargate allows (the config checks it)."""
     memory: int
+    """Task memory in MiB, a size Fargate pairs with `cpu`; required."""
     desired_count: int
+    """Tasks the first deployment starts; required. Afterwards Application Auto Scaling owns the count and later
+    changes are ignored."""
     scaling: Scaling
+    """The task-count range and its target tracking and schedules; required."""
     logs: LogSettings
+    """Key and retention of the service's log group (application logs); required."""
     architecture: Literal["ARM64", "X86_64"] = "ARM64"
+    """CPU architecture of the task; default ARM64 (Graviton), what the sample image is built for and the lower
+    Fargate rate (cost/ prices both). X86_64 for images without an arm64 build."""
     repository_arn: pulumi.Input[str] | None = None
+    """The service's own ECR repository, the only one the execution role may pull from; default None (a prebuilt
+    image from elsewhere: no ECR grant)."""
     container_port: int | None = None
+    """Port the container serves HTTP on; required with `routing` (a web service); default None: a worker."""
     routing: Routing | None = None
+    """How the load balancer reaches the service; required with `container_port`; default None: a worker."""
     health_check_path: str = "/health"
+    """Path the target groups' health check calls (HTTP 200 expected); default `/health`, the sample app's
+    dependency-aware endpoint."""
     liveness_command: Sequence[str] | None = None
+    """Container health check (ECS `healthCheck`: every 30 s, 3 retries, 15 s start period); default None: no
+    container check, the load balancer's check is the readiness signal."""
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Plain environment variables (the config refuses credentials there); default none."""
     secrets: Sequence[SecretRef] = field(default_factory=tuple)
+    """Secrets injected as environment variables; default none."""
     secret_kms_key_arns: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
+    """Keys that encrypt those secrets: the execution role may decrypt with them, through Secrets Manager in this
+    Region only; default none (AWS-managed keys need no grant)."""
     task_role_statements: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
-    deployment_alarm_names: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
-    minimum_healthy_percent: int = 100
-    maximum_percent: int = 200
-    health_check_grace_seconds: int = 60
-    stop_timeout_seconds: int = 30
-    exec_enabled: bool = False
-    exec_kms_key_arn: pulumi.Input[str] | None = None
-    exec_log_group_name: pulumi.Input[str] | None = None
-    on_demand_base: int = 0
-    spot_weight: int = 0
+    """The application's own IAM statements (e.g. `rds-db:connect`); default none: the application may call
+    nothing."""
+    deployment: Deployment = field(default_factory=Deployment)
+    """Rolling-update floor and ceiling, health-check grace, stop timeout and rollback alarms; default ECS's own
+    safe values (100/200, no rollback alarms)."""
+    capacity: Capacity = field(default_factory=Capacity)
+    """On-demand base and Spot weight; default on-demand only."""
+    ecs_exec: EcsExec = field(default_factory=EcsExec)
+    """ECS Exec; default off."""
     egress_https_cidrs: Sequence[str] = ("0.0.0.0/0",)
+    """IPv4 ranges the tasks may reach on port 443. Default `0.0.0.0/0`: the tasks call AWS APIs (ECR, Secrets
+    Manager, CloudWatch Logs, SSM for Exec) through the NAT gateway wherever no interface endpoint exists (staging
+    has none), and those public addresses are neither fixed nor published per service, so no narrower range works;
+    only HTTPS is open, and interface endpoints (production) keep that traffic inside the VPC."""
     egress_targets: Sequence[EgressTarget] = field(default_factory=tuple)
+    """Security groups the tasks may reach on their port besides HTTPS (the database); default none."""
     release: ReleaseStrategy | None = None
     """How ECS deploys new revisions (components/release_strategy.py). Default None: rolling, what ECS does
     without a strategy. Blue/green, canary and linear need `routing` (a web service)."""
@@ -137,15 +296,56 @@ class ContainerService(PlatformComponent):
     """Safe deploys by default: circuit breaker and alarms roll back, capacity never drops below the
     healthy floor, and the count is left to autoscaling once the service exists."""
 
+    service: aws.ecs.Service
+    """The ECS service (escape hatch)."""
+    task_definition: aws.ecs.TaskDefinition
+    """The task definition; old revisions stay registered for rollbacks (escape hatch)."""
+    security_group: aws.ec2.SecurityGroup
+    """The tasks' security group (escape hatch): the load balancer in on the container port, HTTPS and the
+    egress targets out."""
+    log_group: aws.cloudwatch.LogGroup
+    """The service's encrypted log group (escape hatch)."""
+    task_role: aws.iam.Role
+    """The application's role (escape hatch); hand out `task_role_arn`, ready once its policy is attached."""
+    execution_role: aws.iam.Role
+    """The ECS agent's role: pull the image, write logs, read the secrets (escape hatch)."""
+    target_group: aws.lb.TargetGroup | None
+    """The service's (first) target group (escape hatch); None for a worker."""
+    alternate_target_group: aws.lb.TargetGroup | None
+    """The second target group of a non-rolling release (escape hatch); None when rolling or a worker."""
+    listener_rule: aws.lb.ListenerRule | None
+    """The rule on the production listener (escape hatch); None for a worker. ECS owns its action when the
+    release is not rolling."""
+    test_listener_rule: aws.lb.ListenerRule | None
+    """The rule on the test listener (escape hatch); None when rolling, a worker, or without a test listener."""
+    infrastructure_role: aws.iam.Role | None
+    """The role ECS assumes to shift traffic between the two target groups (escape hatch); None when rolling or a
+    worker."""
+    autoscaling_target: aws.appautoscaling.Target
+    """The scalable target of the task count (escape hatch)."""
+    scaling_policies: list[aws.appautoscaling.Policy]
+    """Target tracking policies: CPU, memory and, for a web service, requests per target (escape hatches)."""
+    scheduled_actions: list[aws.appautoscaling.ScheduledAction]
+    """One scheduled action per `Scaling.schedules` entry (escape hatches)."""
     service_name: pulumi.Output[str]
+    """The ECS service's name (as the service is named in config)."""
     security_group_id: pulumi.Output[str]
+    """The tasks' security group ID: the database and other peers admit it."""
     task_role_arn: pulumi.Output[str]
+    """ARN of the task role, resolved once its policy is attached."""
     execution_role_arn: pulumi.Output[str]
+    """ARN of the execution role, resolved once its policy is attached."""
     log_group_name: pulumi.Output[str]
+    """Name of the service's log group (error-log alarms and `ops` read it)."""
     task_definition_family: pulumi.Output[str]
+    """The task definition family, by which `ops rollback` finds earlier revisions."""
     release_targets: list[pulumi.Output[str]]
+    """URNs of the task definition and the service: what a release changes (`ops release` runs `pulumi up
+    --target` on exactly these)."""
     target_group_arn: pulumi.Output[str] | None
+    """ARN of the first target group (None for a worker)."""
     target_group_arn_suffix: pulumi.Output[str] | None
+    """Its CloudWatch dimension value (`targetgroup/<name>/<id>`); None for a worker."""
     release_strategy: str
     """The release strategy as configured: "rolling", "blue_green", "canary" or "linear"."""
     alternate_target_group_arn: pulumi.Output[str] | None
@@ -156,39 +356,88 @@ class ContainerService(PlatformComponent):
 
     def __init__(self, name: str, args: ContainerServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("service", name, args.tags, opts)
-        if (args.routing is None) != (args.container_port is None):
-            raise ValueError("a web service needs both container_port and routing; a worker neither")
+        web = _web(args)
         release = release_of(args)
         self.release_strategy = release.strategy
-        ctx = args.context
-        log_group = encrypted_log_group(
-            f"{name}-logs",
-            logs=args.logs,
-            log_class=LogClass.APPLICATION,
-            tags=self.tags_for("logs"),
-            parent=self,
+        self.log_group = self._log_group(name, args)
+        execution = self._execution_role(name, args, self.log_group)
+        task = self._task_role(name, args)
+        self.task_definition = self._task_definition(name, args, execution, task, self.log_group)
+        self.security_group = self._security_group(name, args)
+        routes = self._routes(name, args, web, self.security_group, release) if web is not None else None
+        infrastructure = self._infrastructure_role(name, args, routes) if routes and routes.alternate else None
+        self.service = self._service(
+            name,
+            args,
+            task_definition=self.task_definition,
+            sg=self.security_group,
+            routes=routes,
+            infrastructure=infrastructure,
+            release=release,
         )
-        execution_role = iam.role_with_policy(
+        scaling = self._autoscaling(name, args, self.service, _request_label(web, routes))
+        self.autoscaling_target, self.scaling_policies, self.scheduled_actions = scaling
+        self.execution_role, self.task_role = execution.role, task.role
+        self.infrastructure_role = infrastructure.role if infrastructure is not None else None
+        self.target_group = routes.primary if routes else None
+        self.alternate_target_group = routes.alternate if routes else None
+        self.listener_rule = routes.production if routes else None
+        self.test_listener_rule = routes.test if routes else None
+        self.service_name = self.service.name
+        self.security_group_id = self.security_group.id
+        self.task_role_arn = task.arn
+        self.execution_role_arn = execution.arn
+        self.log_group_name = self.log_group.name
+        self.task_definition_family = self.task_definition.family
+        self.target_group_arn = self.target_group.arn if self.target_group else None
+        self.target_group_arn_suffix = self.target_group.arn_suffix if self.target_group else None
+        alternate = self.alternate_target_group
+        self.alternate_target_group_arn = alternate.arn if alternate else None
+        self.alternate_target_group_arn_suffix = alternate.arn_suffix if alternate else None
+        # What a release changes: `ops release` applies only these (`pulumi up --target`).
+        self.release_targets = [self.task_definition.urn, self.service.urn]
+        self.register_declared_outputs()
+
+    # -- steps ------------------------------------------------------------------------------------------------
+    def _log_group(self, name: str, args: ContainerServiceArgs) -> aws.cloudwatch.LogGroup:
+        return encrypted_log_group(
+            f"{name}-logs", logs=args.logs, log_class=LogClass.APPLICATION, tags=self.tags_for("logs"), parent=self
+        )
+
+    def _execution_role(
+        self, name: str, args: ContainerServiceArgs, log_group: aws.cloudwatch.LogGroup
+    ) -> iam.GrantedRole:
+        return iam.role_with_policy(
             f"{name}-execution",
             service="ecs-tasks.amazonaws.com",
-            account_id=ctx.account_id,
+            account_id=args.context.account_id,
             description=f"ECS agent for {name}: pull its image, write its logs, read only its secrets",
-            statements=self._execution_statements(args, log_group.arn),
+            statements=_execution_statements(args, log_group.arn),
             tags=self.tags_for("execution"),
             parent=self,
         )
-        task_role = iam.role_with_policy(
+
+    def _task_role(self, name: str, args: ContainerServiceArgs) -> iam.GrantedRole:
+        return iam.role_with_policy(
             f"{name}-task",
             service="ecs-tasks.amazonaws.com",
-            account_id=ctx.account_id,
+            account_id=args.context.account_id,
             description=f"Application permissions of {name}",
-            statements=self._task_statements(args),
+            statements=_task_statements(args),
             tags=self.tags_for("task"),
             parent=self,
         )
 
-        container = self._container_definition(name, args, log_group.name)
-        task_definition = aws.ecs.TaskDefinition(
+    def _task_definition(
+        self,
+        name: str,
+        args: ContainerServiceArgs,
+        execution: iam.GrantedRole,
+        task: iam.GrantedRole,
+        log_group: aws.cloudwatch.LogGroup,
+    ) -> aws.ecs.TaskDefinition:
+        container = _container_definition(name, args, log_group.name)
+        return aws.ecs.TaskDefinition(
             name,
             family=args.family,
             cpu=str(args.cpu),
@@ -196,10 +445,10 @@ class ContainerService(PlatformComponent):
             network_mode="awsvpc",
             requires_compatibilities=["FARGATE"],
             runtime_platform={"cpu_architecture": args.architecture, "operating_system_family": "LINUX"},
-            execution_role_arn=execution_role.arn,
-            task_role_arn=task_role.arn,
+            execution_role_arn=execution.arn,
+            task_role_arn=task.arn,
             container_definitions=pulumi.Output.json_dumps([container]),
-            volumes=[{"name": volume} for volume, _ in _writable_mounts(args.exec_enabled)],
+            volumes=[{"name": volume} for volume, _ in _writable_mounts(args.ecs_exec.enabled)],
             # Keep old revisions registered: a rollback (ops rollback, or ECS's own circuit breaker) needs them.
             skip_destroy=True,
             tags=self.tags_for(),
@@ -207,7 +456,8 @@ class ContainerService(PlatformComponent):
             opts=self.child(),
         )
 
-        sg = task_security_group(
+    def _security_group(self, name: str, args: ContainerServiceArgs) -> aws.ec2.SecurityGroup:
+        return task_security_group(
             name,
             vpc_id=args.vpc_id,
             description=f"Tasks of {name}: from its load balancer only; HTTPS out",
@@ -218,211 +468,73 @@ class ContainerService(PlatformComponent):
             parent=self,
         )
 
-        self.target_group_arn = None
-        self.target_group_arn_suffix = None
-        self.alternate_target_group_arn = None
-        self.alternate_target_group_arn_suffix = None
-        load_balancers: list[Any] = []
-        depends: list[pulumi.Resource] = []
-        if args.routing is not None and args.container_port is not None:
-            routes = self._routing(name, args, args.routing, args.container_port, sg, release=release)
-            load_balancers.append(self._load_balancer_entry(name, args, args.container_port, routes))
-            depends += routes.rules
-
-        # Application Auto Scaling owns the task count once the service exists: `desired_count` only sizes the
-        # first deployment. Managed here, every `pulumi up` would reset a scaled-out service to it and the daily
-        # `preview --refresh --expect-no-changes` would fail whenever autoscaling had moved it (the practice of
-        # terraform-aws-modules/ecs, whose service module always ignores desired_count). The task definition
-        # stays managed for every service: releases go through Pulumi (components/release_pointer.py).
-        service = aws.ecs.Service(
+    def _service(
+        self,
+        name: str,
+        args: ContainerServiceArgs,
+        *,
+        task_definition: aws.ecs.TaskDefinition,
+        sg: aws.ec2.SecurityGroup,
+        routes: _Routes | None,
+        infrastructure: iam.GrantedRole | None,
+        release: ReleaseStrategy,
+    ) -> aws.ecs.Service:
+        """Application Auto Scaling owns the task count once the service exists: `desired_count` only sizes the
+        first deployment. Managed here, every `pulumi up` would reset a scaled-out service to it and the daily
+        `preview --refresh --expect-no-changes` would fail whenever autoscaling had moved it (the practice of
+        terraform-aws-modules/ecs, whose service module always ignores desired_count). The task definition stays
+        managed for every service: releases go through Pulumi (components/release_pointer.py)."""
+        deployment = args.deployment
+        load_balancers: list[Any] = [_load_balancer_entry(name, routes, infrastructure)] if routes is not None else []
+        return aws.ecs.Service(
             name,
             cluster=args.cluster_arn,
             task_definition=task_definition.arn,
             desired_count=args.desired_count,
-            capacity_provider_strategies=self._capacity(args),
+            capacity_provider_strategies=_capacity(args.capacity),
             platform_version="LATEST",
             network_configuration=_network(args.subnet_ids, sg.id),
             load_balancers=load_balancers,
-            health_check_grace_period_seconds=args.health_check_grace_seconds if load_balancers else None,
+            health_check_grace_period_seconds=deployment.health_check_grace_seconds if load_balancers else None,
             # Both stay on whatever the strategy: "Both methods [circuit breaker, CloudWatch alarms] only support
             # rolling update deployment and blue/green deployment types"
             # (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-failure-detection.html).
             deployment_circuit_breaker={"enable": True, "rollback": True},
-            alarms=_deployment_alarms(args.deployment_alarm_names),
-            deployment_minimum_healthy_percent=args.minimum_healthy_percent,
-            deployment_maximum_percent=args.maximum_percent,
+            alarms=_deployment_alarms(deployment.alarm_names),
+            deployment_minimum_healthy_percent=deployment.minimum_healthy_percent,
+            deployment_maximum_percent=deployment.maximum_percent,
             deployment_configuration=_as_input(deployment_configuration(release)),
             deployment_controller={"type": "ECS"},
             availability_zone_rebalancing="ENABLED",
             propagate_tags="SERVICE",
             enable_ecs_managed_tags=True,
-            enable_execute_command=args.exec_enabled,
+            enable_execute_command=args.ecs_exec.enabled,
             wait_for_steady_state=False,
             tags=self.tags_for(),
-            opts=self.child(depends_on=depends, ignore_changes=["desiredCount", *_ecs_owned_service_inputs(release)]),
+            opts=self.child(
+                depends_on=routes.rules if routes is not None else [],
+                ignore_changes=["desiredCount", *_ecs_owned_service_inputs(release)],
+            ),
         )
-        self._autoscaling(name, args, service)
 
-        self.service_name = service.name
-        self.security_group_id = sg.id
-        self.task_role_arn = task_role.arn
-        self.execution_role_arn = execution_role.arn
-        self.log_group_name = log_group.name
-        self.task_definition_family = task_definition.family
-        # What a release changes: `ops release` applies only these (`pulumi up --target`).
-        self.release_targets = [task_definition.urn, service.urn]
-        self.register_outputs({"service_name": self.service_name, "security_group_id": self.security_group_id})
-
-    # -- pieces -----------------------------------------------------------------------------------------------
-    @staticmethod
-    def _execution_statements(args: ContainerServiceArgs, log_group_arn: pulumi.Output[str]) -> list[dict[str, Any]]:
-        statements: list[dict[str, Any]] = [
-            {
-                "Sid": "WriteOwnLogs",
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": log_group_arn.apply(lambda arn: f"{arn}:*"),
-            }
-        ]
-        if args.repository_arn is not None:
-            statements += [
-                # GetAuthorizationToken has no resource-level permissions: AWS requires "*".
-                {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
-                {
-                    "Sid": "PullOwnImage",
-                    "Effect": "Allow",
-                    "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-                    "Resource": args.repository_arn,
-                },
-            ]
-        if args.secrets:
-            statements.append(
-                {
-                    "Sid": "ReadOwnSecrets",
-                    "Effect": "Allow",
-                    "Action": "secretsmanager:GetSecretValue",
-                    "Resource": _sorted_unique([s.secret_arn for s in args.secrets]),
-                }
-            )
-        if args.secret_kms_key_arns:
-            statements.append(
-                {
-                    "Sid": "DecryptOwnSecrets",
-                    "Effect": "Allow",
-                    "Action": "kms:Decrypt",
-                    "Resource": _sorted_unique(args.secret_kms_key_arns),
-                    "Condition": {
-                        "StringEquals": {"kms:ViaService": f"secretsmanager.{args.context.region}.amazonaws.com"}
-                    },
-                }
-            )
-        return statements
-
-    @staticmethod
-    def _task_statements(args: ContainerServiceArgs) -> list[Mapping[str, Any]]:
-        statements = list(args.task_role_statements)
-        if args.exec_enabled:
-            statements.append(
-                {"Sid": "EcsExecChannels", "Effect": "Allow", "Action": list(EXEC_ACTIONS), "Resource": "*"}
-            )
-            if args.exec_log_group_name is not None:
-                log_arn = pulumi.Output.concat(
-                    "arn:", args.context.partition, ":logs:", args.context.region, ":", args.context.account_id,
-                    ":log-group:", args.exec_log_group_name, ":*",
-                )  # fmt: skip
-                statements.append(
-                    {
-                        "Sid": "EcsExecAudit",
-                        "Effect": "Allow",
-                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                        "Resource": log_arn,
-                    }
-                )
-            statements.append(
-                {"Sid": "EcsExecLogGroups", "Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "*"}
-            )
-            if args.exec_kms_key_arn is not None:
-                statements.append(
-                    {"Sid": "EcsExecSessionKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                     "Resource": args.exec_kms_key_arn}
-                )  # fmt: skip
-        return statements
-
-    @staticmethod
-    def _container_definition(
-        name: str, args: ContainerServiceArgs, log_group_name: pulumi.Output[str]
-    ) -> dict[str, Any]:
-        container: dict[str, Any] = {
-            "name": name,
-            "image": args.image_ref,
-            "essential": True,
-            "user": CONTAINER_USER,
-            "privileged": False,
-            "readonlyRootFilesystem": True,
-            "stopTimeout": args.stop_timeout_seconds,
-            # Writable scratch space (and the ECS Exec agent's paths) for a read-only root filesystem.
-            "mountPoints": [
-                {"sourceVolume": volume, "containerPath": path, "readOnly": False}
-                for volume, path in _writable_mounts(args.exec_enabled)
-            ],
-            "linuxParameters": {"initProcessEnabled": True},
-            "environment": [{"name": k, "value": v} for k, v in sorted(args.environment.items())],
-            "secrets": [
-                {
-                    "name": ref.env_name,
-                    "valueFrom": pulumi.Output.concat(ref.secret_arn, f":{ref.json_key}::")
-                    if ref.json_key
-                    else ref.secret_arn,
-                }
-                for ref in args.secrets
-            ],
-            "logConfiguration": {
-                "logDriver": "awslogs",
-                "options": {
-                    "awslogs-group": log_group_name,
-                    "awslogs-region": args.context.region,
-                    "awslogs-stream-prefix": name,
-                    "mode": "non-blocking",
-                    "max-buffer-size": "25m",
-                },
-            },
-        }
-        if args.container_port is not None:
-            container["portMappings"] = [{"containerPort": args.container_port, "protocol": "tcp", "name": "http"}]
-        if args.liveness_command:
-            container["healthCheck"] = {
-                "command": list(args.liveness_command),
-                "interval": 30,
-                "timeout": 5,
-                "retries": 3,
-                "startPeriod": 15,
-            }
-        return container
-
-    def _routing(
+    def _routes(
         self,
         name: str,
         args: ContainerServiceArgs,
-        routing: Routing,
-        port: int,
+        web: tuple[Routing, int],
         sg: aws.ec2.SecurityGroup,
-        *,
         release: ReleaseStrategy,
     ) -> _Routes:
         """Security-group rules, the target group(s) and the listener rule(s) of a web service. A non-rolling
         release gets a second (alternate) target group, a weighted production rule and a test listener rule."""
+        routing, port = web
         self._load_balancer_rules(name, routing, port, sg)
         primary = self._target_group(name, args, routing, port)
-        self.target_group_arn = primary.arn
-        self.target_group_arn_suffix = primary.arn_suffix
-        self._resource_label = pulumi.Output.concat(routing.load_balancer_arn_suffix, "/", primary.arn_suffix)
         if release.rolling:
             action = {"type": "forward", "target_group_arn": primary.arn}
             rule = self._listener_rule(name, routing.listener_arn, routing, action, include_origin=True)
-            return _Routes(primary, None, rule, None)
+            return _Routes(primary, None, rule, None, port)
         alternate = self._target_group(alternate_target_group_name(name), args, routing, port)
-        self.alternate_target_group_arn = alternate.arn
-        self.alternate_target_group_arn_suffix = alternate.arn_suffix
         owned = not release.adopting
         if release.adopting:
             pulumi.log.warn(
@@ -443,7 +555,7 @@ class ContainerService(PlatformComponent):
                 include_origin=False,
                 owned=owned,
             )
-        return _Routes(primary, alternate, production, test)
+        return _Routes(primary, alternate, production, test, port)
 
     def _load_balancer_rules(self, name: str, routing: Routing, port: int, sg: aws.ec2.SecurityGroup) -> None:
         """The container port, opened between the load balancer's group and the tasks' group only."""
@@ -529,21 +641,6 @@ class ContainerService(PlatformComponent):
             opts=self.child(ignore_changes=["actions"] if weighted else None),
         )
 
-    def _load_balancer_entry(self, name: str, args: ContainerServiceArgs, port: int, routes: _Routes) -> dict[str, Any]:
-        """The service's `load_balancers` entry; a non-rolling release adds the advanced configuration ECS needs to
-        shift traffic between the two groups."""
-        entry: dict[str, Any] = {"target_group_arn": routes.primary.arn, "container_name": name, "container_port": port}
-        if routes.alternate is None:
-            return entry
-        role = self._infrastructure_role(name, args, routes)
-        entry["advanced_configuration"] = {
-            "alternate_target_group_arn": routes.alternate.arn,
-            "production_listener_rule": routes.production.arn,
-            "test_listener_rule": routes.test.arn if routes.test is not None else None,
-            "role_arn": role.arn,
-        }
-        return entry
-
     def _infrastructure_role(self, name: str, args: ContainerServiceArgs, routes: _Routes) -> iam.GrantedRole:
         """The role ECS assumes to register tasks and move listener-rule weights, scoped to this service."""
         return iam.role_with_policy(
@@ -559,14 +656,11 @@ class ContainerService(PlatformComponent):
             parent=self,
         )
 
-    @staticmethod
-    def _capacity(args: ContainerServiceArgs) -> list[Any]:
-        strategies: list[Any] = [{"capacity_provider": "FARGATE", "base": args.on_demand_base, "weight": 1}]
-        if args.spot_weight > 0:
-            strategies.append({"capacity_provider": "FARGATE_SPOT", "base": 0, "weight": args.spot_weight})
-        return strategies
-
-    def _autoscaling(self, name: str, args: ContainerServiceArgs, service: aws.ecs.Service) -> None:
+    def _autoscaling(
+        self, name: str, args: ContainerServiceArgs, service: aws.ecs.Service, request_label: pulumi.Output[str] | None
+    ) -> tuple[aws.appautoscaling.Target, list[aws.appautoscaling.Policy], list[aws.appautoscaling.ScheduledAction]]:
+        """The scalable target, its target tracking policies (requests per target only with a label: web services)
+        and its scheduled actions."""
         scaling = args.scaling
         target = aws.appautoscaling.Target(
             name,
@@ -582,11 +676,9 @@ class ContainerService(PlatformComponent):
             ("cpu", "ECSServiceAverageCPUUtilization", scaling.cpu_target, None),
             ("memory", "ECSServiceAverageMemoryUtilization", scaling.memory_target, None),
         ]
-        if scaling.requests_per_target is not None and args.routing is not None:
-            metrics.append(
-                ("requests", "ALBRequestCountPerTarget", float(scaling.requests_per_target), self._resource_label)
-            )
-        for suffix, metric, value, label in metrics:
+        if scaling.requests_per_target is not None and request_label is not None:
+            metrics.append(("requests", "ALBRequestCountPerTarget", float(scaling.requests_per_target), request_label))
+        policies = [
             aws.appautoscaling.Policy(
                 f"{name}-{suffix}",
                 policy_type="TargetTrackingScaling",
@@ -602,17 +694,187 @@ class ContainerService(PlatformComponent):
                 },
                 opts=self.child(),
             )
-        for schedule in scaling.schedules:
-            aws.appautoscaling.ScheduledAction(
-                f"{name}-{schedule.name}",
-                service_namespace=target.service_namespace,
-                scalable_dimension=target.scalable_dimension,
-                resource_id=target.resource_id,
-                schedule=schedule.schedule,
-                timezone=schedule.timezone,
-                scalable_target_action={"min_capacity": schedule.min_count, "max_capacity": schedule.max_count},
-                opts=self.child(),
+            for suffix, metric, value, label in metrics
+        ]
+        return target, policies, [self._scheduled_action(name, target, schedule) for schedule in scaling.schedules]
+
+    def _scheduled_action(
+        self, name: str, target: aws.appautoscaling.Target, schedule: Schedule
+    ) -> aws.appautoscaling.ScheduledAction:
+        return aws.appautoscaling.ScheduledAction(
+            f"{name}-{schedule.name}",
+            service_namespace=target.service_namespace,
+            scalable_dimension=target.scalable_dimension,
+            resource_id=target.resource_id,
+            schedule=schedule.schedule,
+            timezone=schedule.timezone,
+            scalable_target_action={"min_capacity": schedule.min_count, "max_capacity": schedule.max_count},
+            opts=self.child(),
+        )
+
+
+def _web(args: ContainerServiceArgs) -> tuple[Routing, int] | None:
+    """(routing, container port) of a web service; None for a worker. Either both are given or neither."""
+    if (args.routing is None) != (args.container_port is None):
+        raise ValueError("a web service needs both container_port and routing; a worker neither")
+    if args.routing is None or args.container_port is None:
+        return None
+    return args.routing, args.container_port
+
+
+def _request_label(web: tuple[Routing, int] | None, routes: _Routes | None) -> pulumi.Output[str] | None:
+    """The ALBRequestCountPerTarget resource label `app/<lb>/<id>/targetgroup/<tg>/<id>`; None for a worker."""
+    if web is None or routes is None:
+        return None
+    return pulumi.Output.concat(web[0].load_balancer_arn_suffix, "/", routes.primary.arn_suffix)
+
+
+def _load_balancer_entry(name: str, routes: _Routes, infrastructure: iam.GrantedRole | None) -> dict[str, Any]:
+    """The service's `load_balancers` entry; a non-rolling release adds the advanced configuration ECS needs to
+    shift traffic between the two groups."""
+    entry: dict[str, Any] = {
+        "target_group_arn": routes.primary.arn,
+        "container_name": name,
+        "container_port": routes.port,
+    }
+    if routes.alternate is None or infrastructure is None:
+        return entry
+    entry["advanced_configuration"] = {
+        "alternate_target_group_arn": routes.alternate.arn,
+        "production_listener_rule": routes.production.arn,
+        "test_listener_rule": routes.test.arn if routes.test is not None else None,
+        "role_arn": infrastructure.arn,
+    }
+    return entry
+
+
+def _capacity(capacity: Capacity) -> list[Any]:
+    """On-demand FARGATE with the base and weight 1; FARGATE_SPOT beside it only with a positive weight."""
+    strategies: list[Any] = [{"capacity_provider": "FARGATE", "base": capacity.on_demand_base, "weight": 1}]
+    if capacity.spot_weight > 0:
+        strategies.append({"capacity_provider": "FARGATE_SPOT", "base": 0, "weight": capacity.spot_weight})
+    return strategies
+
+
+def _execution_statements(args: ContainerServiceArgs, log_group_arn: pulumi.Output[str]) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": log_group_arn.apply(lambda arn: f"{arn}:*"),
+        }
+    ]
+    if args.repository_arn is not None:
+        statements += [
+            # GetAuthorizationToken has no resource-level permissions: AWS requires "*".
+            {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+            {
+                "Sid": "PullOwnImage",
+                "Effect": "Allow",
+                "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+                "Resource": args.repository_arn,
+            },
+        ]
+    if args.secrets:
+        statements.append(
+            {
+                "Sid": "ReadOwnSecrets",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": _sorted_unique([s.secret_arn for s in args.secrets]),
+            }
+        )
+    if args.secret_kms_key_arns:
+        statements.append(
+            {
+                "Sid": "DecryptOwnSecrets",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": _sorted_unique(args.secret_kms_key_arns),
+                "Condition": {
+                    "StringEquals": {"kms:ViaService": f"secretsmanager.{args.context.region}.amazonaws.com"}
+                },
+            }
+        )
+    return statements
+
+
+def _task_statements(args: ContainerServiceArgs) -> list[Mapping[str, Any]]:
+    statements = list(args.task_role_statements)
+    if args.ecs_exec.enabled:
+        statements.append({"Sid": "EcsExecChannels", "Effect": "Allow", "Action": list(EXEC_ACTIONS), "Resource": "*"})
+        if args.ecs_exec.log_group_name is not None:
+            log_arn = pulumi.Output.concat(
+                "arn:", args.context.partition, ":logs:", args.context.region, ":", args.context.account_id,
+                ":log-group:", args.ecs_exec.log_group_name, ":*",
+            )  # fmt: skip
+            statements.append(
+                {
+                    "Sid": "EcsExecAudit",
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    "Resource": log_arn,
+                }
             )
+        statements.append(
+            {"Sid": "EcsExecLogGroups", "Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "*"}
+        )
+        if args.ecs_exec.kms_key_arn is not None:
+            statements.append(
+                {"Sid": "EcsExecSessionKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                 "Resource": args.ecs_exec.kms_key_arn}
+            )  # fmt: skip
+    return statements
+
+
+def _container_definition(name: str, args: ContainerServiceArgs, log_group_name: pulumi.Output[str]) -> dict[str, Any]:
+    container: dict[str, Any] = {
+        "name": name,
+        "image": args.image_ref,
+        "essential": True,
+        "user": CONTAINER_USER,
+        "privileged": False,
+        "readonlyRootFilesystem": True,
+        "stopTimeout": args.deployment.stop_timeout_seconds,
+        # Writable scratch space (and the ECS Exec agent's paths) for a read-only root filesystem.
+        "mountPoints": [
+            {"sourceVolume": volume, "containerPath": path, "readOnly": False}
+            for volume, path in _writable_mounts(args.ecs_exec.enabled)
+        ],
+        "linuxParameters": {"initProcessEnabled": True},
+        "environment": [{"name": k, "value": v} for k, v in sorted(args.environment.items())],
+        "secrets": [
+            {
+                "name": ref.env_name,
+                "valueFrom": pulumi.Output.concat(ref.secret_arn, f":{ref.json_key}::")
+                if ref.json_key
+                else ref.secret_arn,
+            }
+            for ref in args.secrets
+        ],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": log_group_name,
+                "awslogs-region": args.context.region,
+                "awslogs-stream-prefix": name,
+                "mode": "non-blocking",
+                "max-buffer-size": "25m",
+            },
+        },
+    }
+    if args.container_port is not None:
+        container["portMappings"] = [{"containerPort": args.container_port, "protocol": "tcp", "name": "http"}]
+    if args.liveness_command:
+        container["healthCheck"] = {
+            "command": list(args.liveness_command),
+            "interval": 30,
+            "timeout": 5,
+            "retries": 3,
+            "startPeriod": 15,
+        }
+    return container
 
 
 def release_of(args: ContainerServiceArgs) -> ReleaseStrategy:
@@ -657,6 +919,8 @@ class _Routes:
     """The rule on the production listener (weighted over both groups when non-rolling)."""
     test: aws.lb.ListenerRule | None
     """The rule on the test listener; None when rolling or when the load balancer has no test listener."""
+    port: int
+    """The container port the groups forward to (the `load_balancers` entry's `container_port`)."""
 
     @property
     def rules(self) -> list[aws.lb.ListenerRule]:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
+from components.container_service import Capacity, Deployment, EcsExec
 from infra.config import ConfigError, StackConfig, load_config
 from infra.config.model import FARGATE_SIZES
 from offline.plan import Plan, ResourceRecord
@@ -299,3 +303,88 @@ def test_secret_grants_are_sorted_and_unique_by_value() -> None:
 
 def stack_config_of(plan: Plan) -> StackConfig:
     return load_config(*stack_config(plan.stack))
+
+
+# -- argument groups (issue #25) -----------------------------------------------------------------------------
+@given(base=st.integers(-10, 100_010), weight=st.integers(-10, 1_010))
+@example(base=100_000, weight=1_000)
+@example(base=100_001, weight=0)
+@example(base=0, weight=1_001)
+@example(base=-1, weight=0)
+def test_capacity_accepts_exactly_the_ranges_ecs_accepts(base: int, weight: int) -> None:
+    """ECS API CapacityProviderStrategyItem: base 0..100000, weight 0..1000; anything else is refused by name."""
+    valid = 0 <= base <= 100_000 and 0 <= weight <= 1_000
+    if valid:
+        assert Capacity(on_demand_base=base, spot_weight=weight).spot_weight == weight
+    else:
+        with pytest.raises(ValueError, match=r"on_demand_base|spot_weight"):
+            Capacity(on_demand_base=base, spot_weight=weight)
+
+
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        ({"on_demand_base": 100_001}, "on_demand_base 100001: ECS allows 0..100000"),
+        ({"on_demand_base": -1}, "on_demand_base -1"),
+        ({"spot_weight": 1_001}, "spot_weight 1001: ECS allows 0..1000"),
+        ({"spot_weight": -1}, "spot_weight -1"),
+    ],
+)
+def test_capacity_errors_name_the_field_and_the_range(fields: dict[str, int], says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        Capacity(**fields)
+
+
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        ({"stop_timeout_seconds": 121}, "stop_timeout_seconds 121: Fargate allows at most 120"),
+        ({"stop_timeout_seconds": -1}, "stop_timeout_seconds -1"),
+        ({"health_check_grace_seconds": 2_147_483_648}, "health_check_grace_seconds 2147483648: ECS allows"),
+        ({"health_check_grace_seconds": -1}, "health_check_grace_seconds -1"),
+    ],
+)
+def test_deployment_refuses_what_fargate_refuses(fields: dict[str, Any], says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        Deployment(**fields)
+
+
+def test_deployment_bounds_themselves_are_accepted() -> None:
+    edge = Deployment(stop_timeout_seconds=120, health_check_grace_seconds=2_147_483_647)
+    assert (edge.stop_timeout_seconds, edge.health_check_grace_seconds) == (120, 2_147_483_647)
+    assert Deployment(stop_timeout_seconds=0, health_check_grace_seconds=0).stop_timeout_seconds == 0
+
+
+def test_the_defaults_are_ecs_own_and_on_demand_only() -> None:
+    """The documented defaults: ECS's rolling floor and ceiling, Fargate's stop timeout, no Spot, no Exec."""
+    deployment, capacity, ecs_exec = Deployment(), Capacity(), EcsExec()
+    assert (deployment.minimum_healthy_percent, deployment.maximum_percent) == (100, 200)
+    assert (deployment.stop_timeout_seconds, deployment.health_check_grace_seconds) == (30, 60)
+    assert tuple(deployment.alarm_names) == ()
+    assert (capacity.on_demand_base, capacity.spot_weight) == (0, 0)
+    assert (ecs_exec.enabled, ecs_exec.kms_key_arn, ecs_exec.log_group_name) == (False, None, None)
+
+
+@pytest.mark.parametrize("stack", ["staging", "production"])
+def test_the_groups_reach_the_service_and_the_container(stack: str, staging_plan: Plan, production_plan: Plan) -> None:
+    """Deployment, Capacity and EcsExec as the services tier fills them from config and presets, read back from
+    what the engine received."""
+    plan = staging_plan if stack == "staging" else production_plan
+    config = stack_config_of(plan).services["api"]
+    service = plan.one("aws:ecs/service:Service", "api").inputs
+    assert service["deploymentMinimumHealthyPercent"] == config.min_healthy_percent
+    assert service["deploymentMaximumPercent"] == config.max_percent
+    assert service["healthCheckGracePeriodSeconds"] == config.health_check_grace_seconds
+    assert container(plan, "api")["stopTimeout"] == config.stop_timeout_seconds
+    assert service["enableExecuteCommand"] is config.exec_enabled
+    strategies = {s["capacityProvider"]: s for s in service["capacityProviderStrategies"]}
+    assert strategies["FARGATE"]["base"] == config.min_count and strategies["FARGATE"]["weight"] == 1
+    if config.spot_weight:
+        assert strategies["FARGATE_SPOT"] == {
+            "capacityProvider": "FARGATE_SPOT",
+            "base": 0,
+            "weight": config.spot_weight,
+        }
+    else:
+        assert "FARGATE_SPOT" not in strategies
+    assert service["alarms"]["alarmNames"] and service["alarms"]["rollback"] is True

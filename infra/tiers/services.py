@@ -15,8 +15,11 @@ from components.certificate import Certificate, CertificateArgs
 from components.cluster import Cluster, ClusterArgs
 from components.container_image import ContainerImage, ContainerImageArgs
 from components.container_service import (
+    Capacity,
     ContainerService,
     ContainerServiceArgs,
+    Deployment,
+    EcsExec,
     Routing,
     Scaling,
     Schedule,
@@ -487,6 +490,17 @@ def _scaling(svc: ServiceConfig) -> Scaling:
     )
 
 
+def _deployment(svc: ServiceConfig, alarm_names: Sequence[pulumi.Input[str]]) -> Deployment:
+    """How ECS replaces the service's tasks, and the alarms that roll a deployment back."""
+    return Deployment(
+        minimum_healthy_percent=svc.min_healthy_percent,
+        maximum_percent=svc.max_percent,
+        health_check_grace_seconds=svc.health_check_grace_seconds,
+        stop_timeout_seconds=svc.stop_timeout_seconds,
+        alarm_names=alarm_names,
+    )
+
+
 def _service(
     stack: StackContext,
     base: Foundation,
@@ -529,17 +543,10 @@ def _service(
             secrets=access.secrets,
             secret_kms_key_arns=access.secret_keys,
             task_role_statements=access.task_statements,
-            deployment_alarm_names=alarm_names,
-            minimum_healthy_percent=svc.min_healthy_percent,
-            maximum_percent=svc.max_percent,
-            health_check_grace_seconds=svc.health_check_grace_seconds,
-            stop_timeout_seconds=svc.stop_timeout_seconds,
-            exec_enabled=svc.exec_enabled,
-            exec_kms_key_arn=base.logs_key.key_arn,
-            exec_log_group_name=cluster.exec_log_group_name,
+            deployment=_deployment(svc, alarm_names),
             # Production's baseline (minCount tasks) always runs on on-demand Fargate.
-            on_demand_base=svc.min_count,
-            spot_weight=svc.spot_weight,
+            capacity=Capacity(on_demand_base=svc.min_count, spot_weight=svc.spot_weight),
+            ecs_exec=EcsExec(svc.exec_enabled, base.logs_key.key_arn, cluster.exec_log_group_name),
             egress_targets=access.egress,
             release=release,
         ),

@@ -10,8 +10,6 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.pending import PENDING
-
 ROOT = Path(__file__).resolve().parents[2]
 MAX_FUNCTION_LINES = 60
 
@@ -73,15 +71,8 @@ def test_no_function_in_offline_or_policies_is_longer_than_60_lines() -> None:
 
 
 def test_no_function_in_components_or_infra_is_longer_than_60_lines() -> None:
-    """Constructors and tier compositions are sequences of named steps; the PENDING files are known debt."""
-    print("PENDING (issue #25, long functions allowed for now):", *sorted(PENDING), sep="\n  ")
-    long = [
-        line
-        for path in sources("components", "infra")
-        if str(path.relative_to(ROOT)) not in PENDING
-        for line in long_functions(path)
-    ]
-    assert long == []
+    """Constructors and tier compositions are sequences of named steps (issue #25)."""
+    assert [line for path in sources("components", "infra") for line in long_functions(path)] == []
 
 
 def test_the_length_rule_can_fail(tmp_path: Path) -> None:
@@ -90,13 +81,6 @@ def test_the_length_rule_can_fail(tmp_path: Path) -> None:
     (tmp_path / "short.py").write_text("def g() -> None:\n    pass\n")
     assert long_functions(tmp_path / "long.py", tmp_path) == ["long.py:1 f (61 lines)"]
     assert long_functions(tmp_path / "short.py", tmp_path) == []
-
-
-def test_pending_files_still_have_long_functions_or_leave_the_set() -> None:
-    """The exemption only shrinks: a PENDING file of infra/ with no long function left must leave the set
-    (components/ files may stay for their missing documentation: tests/test_components_reference.py)."""
-    fixed = [name for name in PENDING if name.startswith("infra/") and not long_functions(ROOT / name)]
-    assert fixed == [], f"remove from tests/pending.py, they are fixed: {fixed}"
 
 
 def test_offline_modules_import_no_cycle() -> None:
