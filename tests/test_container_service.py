@@ -372,10 +372,11 @@ def test_the_groups_reach_the_service_and_the_container(stack: str, staging_plan
     plan = staging_plan if stack == "staging" else production_plan
     config = stack_config_of(plan).services["api"]
     service = plan.one("aws:ecs/service:Service", "api").inputs
-    assert service["deploymentMinimumHealthyPercent"] == config.min_healthy_percent
-    assert service["deploymentMaximumPercent"] == config.max_percent
-    assert service["healthCheckGracePeriodSeconds"] == config.health_check_grace_seconds
-    assert container(plan, "api")["stopTimeout"] == config.stop_timeout_seconds
+    deployment = config.deployment
+    assert service["deploymentMinimumHealthyPercent"] == deployment.minimum_healthy_percent
+    assert service["deploymentMaximumPercent"] == deployment.maximum_percent
+    assert service["healthCheckGracePeriodSeconds"] == deployment.health_check_grace_seconds
+    assert container(plan, "api")["stopTimeout"] == deployment.stop_timeout_seconds
     assert service["enableExecuteCommand"] is config.exec_enabled
     strategies = {s["capacityProvider"]: s for s in service["capacityProviderStrategies"]}
     assert strategies["FARGATE"]["base"] == config.min_count and strategies["FARGATE"]["weight"] == 1

@@ -163,15 +163,15 @@ def test_a_worker_asking_for_blue_green_is_refused_by_name() -> None:
     assert one("staging", {"w": staging_worker}).key == "app-platform:services.w.release.strategy"
 
 
-@pytest.mark.parametrize(("key", "value", "wanted"), [("minHealthyPercent", 50, 100), ("maxPercent", 150, 200)])
+@pytest.mark.parametrize(("key", "value", "wanted"), [("minimumHealthyPercent", 50, 100), ("maximumPercent", 150, 200)])
 def test_rolling_knobs_must_describe_what_blue_green_does(key: str, value: int, wanted: int) -> None:
-    problem = one("production", {"api": api(**{key: value})})
-    assert problem.key == f"app-platform:services.api.{key}" and f"must be {wanted}" in problem
-    # Staging rolls with a 50% floor; asking it for blue/green names the floor too.
+    problem = one("production", {"api": api(deployment={key: value})})
+    assert problem.key == f"app-platform:services.api.deployment.{key}" and f"must be {wanted}" in problem
+    # Staging rolls with a 50% floor; asking it for blue/green names the floor too (set by the preset).
     release = {"strategy": "blue_green", "bakeMinutes": 5}
     staging = one("staging", {"api": api("staging", release=release)})
-    assert staging.key == "app-platform:services.api.minHealthyPercent"
-    assert loads("staging", {"api": api("staging", release=release, minHealthyPercent=100)})
+    assert staging.key == "app-platform:services.api.deployment.minimumHealthyPercent"
+    assert loads("staging", {"api": api("staging", release=release, deployment={"minimumHealthyPercent": 100})})
 
 
 def test_smoke_paths_must_be_reachable_through_the_test_rule() -> None:

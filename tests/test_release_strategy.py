@@ -39,7 +39,7 @@ def linear_plan() -> Plan:
     services = stack_services("staging")
     services["api"] |= {
         "deployOwner": "ci",
-        "minHealthyPercent": 100,
+        "deployment": {"minimumHealthyPercent": 100},
         "release": {
             "strategy": "linear",
             "bakeMinutes": 7,

@@ -17,8 +17,7 @@ SERVICE_DEFAULTS: dict[str, dict[str, Any]] = {
         "maxCount": 3,
         # Spot for half of what runs above the base; fast, cheap deploys; shell access for debugging.
         "spotWeight": 1,
-        "minHealthyPercent": 50,
-        "maxPercent": 200,
+        "deployment": {"minimumHealthyPercent": 50, "maximumPercent": 200},
         "execEnabled": True,
         # Releases roll: one environment that deploys in minutes and costs no second task set.
         "release": {"strategy": "rolling"},
@@ -31,8 +30,7 @@ SERVICE_DEFAULTS: dict[str, dict[str, Any]] = {
         "maxCount": 10,
         # On-demand only; never below full capacity during a deploy; no shell access by default.
         "spotWeight": 0,
-        "minHealthyPercent": 100,
-        "maxPercent": 200,
+        "deployment": {"minimumHealthyPercent": 100, "maximumPercent": 200},
         "execEnabled": False,
         # Web services release blue/green: the new revision is smoke-tested on the test listener before any
         # customer sees it, and the old one keeps running 15 minutes after the switch, so a rollback within the

@@ -492,11 +492,12 @@ def _scaling(svc: ServiceConfig) -> Scaling:
 
 def _deployment(svc: ServiceConfig, alarm_names: Sequence[pulumi.Input[str]]) -> Deployment:
     """How ECS replaces the service's tasks, and the alarms that roll a deployment back."""
+    deployment = svc.deployment
     return Deployment(
-        minimum_healthy_percent=svc.min_healthy_percent,
-        maximum_percent=svc.max_percent,
-        health_check_grace_seconds=svc.health_check_grace_seconds,
-        stop_timeout_seconds=svc.stop_timeout_seconds,
+        minimum_healthy_percent=deployment.minimum_healthy_percent,
+        maximum_percent=deployment.maximum_percent,
+        health_check_grace_seconds=deployment.health_check_grace_seconds,
+        stop_timeout_seconds=deployment.stop_timeout_seconds,
         alarm_names=alarm_names,
     )
 

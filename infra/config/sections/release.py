@@ -61,10 +61,11 @@ RULES: tuple[tuple[str, str], ...] = (
     (
         "`services.<name>.release.strategy` (non-rolling)",
         "Needs a web service (`containerPort`): ECS shifts traffic through the load balancer's listener rules. "
-        f"`minHealthyPercent` must be {NON_ROLLING_MIN_HEALTHY} and `maxPercent` {NON_ROLLING_MAX_PERCENT} (the "
-        "green revision runs at full size beside blue). Every `release.smokeTest.paths[]` must match one of the "
-        "service's `pathPatterns` (the smoke test calls it through the test listener, whose rule has the same "
-        "conditions), and there must be something to call: the routed `healthCheckPath` or one such path.",
+        f"`deployment.minimumHealthyPercent` must be {NON_ROLLING_MIN_HEALTHY} and `deployment.maximumPercent` "
+        f"{NON_ROLLING_MAX_PERCENT} (the green revision runs at full size beside blue). Every "
+        "`release.smokeTest.paths[]` must match one of the service's `pathPatterns` (the smoke test calls it "
+        "through the test listener, whose rule has the same conditions), and there must be something to call: the "
+        "routed `healthCheckPath` or one such path.",
     ),
     (
         "`services.<name>.release.adopt`",

@@ -77,6 +77,22 @@ class AutoscalingConfig(Section):
     schedules: list[ScheduleConfig] = Field(default=[], description="Optional scheduled capacity changes.")
 
 
+class DeploymentConfig(Section):
+    """`services.<name>.deployment`: ECS's DeploymentConfiguration names (`minimumHealthyPercent`,
+    `maximumPercent`) and the component's Deployment group; the old flat keys still work (infra/config/renames.py)."""
+
+    minimum_healthy_percent: int = Field(
+        ge=0, le=100, description="Rolling-update floor: percent of the desired tasks that stay running and healthy."
+    )
+    maximum_percent: int = Field(
+        ge=100, le=400, description="Rolling-update ceiling: percent of the desired tasks running or pending."
+    )
+    health_check_grace_seconds: int = Field(
+        default=60, ge=0, le=2147483647, description="Seconds before ALB health checks count."
+    )
+    stop_timeout_seconds: int = Field(default=30, ge=2, le=120, description="Grace period after SIGTERM.")
+
+
 class ServiceConfig(Section):
     image: ImageConfig = Field(description="What to run: a build context or an image URI.")
     cpu: int = Field(description="Fargate CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.")
@@ -119,14 +135,12 @@ class ServiceConfig(Section):
     spot_weight: int = Field(
         ge=0, le=10, description="FARGATE_SPOT weight above the on-demand base (minCount); 0 = on-demand only."
     )
-    min_healthy_percent: int = Field(ge=0, le=100, description="Deployment floor, percent of desired tasks.")
-    max_percent: int = Field(ge=100, le=400, description="Deployment ceiling, percent of desired tasks.")
-    health_check_grace_seconds: int = Field(
-        default=60, ge=0, le=2147483647, description="Seconds before ALB health checks count."
+    deployment: DeploymentConfig = Field(
+        description="How ECS replaces tasks: rolling-update floor and ceiling, health-check grace, stop timeout "
+        "(named as ECS and the ContainerService component name them)."
     )
     deregistration_delay_seconds: int = Field(default=30, ge=0, le=3600, description="Connection draining time.")
     slow_start_seconds: int = Field(default=0, description="Traffic ramp-up for new targets: 0 or 30..900.")
-    stop_timeout_seconds: int = Field(default=30, ge=2, le=120, description="Grace period after SIGTERM.")
     release: ReleaseConfig = Field(
         description="How new revisions roll out (ECS deployment strategy) and the smoke test that can stop one; "
         "workers always roll (they have no load balancer to shift)."
@@ -202,8 +216,8 @@ class ServiceConfig(Section):
                 "use rolling",
             )
         for key, value, wanted in (
-            ("minHealthyPercent", self.min_healthy_percent, NON_ROLLING_MIN_HEALTHY),
-            ("maxPercent", self.max_percent, NON_ROLLING_MAX_PERCENT),
+            ("deployment.minimumHealthyPercent", self.deployment.minimum_healthy_percent, NON_ROLLING_MIN_HEALTHY),
+            ("deployment.maximumPercent", self.deployment.maximum_percent, NON_ROLLING_MAX_PERCENT),
         ):
             if value != wanted:
                 raise FieldError(
