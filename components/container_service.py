@@ -10,7 +10,7 @@ import pulumi
 
 from components import aws, iam
 from components.base import AwsContext, PlatformComponent
-from components.logs import LogClass, LogSettings, encrypted_log_group
+from components.logs import LogClass, LogSettings, awslogs, encrypted_log_group
 from components.release_strategy import ReleaseStrategy, deployment_configuration
 from components.security_groups import EgressTarget, Peer, task_security_group, tcp_rule
 
@@ -853,16 +853,7 @@ def _container_definition(name: str, args: ContainerServiceArgs, log_group_name:
             }
             for ref in args.secrets
         ],
-        "logConfiguration": {
-            "logDriver": "awslogs",
-            "options": {
-                "awslogs-group": log_group_name,
-                "awslogs-region": args.context.region,
-                "awslogs-stream-prefix": name,
-                "mode": "non-blocking",
-                "max-buffer-size": "25m",
-            },
-        },
+        "logConfiguration": awslogs(log_group_name, args.context.region, name, non_blocking=True),
     }
     if args.container_port is not None:
         container["portMappings"] = [{"containerPort": args.container_port, "protocol": "tcp", "name": "http"}]

@@ -17,7 +17,7 @@ import pulumi
 
 from components import aws, iam
 from components.base import AwsContext, PlatformComponent
-from components.logs import LogClass, LogSettings, encrypted_log_group
+from components.logs import LogClass, LogSettings, awslogs, encrypted_log_group
 from components.security_groups import EgressTarget, task_security_group
 
 # The psql client: the Docker official image, mirrored on ECR Public (reachable through NAT without Docker Hub's
@@ -182,14 +182,7 @@ class DatabaseBootstrap(PlatformComponent):
                 {"name": "PGPASSWORD", "valueFrom": pulumi.Output.concat(args.master_secret_arn, ":password::")},
             ],
             "linuxParameters": {"initProcessEnabled": True},
-            "logConfiguration": {
-                "logDriver": "awslogs",
-                "options": {
-                    "awslogs-group": log_group_name,
-                    "awslogs-region": args.context.region,
-                    "awslogs-stream-prefix": name,
-                },
-            },
+            "logConfiguration": awslogs(log_group_name, args.context.region, name),
         }
 
 

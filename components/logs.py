@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
 from components import aws
 from policies.log_retention import ALLOWED_RETENTION_DAYS, LOG_CLASS_TAG, NEVER_EXPIRE, LogClass
 
-__all__ = ["ALLOWED_RETENTION_DAYS", "LogClass", "LogSettings", "encrypted_log_group"]
+__all__ = ["ALLOWED_RETENTION_DAYS", "LogClass", "LogSettings", "awslogs", "encrypted_log_group"]
 
 
 @dataclass(frozen=True)
@@ -60,3 +61,12 @@ def encrypted_log_group(
         tags={**tags, LOG_CLASS_TAG: log_class.value},
         opts=pulumi.ResourceOptions(parent=parent, protect=logs.protect),
     )
+
+
+def awslogs(group: pulumi.Input[str], region: str, stream_prefix: str, *, non_blocking: bool = False) -> dict[str, Any]:
+    """A container's `logConfiguration` for the awslogs driver. `non_blocking`: a long-running service buffers up
+    to 25 MB instead of blocking its writes while CloudWatch Logs is slow; a one-off task keeps the default."""
+    options: dict[str, Any] = {"awslogs-group": group, "awslogs-region": region, "awslogs-stream-prefix": stream_prefix}
+    if non_blocking:
+        options |= {"mode": "non-blocking", "max-buffer-size": "25m"}
+    return {"logDriver": "awslogs", "options": options}

@@ -112,11 +112,15 @@ config:
 """
 
 
+def preview_warnings(folder: Path, stack_file: str) -> list[str]:
+    """The deprecation warnings `preview` prints for a stack file written as `Pulumi.old.yaml` in `folder`."""
+    (folder / "Pulumi.yaml").write_text((Path(project.ROOT) / "Pulumi.yaml").read_text())
+    (folder / "Pulumi.old.yaml").write_text(stack_file)
+    return project.deprecations(project.load_stack("old", folder))
+
+
 def test_preview_names_the_file_and_line_of_each_deprecated_key(tmp_path: Path) -> None:
-    (tmp_path / "Pulumi.yaml").write_text((Path(project.ROOT) / "Pulumi.yaml").read_text())
-    (tmp_path / "Pulumi.old.yaml").write_text(OLD_STACK_FILE)
-    settings = project.load_stack("old", tmp_path)
-    warnings = project.deprecations(settings)
+    warnings = preview_warnings(tmp_path, OLD_STACK_FILE)
     assert len(warnings) == 2 and all(w.startswith("warning: ") for w in warnings)
     assert "Pulumi.old.yaml:7:5" in warnings[0] and "database.drRegion" in warnings[0]
     assert "Pulumi.old.yaml:8:5" in warnings[1] and "disasterRecovery.weeklyRetentionDays" in warnings[1]
@@ -255,10 +259,7 @@ config:
 
 
 def test_preview_names_the_file_and_line_of_each_deprecated_service_key(tmp_path: Path) -> None:
-    (tmp_path / "Pulumi.yaml").write_text((Path(project.ROOT) / "Pulumi.yaml").read_text())
-    (tmp_path / "Pulumi.old.yaml").write_text(OLD_SERVICES_FILE)
-    settings = project.load_stack("old", tmp_path)
-    warnings = project.deprecations(settings)
+    warnings = preview_warnings(tmp_path, OLD_SERVICES_FILE)
     assert len(warnings) == 2 and all(w.startswith("warning: ") for w in warnings)
     assert "Pulumi.old.yaml:10:7" in warnings[0] and "services.api.deployment.minimumHealthyPercent" in warnings[0]
     assert "Pulumi.old.yaml:11:7" in warnings[1] and "services.api.deployment.stopTimeoutSeconds" in warnings[1]
