@@ -159,8 +159,9 @@ class Deployment:
     a floor of 100 needs to make progress. Non-rolling releases need 200 (a config rule)."""
     health_check_grace_seconds: int = 60
     """Seconds ECS ignores failing load-balancer health checks after a task starts (ECS
-    `healthCheckGracePeriodSeconds`, up to 2,147,483,647; sent for web services only). Default 60, as CDK's
-    ecs-patterns: room to boot, short enough that a broken revision fails its deployment quickly."""
+    `healthCheckGracePeriodSeconds`, up to 2,147,483,647; sent for web services only). Default 60, CDK's default for
+    an ECS service behind a load balancer (aws/aws-cdk#2936): room to boot, short enough that a broken revision
+    fails its deployment quickly."""
     stop_timeout_seconds: int = 30
     """Seconds between SIGTERM and SIGKILL when a task stops (container `stopTimeout`, at most 120 on Fargate).
     Default 30, Fargate's own; the ALB has drained the task by then (`Routing.deregistration_delay_seconds`)."""
@@ -249,7 +250,8 @@ class ContainerServiceArgs:
     """Key and retention of the service's log group (application logs); required."""
     architecture: Literal["ARM64", "X86_64"] = "ARM64"
     """CPU architecture of the task; default ARM64 (Graviton), what the sample image is built for and the lower
-    Fargate rate (cost/ prices both). X86_64 for images without an arm64 build."""
+    Fargate rate (offline/cost/prices.json holds both, with their source). X86_64 for images without an arm64
+    build."""
     repository_arn: pulumi.Input[str] | None = None
     """The service's own ECR repository, the only one the execution role may pull from; default None (a prebuilt
     image from elsewhere: no ECR grant)."""
@@ -757,6 +759,7 @@ def _capacity(capacity: Capacity) -> list[Any]:
 
 
 def _execution_statements(args: ContainerServiceArgs, log_group_arn: pulumi.Output[str]) -> list[dict[str, Any]]:
+    """The ECS agent's grants: write its own log group, pull its own image, read and decrypt only its secrets."""
     statements: list[dict[str, Any]] = [
         {
             "Sid": "WriteOwnLogs",
@@ -801,6 +804,8 @@ def _execution_statements(args: ContainerServiceArgs, log_group_arn: pulumi.Outp
 
 
 def _task_statements(args: ContainerServiceArgs) -> list[Mapping[str, Any]]:
+    """The application's own statements, plus ECS Exec's (SSM channels, the audit log group, the session key)
+    when Exec is on."""
     statements = list(args.task_role_statements)
     if args.ecs_exec.enabled:
         statements.append({"Sid": "EcsExecChannels", "Effect": "Allow", "Action": list(EXEC_ACTIONS), "Resource": "*"})
@@ -829,6 +834,8 @@ def _task_statements(args: ContainerServiceArgs) -> list[Mapping[str, Any]]:
 
 
 def _container_definition(name: str, args: ContainerServiceArgs, log_group_name: pulumi.Output[str]) -> dict[str, Any]:
+    """The one container: non-root, read-only root with writable scratch volumes, an init process, secrets by
+    reference, non-blocking logs, and the liveness check when given."""
     container: dict[str, Any] = {
         "name": name,
         "image": args.image_ref,
