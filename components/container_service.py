@@ -48,6 +48,11 @@ EXEC_ACTIONS = (
 # - ECS ContainerDefinition `stopTimeout`: "For tasks that use the Fargate launch type, the max stop timeout value is
 #   120 seconds and if the parameter is not specified, the default value of 30 seconds is used" (ECS API reference);
 # - ECS CreateService `healthCheckGracePeriodSeconds`: "up to 2,147,483,647 seconds", default 0 (ECS API reference).
+# - ELB TargetGroupAttribute: `deregistration_delay.timeout_seconds` 0..3600 (default 300),
+#   `slow_start.duration_seconds` 30..900, 0 to disable
+#   (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetGroupAttribute.html).
+DEREGISTRATION_DELAY_RANGE = (0, 3600)
+SLOW_START_RANGE = (30, 900)
 CAPACITY_BASE_RANGE = (0, 100_000)
 CAPACITY_WEIGHT_RANGE = (0, 1_000)
 FARGATE_STOP_TIMEOUT_MAX = 120
@@ -99,6 +104,18 @@ class Routing:
     """The load balancer's test listener (LoadBalancer.test_listener_arn). A non-rolling release puts its test
     listener rule there, with the production rule's path and host conditions. Default None: no test rule (rolling
     services never need one)."""
+
+    def __post_init__(self) -> None:
+        low, high = DEREGISTRATION_DELAY_RANGE
+        if not low <= self.deregistration_delay_seconds <= high:
+            raise ValueError(
+                f"deregistration_delay_seconds {self.deregistration_delay_seconds}: ELB allows {low}..{high}"
+            )
+        low, high = SLOW_START_RANGE
+        if self.slow_start_seconds != 0 and not low <= self.slow_start_seconds <= high:
+            raise ValueError(f"slow_start_seconds {self.slow_start_seconds}: ELB allows 0 (off) or {low}..{high}")
+        if not self.path_patterns:
+            raise ValueError("path_patterns: a listener rule needs at least one path pattern ('/*' routes every path)")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from components.container_service import Capacity, Deployment, EcsExec
+from components.container_service import Capacity, Deployment, EcsExec, Routing
 from infra.config import ConfigError, StackConfig, load_config
 from infra.config.model import FARGATE_SIZES
 from offline.plan import Plan, ResourceRecord
@@ -389,3 +389,43 @@ def test_the_groups_reach_the_service_and_the_container(stack: str, staging_plan
     else:
         assert "FARGATE_SPOT" not in strategies
     assert service["alarms"]["alarmNames"] and service["alarms"]["rollback"] is True
+
+
+def _routing(**fields: Any) -> Routing:
+    base: dict[str, Any] = {
+        "listener_arn": "arn:listener",
+        "load_balancer_security_group_id": "sg-alb",
+        "load_balancer_arn_suffix": "app/alb/1",
+        "priority": 10,
+        "path_patterns": ["/*"],
+    }
+    return Routing(**(base | fields))
+
+
+@given(seconds=st.integers(-5, 1_000))
+@example(seconds=0)
+@example(seconds=29)
+@example(seconds=30)
+@example(seconds=900)
+@example(seconds=901)
+def test_slow_start_is_off_or_30_to_900_seconds(seconds: int) -> None:
+    """ELB TargetGroupAttribute slow_start.duration_seconds: 30..900, or 0 to disable; nothing between 1 and 29."""
+    if seconds == 0 or 30 <= seconds <= 900:
+        assert _routing(slow_start_seconds=seconds).slow_start_seconds == seconds
+    else:
+        with pytest.raises(ValueError, match=rf"slow_start_seconds {seconds}: ELB allows 0 \(off\) or 30\.\.900"):
+            _routing(slow_start_seconds=seconds)
+
+
+@pytest.mark.parametrize("seconds", [-1, 3_601])
+def test_deregistration_delay_beyond_elb_range_is_refused(seconds: int) -> None:
+    with pytest.raises(ValueError, match=rf"deregistration_delay_seconds {seconds}: ELB allows 0\.\.3600"):
+        _routing(deregistration_delay_seconds=seconds)
+    assert _routing(deregistration_delay_seconds=3_600).deregistration_delay_seconds == 3_600
+    assert _routing(deregistration_delay_seconds=0).deregistration_delay_seconds == 0
+
+
+@pytest.mark.parametrize("patterns", [[], ()])
+def test_a_rule_without_a_path_pattern_is_refused(patterns: list[str]) -> None:
+    with pytest.raises(ValueError, match="at least one path pattern"):
+        _routing(path_patterns=patterns)
