@@ -99,7 +99,8 @@ class Routing:
     five minutes to every deployment batch and every scale-in."""
     slow_start_seconds: int = 0
     """Seconds a new task's share of requests ramps up: 0 (off) or 30..900 (ELB target group attribute). Default 0:
-    a new task gets its full share once healthy."""
+    a new task gets its full share once healthy. ELB cannot combine slow start with least outstanding requests,
+    so a service with slow start is routed round robin (see `algorithm`)."""
     test_listener_arn: pulumi.Input[str] | None = None
     """The load balancer's test listener (LoadBalancer.test_listener_arn). A non-rolling release puts its test
     listener rule there, with the production rule's path and host conditions. Default None: no test rule (rolling
@@ -116,6 +117,15 @@ class Routing:
             raise ValueError(f"slow_start_seconds {self.slow_start_seconds}: ELB allows 0 (off) or {low}..{high}")
         if not self.path_patterns:
             raise ValueError("path_patterns: a listener rule needs at least one path pattern ('/*' routes every path)")
+
+    @property
+    def algorithm(self) -> str:
+        """The target groups' `load_balancing.algorithm.type`: least outstanding requests (a slow task gets fewer
+        requests, where round robin would queue behind it), except with slow start, which ELB refuses beside it:
+        "You cannot enable both slow start mode and least outstanding requests" (ELB user guide, target groups;
+        awsdocs/elb-application-load-balancers-user-guide doc_source/load-balancer-target-groups.md, read
+        2026-12-03)."""
+        return "round_robin" if self.slow_start_seconds else "least_outstanding_requests"
 
 
 @dataclass(frozen=True)
@@ -613,7 +623,7 @@ class ContainerService(PlatformComponent):
             protocol_version="HTTP1",
             deregistration_delay=routing.deregistration_delay_seconds,
             slow_start=routing.slow_start_seconds,
-            load_balancing_algorithm_type="least_outstanding_requests",
+            load_balancing_algorithm_type=routing.algorithm,
             health_check={
                 "enabled": True,
                 "path": args.health_check_path,

@@ -20,6 +20,7 @@ from offline.mocks import AwsMocks
 from offline.monitor import MonitorReentryError, RecordingMonitor, _clean
 from offline.plan import Plan
 from offline.project import ROOT, StackSettings, load_stack
+from offline.stack_traces import installed as fast_stack_traces
 
 
 def render(
@@ -49,7 +50,7 @@ def render_settings(stack: StackSettings) -> Plan:
         runpy.run_path(str(stack.main), run_name="__main__")
 
     try:
-        with _collector_paused():
+        with _collector_paused(), fast_stack_traces():
             _sync_await(run_pulumi_func(program))
             outputs = _sync_await(_resolve_outputs(getattr(root, "outputs", {})))
     finally:

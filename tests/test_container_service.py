@@ -429,3 +429,20 @@ def test_deregistration_delay_beyond_elb_range_is_refused(seconds: int) -> None:
 def test_a_rule_without_a_path_pattern_is_refused(patterns: list[str]) -> None:
     with pytest.raises(ValueError, match="at least one path pattern"):
         _routing(path_patterns=patterns)
+
+
+def test_slow_start_routes_round_robin_because_elb_refuses_it_with_least_outstanding(production_plan: Plan) -> None:
+    """ELB: "You cannot enable both slow start mode and least outstanding requests" (target groups guide). Both of
+    a blue/green service's groups carry the pair AWS accepts; without slow start, least outstanding requests."""
+    groups = production_plan.of_type("aws:lb/targetGroup:TargetGroup")
+    assert len(groups) >= 2 and {(g.inputs["slowStart"], g.inputs["loadBalancingAlgorithmType"]) for g in groups} == {
+        (0, "least_outstanding_requests")
+    }
+    services = stack_services("production")
+    services["api"]["slowStartSeconds"] = 60
+    plan = render("production", overrides={"app-platform:services": json.dumps(services)})
+    slow = {
+        g.name: (g.inputs["slowStart"], g.inputs["loadBalancingAlgorithmType"])
+        for g in plan.of_type("aws:lb/targetGroup:TargetGroup")
+    }
+    assert slow == {"api": (60, "round_robin"), "api-alt": (60, "round_robin")}

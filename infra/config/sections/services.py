@@ -140,7 +140,11 @@ class ServiceConfig(Section):
         "(named as ECS and the ContainerService component name them)."
     )
     deregistration_delay_seconds: int = Field(default=30, ge=0, le=3600, description="Connection draining time.")
-    slow_start_seconds: int = Field(default=0, description="Traffic ramp-up for new targets: 0 or 30..900.")
+    slow_start_seconds: int = Field(
+        default=0,
+        description="Traffic ramp-up for new targets: 0 or 30..900. ELB cannot combine it with least "
+        "outstanding requests, so a service with slow start is routed round robin.",
+    )
     release: ReleaseConfig = Field(
         description="How new revisions roll out (ECS deployment strategy) and the smoke test that can stop one; "
         "workers always roll (they have no load balancer to shift)."
