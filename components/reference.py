@@ -132,12 +132,16 @@ def module_doc(path: Path) -> str | None:
     return ast.get_docstring(ast.parse(path.read_text()))
 
 
-def missing_docs(path: Path) -> list[str]:
-    """What one module leaves undocumented: classes without a docstring, fields and outputs without one."""
-    found = modules() if path.parent == PACKAGE_DIR else {path.stem: module_classes(path)}
+def missing_docs(path: Path, found: dict[str, list[ClassDoc]] | None = None) -> list[str]:
+    """What one module leaves undocumented: classes without a docstring, fields and outputs without one.
+    `found`: the package's `modules()` when the caller checks several of its files (each call parses them all)."""
+    if path.parent != PACKAGE_DIR:
+        found = {path.stem: module_classes(path)}
+    elif found is None:
+        found = modules()
     components = component_names(found)
     problems = []
-    for klass in module_classes(path):
+    for klass in found.get(path.stem) or module_classes(path):
         if not (klass.is_dataclass or klass.name in components):
             continue
         if not klass.doc:

@@ -8,6 +8,8 @@ Each config key's position is kept, so a config error can point at the line that
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -208,11 +210,9 @@ def _parse(path: Path) -> tuple[Any, Node | None, str]:
         raise StackFileError(f"{shown_path(path)}: not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise StackFileError(f"{shown_path(path)}: cannot read: {exc.strerror}") from None
-    loader: _Loader | None = None
     try:
-        loader = _Loader(text)
-        node = loader.get_single_node()
-        value = loader.construct_document(node) if node is not None else None
+        parsed, node = _parsed(text)
+        value = copy.deepcopy(parsed)
     except yaml.MarkedYAMLError as exc:
         raise StackFileError(_yaml_message(path, text, exc)) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow: point at it
@@ -225,10 +225,20 @@ def _parse(path: Path) -> tuple[Any, Node | None, str]:
         raise StackFileError(f"{shown_path(path)}: {exc}") from None
     except RecursionError:
         raise StackFileError(f"{shown_path(path)}: nested too deeply") from None
-    finally:
-        if loader is not None:
-            loader.dispose()
     return value, node, text
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> tuple[Any, Node | None]:
+    """One YAML text's document and node tree, parsed once per process: the pure-Python loader (it must keep
+    the marks every error points with) takes about 10 ms for a stack file, and the test suite loads the same
+    few files over a thousand times. Callers get a copy of the document; the nodes are only read."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        return (loader.construct_document(node) if node is not None else None), node
+    finally:
+        loader.dispose()
 
 
 def _yaml_message(path: Path, text: str, exc: yaml.MarkedYAMLError) -> str:

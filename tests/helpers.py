@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import io
 import json
+import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from offline import checkout as checkout_module
 from offline import cli
 from offline.benchmark import write_scaled_stack
+from offline.checkout import StackResult, render_checkout
 from offline.plan import Plan, ResourceRecord
 from offline.project import load_stack
 from offline.render import render
-from tests.shared import shared
+from tests.shared import ENVIRONMENT, shared
 
 
 @functools.cache
@@ -130,3 +136,45 @@ def scaled_plan(folder: Path, services: int) -> Plan:
     with contextlib.redirect_stdout(io.StringIO()):
         assert cli.main(command) == cli.EXIT_OK
     return Plan.read(folder / "production.plan.json")
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckoutRun:
+    """One `python -m offline checkout --out <out>`: its exit code, stdout and what it rendered and judged."""
+
+    code: int
+    out: Path
+    stdout: str
+    results: list[StackResult]
+
+
+@functools.cache
+def checkout_run() -> CheckoutRun:
+    """The checkout command, run once per test run: its two pack runs are the ones the policy tests read
+    (`stack_runs`), instead of two more pack processes (about 4 s of CPU each)."""
+    return shared("checkout", _checkout)
+
+
+def _checkout() -> CheckoutRun:
+    folder = os.environ.get(ENVIRONMENT)
+    out = Path(folder) / "checkout" if folder else Path(tempfile.mkdtemp(prefix="checkout-"))
+    recorded: list[StackResult] = []
+
+    def recording(*args: Any, **kwargs: Any) -> list[StackResult]:
+        recorded.extend(render_checkout(*args, **kwargs))
+        return recorded
+
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout), _replaced(checkout_module, "render_checkout", recording):
+        code = cli.main(["checkout", "--out", str(out)])
+    return CheckoutRun(code, out, stdout.getvalue(), recorded)
+
+
+@contextlib.contextmanager
+def _replaced(module: Any, name: str, value: Any) -> Iterator[None]:
+    original = getattr(module, name)
+    setattr(module, name, value)
+    try:
+        yield
+    finally:
+        setattr(module, name, original)

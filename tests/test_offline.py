@@ -23,7 +23,7 @@ from offline.monitor import MonitorReentryError, RecordingMonitor, _clean, _comp
 from offline.plan import SECRET, Plan, render_tree
 from offline.project import OFFLINE_SECRET, load_stack
 from offline.render import render
-from tests.helpers import stack_config
+from tests.helpers import checkout_run, stack_config
 
 
 def write_stack(tmp_path: Path, config: dict[str, str]) -> Path:
@@ -323,12 +323,12 @@ def test_mock_answers_that_would_wait_on_the_loop_are_refused() -> None:
 
 
 # -- one process per checkout ----------------------------------------------------------------------------------------
-def test_checkout_renders_every_stack_and_judges_it_in_one_process(
-    tmp_path: Path, staging_plan: Plan, production_plan: Plan, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_checkout_renders_every_stack_and_judges_it_in_one_process(staging_plan: Plan, production_plan: Plan) -> None:
     assert stacks_of() == ["production", "staging"]
-    assert cli.main(["checkout", "--out", str(tmp_path)]) == cli.EXIT_OK
-    out = capsys.readouterr().out
+    run = checkout_run()  # `python -m offline checkout --out <dir>`, once per test run; the policy tests read it
+    assert run.code == cli.EXIT_OK and [r.stack for r in run.results] == ["production", "staging"]
+    out, tmp_path = run.stdout, run.out
+    assert f"plans and policy reports written to {tmp_path}" in out
     for plan in (staging_plan, production_plan):
         written = Plan.read(tmp_path / f"{plan.stack}.plan.json")
         # The same plan as a render of that stack alone: nothing leaks from one stack's render into the next.

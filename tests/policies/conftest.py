@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from offline.plan import Plan
-from offline.policy_runner import PolicyRun, config_path, run_pack
+from offline.policy_runner import PolicyRun, run_pack
 from tests.fixtures import insecure
+from tests.helpers import checkout_run
 from tests.shared import shared
 
 
@@ -16,8 +16,7 @@ def insecure_run() -> PolicyRun:
 
 
 @pytest.fixture(scope="session")
-def stack_runs(staging_plan: Plan, production_plan: Plan) -> dict[str, PolicyRun]:
-    return {
-        p.stack: shared(f"pack-{p.stack}", lambda p=p: run_pack(p, config_path(p.stack)))
-        for p in (staging_plan, production_plan)
-    }
+def stack_runs() -> dict[str, PolicyRun]:
+    """Each stack's pack run, as `offline checkout` ran it over its own render (tests.helpers.checkout_run)."""
+    runs = {result.stack: result.policy for result in checkout_run().results}
+    return {stack: run for stack, run in runs.items() if run is not None}
