@@ -1,10 +1,13 @@
-"""The SDK's per-resource stack trace, computed without reading source lines.
+"""The per-resource stack trace the offline engine sends, computed from the frames alone.
 
-Every registration sends the caller's stack (the plan's `source` comes from it, `offline.monitor.declared_at`).
-The SDK builds it with `traceback.extract_stack()`, which looks up each frame's source line, and turns every frame's
-file name into a URI again: about a tenth of a render's CPU (profiled on the production stack, 2026-12-03).
-`stack_trace()` gives the same message from the frames alone, with each file's URI computed once; the offline
-engine installs it for the length of a render (`installed`). `pulumi preview`/`up` never import this module.
+Every registration carries the caller's stack; the plan's `source` comes from it (`offline.monitor.declared_at`,
+which reads only frames of this repository's components/ and infra/). The SDK builds it with
+`traceback.extract_stack()`, which looks up every frame's source line, and makes a protobuf message of every frame
+(pytest's and the SDK's included, about a hundred under the test suite): about a tenth of a render's CPU
+(profiled on the production stack, 2026-12-03). `stack_trace()` walks the frames, keeps the SDK's rule for where
+the caller's frames start, and sends only the frames `declared_at` reads, with each file's URI computed once;
+the offline engine installs it for the length of a render (`installed`). `pulumi preview`/`up` never import this
+module.
 """
 
 from __future__ import annotations
@@ -19,9 +22,14 @@ from types import FrameType
 from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime.proto import source_pb2
 
+from offline.monitor import SOURCE_FOLDERS
+from offline.project import ROOT
+
 # The SDK's rule: the caller is the frame outside the third `__init__` from the top (Resource, then
 # CustomResource or ComponentResource, then the concrete resource class).
 _INITS_TO_SKIP = 3
+# The files whose frames `declared_at` reads, as code objects name them.
+_PROGRAM_FILES = tuple(f"{ROOT / folder}/" for folder in SOURCE_FOLDERS)
 
 
 @functools.cache
@@ -46,7 +54,8 @@ def _frames(innermost: FrameType | None) -> list[FrameType]:
 
 
 def stack_trace() -> source_pb2.StackTrace:
-    """`pulumi.runtime.resource._get_stack_trace()`, the same message (see the module docstring)."""
+    """`pulumi.runtime.resource._get_stack_trace()` without the frames outside the program's files (see the module
+    docstring): the same frames, in the same order, as the SDK's message once those are dropped."""
     stack = _frames(sys._getframe())
     inits = 0
     index = len(stack) - 1
@@ -59,10 +68,10 @@ def stack_trace() -> source_pb2.StackTrace:
         return source_pb2.StackTrace()
     frames = []
     for frame in reversed(stack[:index]):
-        uri = _uri(frame.f_code.co_filename)
-        line = frame.f_lineno
-        position = None if uri is None or line is None else source_pb2.SourcePosition(uri=uri, line=line)
-        frames.append(source_pb2.StackFrame(pc=position))
+        filename, line = frame.f_code.co_filename, frame.f_lineno
+        uri = _uri(filename) if filename.startswith(_PROGRAM_FILES) else None
+        if uri is not None and line is not None:
+            frames.append(source_pb2.StackFrame(pc=source_pb2.SourcePosition(uri=uri, line=line)))
     return source_pb2.StackTrace(frames=frames)
 
 

@@ -1,7 +1,9 @@
-"""The offline engine's stack trace is the SDK's own, frame for frame, for every resource of a real stack."""
+"""The offline engine's stack trace is the SDK's, restricted to the program's frames, for every resource of a real
+stack: the plan's `source` is the one the SDK's own trace gives."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -9,6 +11,7 @@ from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime.proto import source_pb2
 
 from offline import stack_traces
+from offline.monitor import declared_at
 from offline.plan import Plan
 from offline.render import render
 
@@ -16,19 +19,31 @@ SDK_STACK_TRACE = sdk_resource._get_stack_trace
 OURS = stack_traces.stack_trace
 
 
-def test_every_registration_of_a_stack_gets_the_sdks_stack_trace(monkeypatch: pytest.MonkeyPatch) -> None:
-    compared: list[tuple[bool, int]] = []
+def _program_frames(trace: source_pb2.StackTrace) -> list[source_pb2.StackFrame]:
+    prefixes = tuple(f"file://{p}" for p in stack_traces._PROGRAM_FILES)
+    return [frame for frame in trace.frames if frame.pc.uri.startswith(prefixes)]
+
+
+def _source(trace: source_pb2.StackTrace) -> str | None:
+    return declared_at(SimpleNamespace(stackTrace=trace))
+
+
+def test_every_registration_of_a_stack_gets_the_sdks_program_frames(monkeypatch: pytest.MonkeyPatch) -> None:
+    compared: list[tuple[bool, bool, int]] = []
 
     def both() -> source_pb2.StackTrace:
         # Nothing may raise inside a registration (its outputs would never resolve): judged after the render.
         ours, theirs = OURS(), SDK_STACK_TRACE()
-        compared.append((ours == theirs, len(theirs.frames)))
-        return theirs
+        same_frames = list(ours.frames) == _program_frames(theirs)
+        compared.append((same_frames, _source(ours) == _source(theirs), len(ours.frames)))
+        return ours
 
     monkeypatch.setattr(stack_traces, "stack_trace", both)
     plan = render("staging")
-    assert len(compared) >= len(plan.resources) and min(frames for _, frames in compared) > 0
-    assert all(same for same, _ in compared), f"{sum(not same for same, _ in compared)} stack traces differ"
+    assert len(compared) >= len(plan.resources)
+    assert all(frames for *_, frames in compared), "every registration has a frame of the program"
+    assert sum(not same for same, _, _ in compared) == 0, "frames differ from the SDK's program frames"
+    assert sum(not same for _, same, _ in compared) == 0, "a declaration site differs from the SDK's"
     assert all(record.source for record in plan.resources if record.type.startswith("aws:"))
 
 
@@ -57,19 +72,13 @@ def _declare(which: Any) -> Any:
     return trace[0]
 
 
-def test_frames_outside_the_third_init_and_no_frames_without_three() -> None:
-    for which in (stack_traces.stack_trace, SDK_STACK_TRACE):
-        assert _declare(which).frames[0].pc.line > 0  # the caller of the concrete class: _declare
-    assert _declare(stack_traces.stack_trace) == _declare(SDK_STACK_TRACE)
-    assert stack_traces.stack_trace() == SDK_STACK_TRACE() == source_pb2.StackTrace()  # no resource constructor
+def test_frames_outside_the_program_are_not_sent() -> None:
+    theirs = _declare(SDK_STACK_TRACE)
+    assert theirs.frames[0].pc.line > 0  # the SDK sends this test's frames (outside components/ and infra/)
+    assert _declare(OURS) == source_pb2.StackTrace() and _program_frames(theirs) == []
+    assert OURS() == SDK_STACK_TRACE() == source_pb2.StackTrace()  # no resource constructor on the stack
 
 
-def test_a_file_without_a_uri_keeps_its_frame_without_a_position() -> None:
+def test_a_file_uri_is_the_sdks() -> None:
     assert stack_traces._uri("<frozen runpy>") is None and stack_traces._uri("") is None
     assert stack_traces._uri("/a b/c.py") == "file:///a%20b/c.py"
-    namespace: dict[str, Any] = {"_declare": _declare, "stack_traces": stack_traces, "sdk": SDK_STACK_TRACE}
-    code = compile("ours, theirs = _declare(stack_traces.stack_trace), _declare(sdk)", "<generated>", "exec")
-    exec(code, namespace)
-    assert namespace["ours"] == namespace["theirs"]
-    generated = [frame for frame in namespace["ours"].frames if not frame.HasField("pc")]
-    assert generated, "the <generated> frame is listed without a source position, as the SDK lists it"
