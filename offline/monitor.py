@@ -33,6 +33,11 @@ SOURCE_FOLDERS = ("components/", "infra/")
 SHARED_HELPERS = ("components/logs.py", "components/iam.py", "components/security_groups.py")
 
 STACK_TYPE = "pulumi:pulumi:Stack"
+# A path inside the checkout (a Docker build context) is a detail of the machine that renders, never a value AWS
+# sees: the plan records it from the checkout's root, so the base and head checkouts of a pull request (two
+# folders) render equal plans instead of an update of every image.
+CHECKOUT = "<checkout>"
+_CHECKOUT_PREFIX = f"{ROOT}/"
 
 
 class MonitorReentryError(RuntimeError):
@@ -166,7 +171,8 @@ def declared_at(request: Any) -> str | None:
 
 
 def _clean(value: Any, path: str, secret_paths: list[str]) -> Any:
-    """Mask secrets (remembering where they were), mark unknowns, and turn integral floats back into ints."""
+    """Mask secrets (remembering where they were), mark unknowns, turn integral floats back into ints, and record
+    paths inside the checkout from its root (CHECKOUT)."""
     if isinstance(value, dict):
         if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
             secret_paths.append(path or "<root>")
@@ -180,6 +186,8 @@ def _clean(value: Any, path: str, secret_paths: list[str]) -> Any:
         return _asset(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if isinstance(value, str) and value.startswith(_CHECKOUT_PREFIX):
+        return f"{CHECKOUT}/{value.removeprefix(_CHECKOUT_PREFIX)}"
     return value
 
 

@@ -352,3 +352,11 @@ def test_checkout_refuses_code_from_another_checkout(tmp_path: Path) -> None:
     check_own_code()  # this checkout's program, components and pack
     with pytest.raises(CheckoutError, match=r"infra is imported from .*, not from the checkout"):
         check_own_code(root=tmp_path, packages=["infra"])
+
+
+def test_paths_inside_the_checkout_are_recorded_from_its_root_and_no_other_string_is() -> None:
+    root = str(render_module.ROOT)
+    assert _clean(f"{root}/app", "build.context", []) == "<checkout>/app"
+    assert _clean({"b": [f"{root}/app/Dockerfile"]}, "", []) == {"b": ["<checkout>/app/Dockerfile"]}
+    for other in (f"{root}2/app", root, f"x{root}/app", "/tmp/app", "app", f"s3://{root}/app"):
+        assert _clean(other, "build.context", []) == other
