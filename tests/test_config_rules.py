@@ -376,3 +376,34 @@ def test_sections_of_the_wrong_shape_name_the_section(value: str) -> None:
 def test_environment_of_any_shape_is_named(value: str) -> None:
     problem = one(extra={"app-platform:environment": value})
     assert problem.key == "app-platform:environment" and "'staging' or 'production'" in problem
+
+
+# -- load balancer quotas --------------------------------------------------------------------------------------
+def many(count: int, workers: int = 0, strategy: str | None = None) -> dict[str, Any]:
+    """`count` web services on paths of their own (smoke-tested there), and `workers` workers, beside the stack
+    file's own `api`."""
+    release: dict[str, Any] = {"strategy": strategy} if strategy else {}
+    web = {
+        f"s{i:03d}": api(pathPatterns=[f"/s{i}/*"], release=release | {"smokeTest": {"paths": [f"/s{i}/health"]}})
+        for i in range(count)
+    }
+    return web | {f"w{i:03d}": {"image": {"context": "app"}} for i in range(workers)}
+
+
+def test_a_rolling_web_service_takes_one_target_group_and_rule_and_100_fit() -> None:
+    assert len(loads(services=many(99, workers=7)).services) == 107
+    problem = one(services=many(100))
+    assert problem.key == "app-platform:services"
+    assert "101 web services need 101 target groups and 101 listener rules" in problem
+    assert "at most 100 target groups (not adjustable)" in problem and "100 rules by default" in problem
+
+
+def test_a_blue_green_web_service_takes_two_and_50_fit() -> None:
+    # Production web services default to blue/green (presets): an alternate group and a test-listener rule each.
+    assert len(loads("production", services=many(49)).services) == 50
+    problem = one("production", services=many(50))
+    assert problem.key == "app-platform:services" and "51 web services need 102 target groups" in problem
+    mixed = many(49) | {"zz": api(pathPatterns=["/zz/*"], release={"strategy": "rolling"})}
+    assert "51 web services need 101 target groups" in one("production", services=mixed)
+    rolled = many(60, strategy="rolling")
+    assert len(loads("production", services=rolled).services) == 61

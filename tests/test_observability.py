@@ -564,3 +564,25 @@ def test_topics_log_https_delivery_status_to_their_own_encrypted_groups(plan: Pl
             for g in grants
             for arn in (g["Resource"] if isinstance(g["Resource"], list) else [g["Resource"]])
         )
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 4, 25, 99])
+def test_the_5xx_alarm_names_whom_it_pages_through_within_cloudwatchs_1024_characters(count: int) -> None:
+    """The load balancer's 5xx count is a member of every web service's composite alarm: 25 services listed one by
+    one overflowed its description (a ValueError at preview); beyond three, the description names the pattern."""
+    from components.alarms import describe
+    from infra.tiers.observability import composite_name, errors_paged_by
+
+    raw, secrets = stack_config("production")
+    config = load_config(raw, secrets)
+    names = [f"service-with-a-long-name-{i:03d}" for i in range(count)]
+    paged_by = errors_paged_by(config, names)
+    if count == 0:
+        assert paged_by is None
+    elif count <= 3:
+        assert paged_by == ", ".join(composite_name(config, name) for name in names)
+    else:
+        assert paged_by == f"of each of the {count} web services ({composite_name(config, '<service>')})"
+    runbook = "https://runbooks.example.com/" + "x" * 200
+    meaning = "more than 10 5xx answers (ELB or target) per minute in 2 of the last 3 minutes."
+    assert len(describe("critical", meaning, runbook, paged_by)) <= 1024

@@ -23,7 +23,12 @@ from infra.config.sections.notifications import NotificationsConfig
 from infra.config.sections.observability import ObservabilityConfig
 from infra.config.sections.services import FARGATE_SIZES, ImageConfig, ServiceConfig
 from infra.config.sections.tls import TlsConfig
-from infra.config.syntax import CONDITION_VALUES_PER_RULE, tag_value_problem
+from infra.config.syntax import (
+    CONDITION_VALUES_PER_RULE,
+    RULES_PER_ALB_DEFAULT,
+    TARGET_GROUPS_PER_ALB,
+    tag_value_problem,
+)
 from policies.log_retention import NEVER_EXPIRE
 
 __all__ = [
@@ -189,6 +194,23 @@ class StackConfig(Section):
                         f"with edge.originMode publicAlb each rule also matches the origin header: "
                         f"{used} condition values, at most {CONDITION_VALUES_PER_RULE}",
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _load_balancer_quotas(self) -> StackConfig:
+        """Every web service puts one target group and one listener rule on the stack's ALB, and a second of each
+        when it does not roll (the alternate group, the test listener's rule). ELB refuses the 101st target group
+        (a quota AWS does not raise) and, by default, the 101st rule."""
+        web = [service for service in self.services.values() if service.container_port is not None]
+        needed = sum(1 if service.release.rolling else 2 for service in web)
+        if needed > min(TARGET_GROUPS_PER_ALB, RULES_PER_ALB_DEFAULT):
+            raise FieldError(
+                "services",
+                f"{len(web)} web services need {needed} target groups and {needed} listener rules on the one load "
+                f"balancer (two each for blue_green, canary and linear); an ALB takes at most "
+                f"{TARGET_GROUPS_PER_ALB} target groups (not adjustable) and {RULES_PER_ALB_DEFAULT} rules by "
+                "default: roll some services (release.strategy rolling) or split the stack",
+            )
         return self
 
     def listener_priorities(self) -> dict[str, int]:

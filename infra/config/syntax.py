@@ -12,6 +12,9 @@ Sources (checked 2026-12-03):
   (ELB API Reference, PathPatternConditionConfig and RuleCondition Values).
 - Rule quotas: 5 condition values and 5 wildcards per rule, not adjustable ("Quotas for your Application Load
   Balancers", Rules). Listener rule priority 1..50000, unique per listener (API RulePriorityPair, CreateRule).
+- Per load balancer: 100 target groups, not adjustable; 100 rules excluding default rules, adjustable ("Quotas
+  for your Application Load Balancers", Load balancers and Rules,
+  https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html, read 2026-12-03).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ PATH_PATTERN_MAX = 128
 CONDITION_VALUES_PER_RULE = 5
 WILDCARDS_PER_RULE = 5
 PRIORITY_RANGE = (1, 50000)
+TARGET_GROUPS_PER_ALB = 100
+RULES_PER_ALB_DEFAULT = 100
 
 _HOST = re.compile(r"^[A-Za-z0-9.*?-]+$")
 _PATH = re.compile(r"^[A-Za-z0-9_.$/~\"'@:+&*?-]+$")

@@ -87,6 +87,21 @@ def composite_name(config: StackConfig, service: str) -> str:
     return alarm_name(name_prefix(config), SERVICE_UNHEALTHY, service)
 
 
+# Web services whose composite alarms the load balancer's 5xx alarm names one by one; beyond, it names the pattern.
+COMPOSITES_LISTED = 3
+
+
+def errors_paged_by(config: StackConfig, web: list[str]) -> str | None:
+    """The composite alarms that page for the load balancer's 5xx count, as its description names them. It is a
+    member of every web service's composite; listed one by one, 25 services overflowed CloudWatch's 1024-character
+    description (a ValueError at preview), so more than COMPOSITES_LISTED are named by their pattern."""
+    if not web:
+        return None
+    if len(web) <= COMPOSITES_LISTED:
+        return ", ".join(composite_name(config, name) for name in web)
+    return f"of each of the {len(web)} web services ({composite_name(config, '<service>')})"
+
+
 def deployment_alarm_names(config: StackConfig) -> dict[str, list[str]]:
     """Per service, the alarms that stop and roll back its deployments: the metric alarms its composite
     "service unhealthy" alarm is made of (ECS documents deployment alarms as CloudWatch alarm names and computes
@@ -258,7 +273,7 @@ def _load_balancer_alarms(
                 latency_p95_seconds=settings.latency_p95_seconds,
                 latency_p99_seconds=settings.latency_p99_seconds,
             ),
-            errors_paged_by=", ".join(composite_name(config, name) for name in web) or None,
+            errors_paged_by=errors_paged_by(config, list(web)),
         ),
         stack.opts(),
     )
