@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from infra.config import PROJECT, StackConfig
 from infra.config.errors import ConfigError, describe
+from infra.config.sections.observability import RUNBOOK_BASE_URL_EXAMPLE
 
 # Names reserved for documentation and testing (RFC 2606 section 2 and 3, RFC 6761 section 6): nobody owns them.
 RESERVED_DOMAINS: tuple[str, ...] = ("example.com", "example.net", "example.org")
@@ -62,6 +63,14 @@ def placeholders(config: StackConfig) -> Iterator[str]:
                 "an example endpoint: its subscription never confirms and `pulumi up` waits for it; set the paging "
                 "service's integration URL (with --secret if it embeds a key)",
             )
+    runbooks = config.observability.runbook_base_url
+    if runbooks == RUNBOOK_BASE_URL_EXAMPLE or reserved_host(urlsplit(runbooks).hostname or ""):
+        yield describe(
+            f"{PROJECT}:observability.runbookBaseUrl",
+            runbooks,
+            "the example repository: every alarm's runbook link would lead nowhere; set where this repository is "
+            "browsed (e.g. https://github.com/<org>/<repo>/blob/main)",
+        )
 
 
 def refuse(config: StackConfig) -> None:

@@ -27,6 +27,7 @@ REAL = {
             "criticalHttpsEndpoints": ["https://events.pagerduty.com/integration/0123abcd/enqueue"],
         }
     ),
+    "app-platform:observability": json.dumps({"runbookBaseUrl": "https://github.com/acme-corp/app-platform/blob/main"}),
 }
 
 
@@ -45,9 +46,10 @@ def test_the_offline_engine_marks_its_monitor(plan: Plan) -> None:
     ("stack", "keys"),
     [
         ("staging", ["domain", "tls.hostedZoneId", "notifications.criticalEmails[0]",
-                     "notifications.warningEmails[0]"]),
+                     "notifications.warningEmails[0]", "observability.runbookBaseUrl"]),
         ("production", ["domain", "tls.hostedZoneId", "notifications.criticalEmails[0]",
-                        "notifications.warningEmails[0]", "notifications.criticalHttpsEndpoints[0]"]),
+                        "notifications.warningEmails[0]", "notifications.criticalHttpsEndpoints[0]",
+                        "observability.runbookBaseUrl"]),
     ],
 )  # fmt: skip
 @pytest.mark.usefixtures("real_engine")
@@ -110,3 +112,20 @@ def test_example_certificates_are_refused_too() -> None:
     raw, secrets = stack_config("staging")
     raw.update(REAL)
     assert list(placeholders(load_config(raw, secrets))) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "refused"),
+    [
+        ("https://github.com/example-org/app-platform/blob/main", True),  # the committed example (the default)
+        ("https://git.example.com/platform/app-platform/-/blob/main", True),  # a reserved host
+        ("https://docs.internal.test/app-platform", True),
+        ("https://github.com/acme-corp/app-platform/blob/main", False),
+        ("https://github.com/example-organisation/app-platform/blob/main", False),  # only the example itself
+    ],
+)
+def test_the_runbook_links_must_lead_somewhere_real(url: str, refused: bool) -> None:
+    raw, secrets = stack_config("staging", **{"app-platform:observability": {"runbookBaseUrl": url}})
+    raw.update({k: v for k, v in REAL.items() if k != "app-platform:observability"})
+    found = [line for line in placeholders(load_config(raw, secrets)) if "observability.runbookBaseUrl" in line]
+    assert bool(found) is refused, found

@@ -15,9 +15,14 @@ HEALTH_CHECK_REGIONS: tuple[str, ...] = (
 )  # fmt: skip
 
 
+# The committed example: alarm descriptions render with it offline; the real engine refuses it
+# (infra/placeholders.py), or on-call would follow every alarm's runbook link to a repository that does not exist.
+RUNBOOK_BASE_URL_EXAMPLE = "https://github.com/example-org/app-platform/blob/main"
+
+
 class ObservabilityConfig(Section):
     runbook_base_url: str = Field(
-        default="https://github.com/example-org/app-platform/blob/main",
+        default=RUNBOOK_BASE_URL_EXAMPLE,
         pattern=r"^https://[^\s#?]+[^/\s#?]$",
         description="Where the repository is browsed: alarm descriptions link to "
         "`<runbookBaseUrl>/docs/runbooks/alarms.md#<alarm>` (https, no trailing slash).",
