@@ -11,7 +11,9 @@ from hypothesis import HealthCheck, settings
 
 from offline.plan import Plan
 from tests.helpers import multi_service_plan, public_alb_plan, rendered, scaled_plan
-from tests.shared import ENVIRONMENT
+from tests.shared import ENVIRONMENT, bytecode_cold, compile_program_imports, mark_warm, wait_until_warm
+
+FIRST_COMPILES = pytest.StashKey[bool]()
 
 # CI's two cores are shared with xdist workers and renders: wall-clock limits and the "generation is slow"
 # check then fail on load, not on a defect. Example counts still come from each test's own settings.
@@ -20,8 +22,21 @@ settings.load_profile("shared-cores")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if not hasattr(config, "workerinput"):  # the controller, before it starts the workers: one folder per run
+    worker = getattr(config, "workerinput", None)
+    if worker is None:  # the controller, before it starts the workers: one folder per run
         os.environ[ENVIRONMENT] = tempfile.mkdtemp(prefix="app-platform-tests-")
+    elif bytecode_cold():  # a fresh virtualenv: one worker compiles, the others wait (tests/shared.py)
+        config.stash[FIRST_COMPILES] = worker["workerid"] == "gw0"
+        if not config.stash[FIRST_COMPILES]:
+            wait_until_warm()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if session.config.stash.get(FIRST_COMPILES, False):
+        try:
+            compile_program_imports()
+        finally:
+            mark_warm()  # the others go on even if this failed (the failure shows in the tests)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -8,8 +8,11 @@ a result never outlives the code (or the stack files) that computed it, and conc
 from __future__ import annotations
 
 import fcntl
+import importlib.util
 import os
 import pickle
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar, cast
@@ -31,3 +34,51 @@ def shared(name: str, compute: Callable[[], T]) -> T:
         value = compute()
         path.write_bytes(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
         return value
+
+
+# -- bytecode on a fresh machine ---------------------------------------------------------------------------------
+# Without bytecode (a fresh virtualenv), every worker compiled the same modules at the same moment: pulumi-aws's
+# service packages, moto, the test modules; about 12 s of CPU each, measured (docs/benchmark.md). On such a
+# machine the first worker compiles them and the others wait for it (mypy runs on the other core meanwhile).
+WARM = "bytecode-warm"
+WAIT_SECONDS = 120.0
+
+
+def bytecode_cold() -> bool:
+    """No bytecode yet for pulumi-aws's EC2 package, the largest the program imports: a fresh virtualenv. Never
+    when bytecode is not written at all (PYTHONDONTWRITEBYTECODE without dev.py): waiting would gain nothing."""
+    if sys.dont_write_bytecode:
+        return False
+    spec = importlib.util.find_spec("pulumi_aws")
+    if spec is None or spec.origin is None:
+        return False
+    source = Path(spec.origin).parent / "ec2" / "__init__.py"
+    return not Path(importlib.util.cache_from_source(str(source))).exists()
+
+
+def compile_program_imports() -> None:
+    """Import the pulumi-aws services the program uses (they load lazily, at a worker's first render)."""
+    import components.aws
+
+    for name in components.aws.__all__:
+        if name.islower() and not name.startswith("get_"):
+            importlib.import_module(f"pulumi_aws.{name}")
+
+
+def mark_warm() -> None:
+    folder = os.environ.get(ENVIRONMENT)
+    if folder:
+        (Path(folder) / WARM).touch()
+
+
+def wait_until_warm(timeout: float = WAIT_SECONDS) -> bool:
+    """Wait for the first worker's mark (True), or give up after `timeout` and compile alone (False)."""
+    folder = os.environ.get(ENVIRONMENT)
+    if not folder:
+        return False
+    deadline = time.monotonic() + timeout
+    while not (Path(folder) / WARM).exists():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True

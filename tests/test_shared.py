@@ -64,3 +64,37 @@ def test_the_run_folder_is_this_runs_own() -> None:
     """tests/conftest.py made it for this run (a worker inherits it from the controller)."""
     folder = Path(os.environ[ENVIRONMENT])
     assert folder.is_dir() and folder.name.startswith("app-platform-tests-")
+
+
+def test_the_other_workers_wait_for_the_first_ones_mark_or_give_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests import shared as module
+
+    monkeypatch.delenv(ENVIRONMENT, raising=False)
+    assert module.wait_until_warm(timeout=0) is False  # no run folder: nobody to wait for
+    monkeypatch.setenv(ENVIRONMENT, str(tmp_path))
+    assert module.wait_until_warm(timeout=0.3) is False  # no mark: compile alone after the timeout
+    module.mark_warm()
+    assert module.wait_until_warm(timeout=0) is True
+
+
+def test_bytecode_is_cold_until_the_largest_package_has_some(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.machinery
+    import py_compile
+
+    from tests import shared as module
+
+    package = tmp_path / "pulumi_aws"
+    (package / "ec2").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "ec2" / "__init__.py").write_text("X = 1\n")
+    spec = importlib.machinery.ModuleSpec("pulumi_aws", None, origin=str(package / "__init__.py"))
+    monkeypatch.setattr(module.importlib.util, "find_spec", lambda name: spec)
+    monkeypatch.setattr(module.sys, "dont_write_bytecode", False)
+    assert module.bytecode_cold() is True
+    py_compile.compile(str(package / "ec2" / "__init__.py"))  # where the interpreter would write it
+    assert module.bytecode_cold() is False
+    (package / "ec2" / "__init__.py").write_text("X = 2\n")
+    monkeypatch.setattr(module.sys, "dont_write_bytecode", True)
+    assert module.bytecode_cold() is False  # nothing is ever written: waiting would gain nothing
