@@ -16,6 +16,9 @@ from offline.plan import Plan
 from offline.policy_identity import fingerprints, identity, new_since
 from offline.policy_model import Level, Outcome, PolicyRun, Result
 from offline.policy_runner import write_reports
+from policies.versions import declared_version
+
+PACK_VERSION = declared_version()  # PulumiPolicy.yaml's, read by other code than the runner's
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -104,7 +107,7 @@ def test_json_results_carry_control_severity_source_and_the_run_names_what_it_ju
     evidence = data["evidence"]
     assert evidence["planDigest"].startswith("sha256:") and len(evidence["planDigest"]) == 71
     assert evidence["commit"] and {"pulumi", "pulumi-aws", "pulumi-policy"} <= set(evidence)
-    assert (data["version"], data["stack"], data["started"]) == ("1.0.0", "production", data["started"])
+    assert (data["version"], data["stack"], data["started"]) == (PACK_VERSION, "production", data["started"])
     assert "@v0.0.1" not in production["json"].read_text()  # one pack version everywhere
     markdown = production["md"].read_text()
     assert f"planDigest: `{evidence['planDigest']}`" in markdown and "commit:" in markdown

@@ -12,6 +12,9 @@ import pytest
 
 from offline.policy_runner import PolicyRun, write_reports
 from offline.reports import markdown
+from policies.versions import declared_version
+
+PACK_VERSION = declared_version()  # PulumiPolicy.yaml's, read by other code than the runner's
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +28,7 @@ def test_sarif_validates_against_the_sarif_2_1_0_schema(written: dict[str, Path]
     document = json.loads(written["sarif"].read_text())
     jsonschema.Draft4Validator(schema).validate(document)
     run = document["runs"][0]
-    assert run["tool"]["driver"]["name"] == insecure_run.pack and run["tool"]["driver"]["version"] == "1.0.0"
+    assert run["tool"]["driver"]["name"] == insecure_run.pack and run["tool"]["driver"]["version"] == PACK_VERSION
     kinds = {r["kind"] for r in run["results"]}
     assert kinds <= {"fail", "open"}  # findings only: passes stay in JSON and Markdown
     failing = [r for r in run["results"] if r["kind"] == "fail"]
@@ -53,7 +56,7 @@ def test_junit_parses_and_counts_every_result(written: dict[str, Path], insecure
 
 def test_json_report_carries_metadata_and_summary(written: dict[str, Path], insecure_run: PolicyRun) -> None:
     data = json.loads(written["json"].read_text())
-    assert (data["pack"], data["version"], data["stack"]) == ("app-platform-aws", "1.0.0", "insecure")
+    assert (data["pack"], data["version"], data["stack"]) == ("app-platform-aws", PACK_VERSION, "insecure")
     assert data["summary"]["mandatory_violations"] == len(insecure_run.mandatory_violations)
     flow = next(p for p in data["policies"] if p["name"] == "vpc-flow-logs-enabled")
     assert flow["framework"]["reference"] == "EC2.6" and flow["control"] == "C001"
@@ -69,7 +72,7 @@ def test_markdown_reads_on_its_own(written: dict[str, Path], insecure_run: Polic
         text.index(h) for h in ("## Summary", "## Mandatory violations", "## Results per control", "## How to read")
     ]
     assert order == sorted(order)
-    assert "`app-platform-aws` version 1.0.0" in text and insecure_run.started in text
+    assert f"`app-platform-aws` version {PACK_VERSION}" in text and insecure_run.started in text
     assert "### C001 `vpc-flow-logs-enabled`" in text and "FSBP EC2.6" in text
     assert "Remediation: Add an aws.ec2.FlowLog" in text
     assert "| Not applicable |" in text and "A pass is recorded" in text
@@ -81,5 +84,5 @@ def test_markdown_cells_escape_pipes_and_newlines() -> None:
 
 def test_terminal_table_leads_with_the_verdict(written: dict[str, Path]) -> None:
     lines = written["txt"].read_text().splitlines()
-    assert lines[0].startswith("Policy pack app-platform-aws 1.0.0 on stack insecure")
+    assert lines[0].startswith(f"Policy pack app-platform-aws {PACK_VERSION} on stack insecure")
     assert lines[1].startswith("FAILED:")

@@ -8,7 +8,10 @@ from offline.cli import EXIT_OK, EXIT_POLICY, main
 from offline.plan import Plan
 from offline.policy_runner import PASS_RULE, PolicyRun, config_path, run_direct
 from policies.rules import POLICIES
+from policies.versions import declared_version
 from tests.fixtures import insecure
+
+PACK_VERSION = declared_version()  # PulumiPolicy.yaml's, read by other code than the runner's
 
 
 def keys(run: PolicyRun) -> list[tuple[str, str, str, str, str]]:
@@ -79,7 +82,7 @@ def test_an_advisory_control_left_unknown_stays_advisory() -> None:
 
 def test_run_records_pack_version_stack_time_and_the_pass_rule(insecure_run: PolicyRun) -> None:
     assert insecure_run.pack == "app-platform-aws"
-    assert insecure_run.version == "1.0.0"
+    assert insecure_run.version == PACK_VERSION
     assert insecure_run.stack == "insecure" and insecure_run.started.endswith("Z")
     assert insecure_run.note == PASS_RULE
     assert {"pass", "violation", "not-applicable", "unknown"} <= {r.outcome for r in insecure_run.results}
