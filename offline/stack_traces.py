@@ -43,35 +43,29 @@ def _uri(filename: str) -> str | None:
         return None
 
 
-def _frames(innermost: FrameType | None) -> list[FrameType]:
-    """The frames from the outermost to `innermost`, as `traceback.extract_stack` lists them."""
-    frames: list[FrameType] = []
+def _caller_of_resource(innermost: FrameType | None) -> FrameType | None:
+    """The frame that called the resource constructor: the one outside the third `__init__` counted from the
+    innermost frame (the SDK's rule), or None when there are fewer than three."""
+    inits = 0
     while innermost is not None:
-        frames.append(innermost)
+        if innermost.f_code.co_name == "__init__":
+            inits += 1
+            if inits == _INITS_TO_SKIP:
+                return innermost.f_back
         innermost = innermost.f_back
-    frames.reverse()
-    return frames
+    return None
 
 
 def stack_trace() -> source_pb2.StackTrace:
     """`pulumi.runtime.resource._get_stack_trace()` without the frames outside the program's files (see the module
-    docstring): the same frames, in the same order, as the SDK's message once those are dropped."""
-    stack = _frames(sys._getframe())
-    inits = 0
-    index = len(stack) - 1
-    for index in range(len(stack) - 1, -1, -1):
-        if stack[index].f_code.co_name == "__init__":
-            inits += 1
-            if inits == _INITS_TO_SKIP:
-                break
-    if index < 1:
-        return source_pb2.StackTrace()
+    docstring): the same frames, in the same order (innermost first), as the SDK's message once those are dropped."""
     frames = []
-    for frame in reversed(stack[:index]):
+    frame = _caller_of_resource(sys._getframe())
+    while frame is not None:
         filename, line = frame.f_code.co_filename, frame.f_lineno
-        uri = _uri(filename) if filename.startswith(_PROGRAM_FILES) else None
-        if uri is not None and line is not None:
+        if filename.startswith(_PROGRAM_FILES) and line is not None and (uri := _uri(filename)) is not None:
             frames.append(source_pb2.StackFrame(pc=source_pb2.SourcePosition(uri=uri, line=line)))
+        frame = frame.f_back
     return source_pb2.StackTrace(frames=frames)
 
 

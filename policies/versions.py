@@ -97,9 +97,10 @@ def main(argv: list[str]) -> int:
             return 1
         HISTORY.write_text(json.dumps(entries, indent=2) + "\n")
     print(f"{version} {current}")
-    for problem in problems(entries, version, current):
+    found = problems(entries, version, current)
+    for problem in found:
         print(f"error: {problem}", file=sys.stderr)
-    return 1 if problems(entries, version, current) else 0
+    return 1 if found else 0
 
 
 if __name__ == "__main__":

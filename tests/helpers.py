@@ -9,9 +9,9 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from offline import checkout as checkout_module
 from offline import cli
@@ -165,16 +165,6 @@ def _checkout() -> CheckoutRun:
         return recorded
 
     stdout = io.StringIO()
-    with contextlib.redirect_stdout(stdout), _replaced(checkout_module, "render_checkout", recording):
+    with contextlib.redirect_stdout(stdout), mock.patch.object(checkout_module, "render_checkout", recording):
         code = cli.main(["checkout", "--out", str(out)])
     return CheckoutRun(code, out, stdout.getvalue(), recorded)
-
-
-@contextlib.contextmanager
-def _replaced(module: Any, name: str, value: Any) -> Iterator[None]:
-    original = getattr(module, name)
-    setattr(module, name, value)
-    try:
-        yield
-    finally:
-        setattr(module, name, original)
