@@ -17,8 +17,8 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE = "PlatformComponent"
-# Modules with nothing to document (plumbing, re-exports) or that are this generator.
-SKIPPED = frozenset({"__init__", "aws", "reference"})
+# Modules with nothing to document (plumbing, re-exports) or that are tooling (this generator, type_scope).
+SKIPPED = frozenset({"__init__", "aws", "reference", "type_scope"})
 
 
 @dataclass(frozen=True)
