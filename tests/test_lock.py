@@ -135,9 +135,9 @@ def test_pulumi_project_uses_the_uv_toolchain() -> None:
 
 def test_dev_py_bootstraps_the_locked_uv() -> None:
     dev = load_dev()
-    version, hashes = dev.locked_uv()
+    version, wheels = dev.locked_uv()
     assert f"uv=={version}" in pyproject()["dependency-groups"]["dev"]
-    assert len(hashes) >= 3 and all(h.startswith("sha256:") for h in hashes)
+    assert len(wheels) >= 3 and all(w["hash"].startswith("sha256:") for w in wheels)
     found = subprocess.run([str(UV), "--version"], capture_output=True, text=True, check=True).stdout
     assert found.split()[1] == version  # the uv in .venv is the locked one
     assert dev.INPUTS == ("pyproject.toml", "uv.lock") and b"--locked" in dev.INSTALL_METHOD
