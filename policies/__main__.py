@@ -1,8 +1,11 @@
 """Builds the policy pack; nothing else. `pulumi preview --policy-pack policies` (and the offline runner, the same
 way: `python -m pulumi.policy <engine> .` in this folder) runs this file with `policies/` on sys.path."""
 
+import analyzer_memo  # type: ignore[import-not-found]
 from pulumi_policy import EnforcementLevel, PolicyPack
 from rules import PACK_DESCRIPTION, PACK_NAME, POLICIES  # type: ignore[import-not-found]
+
+analyzer_memo.install()  # each resource's properties converted once, not once per policy (analyzer_memo.py)
 
 PolicyPack(
     name=PACK_NAME,

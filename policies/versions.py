@@ -22,9 +22,17 @@ from pathlib import Path
 PACK_DIR = Path(__file__).resolve().parent
 HISTORY = PACK_DIR / "versions.json"
 PACK_FILE = PACK_DIR / "PulumiPolicy.yaml"
-# What decides a finding: the rules, the tables they read and the pack's entry point. The stacks' policy configs
-# (policies/config/) are stack settings, reported beside the version; the README table and this tooling are not.
-SOURCE_GLOBS = ("rules/*.py", "credential_patterns.py", "lambda_runtimes.py", "log_retention.py", "__main__.py")
+# What decides a finding: the rules, the tables they read, the pack's entry point and what it changes in
+# pulumi-policy. The stacks' policy configs (policies/config/) are stack settings, reported beside the version;
+# the README table and this tooling are not.
+SOURCE_GLOBS = (
+    "rules/*.py",
+    "credential_patterns.py",
+    "lambda_runtimes.py",
+    "log_retention.py",
+    "analyzer_memo.py",
+    "__main__.py",
+)
 
 
 def sources(pack_dir: Path = PACK_DIR) -> list[Path]:
