@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import botocore.auth  # type: ignore[import-untyped]
+import botocore.loaders  # type: ignore[import-untyped]
 import botocore.session  # type: ignore[import-untyped]
 import pytest
 from hypothesis import given, settings
@@ -235,6 +236,10 @@ def test_verify_full_refuses_a_server_the_bundle_does_not_vouch_for(
 
 
 # -- the token itself -------------------------------------------------------------------------------------------
+# botocore's model files, read once for all examples: a client per example then costs 0.02 s instead of 0.17 s.
+MODELS = botocore.loaders.create_loader()
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     user=st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True),
@@ -247,6 +252,7 @@ def test_token_is_the_one_botocore_signs(user: str, port: int, moment: int, sess
     credentials = AwsCredentials("ASIAEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", session, None)
     ours = rds_auth_token(host=host, port=port, user=user, region="eu-west-1", credentials=credentials, now=moment)
     session_obj = botocore.session.Session()
+    session_obj.register_component("data_loader", MODELS)
     session_obj.set_credentials("ASIAEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", session)
     client = session_obj.create_client("rds", region_name="eu-west-1")
     frozen = datetime.fromtimestamp(moment, UTC).replace(tzinfo=None)
