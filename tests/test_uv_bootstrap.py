@@ -25,6 +25,13 @@ def dev() -> ModuleType:
     return load_dev()
 
 
+@pytest.fixture(scope="module")
+def locked(dev: ModuleType) -> tuple[str, list[dict[str, str]]]:
+    """uv.lock's uv: its version and wheels (the lock is parsed once)."""
+    version, wheels = dev.locked_uv()
+    return str(version), list(wheels)
+
+
 @pytest.fixture
 def on(monkeypatch: pytest.MonkeyPatch) -> Any:
     """Pretend to be another machine: on("linux", "aarch64", libc=("glibc", "2.28"))."""
@@ -38,9 +45,9 @@ def on(monkeypatch: pytest.MonkeyPatch) -> Any:
     return pretend
 
 
-def wheel_name(dev: ModuleType, pretend: Any, *args: Any, **kwargs: Any) -> str | None:
+def wheel_name(dev: ModuleType, wheels: list[dict[str, str]], pretend: Any, *args: Any, **kwargs: Any) -> str | None:
     pretend(*args, **kwargs)
-    found = dev.wheel_for_machine(dev.locked_uv()[1])
+    found = dev.wheel_for_machine(wheels)
     return found["url"].rsplit("/", 1)[-1] if found else None
 
 
@@ -60,13 +67,15 @@ def wheel_name(dev: ModuleType, pretend: Any, *args: Any, **kwargs: Any) -> str 
         (("freebsd14", "amd64", {"libc": ("", "")}), None),
     ],
 )
-def test_the_wheel_of_each_machine(dev: ModuleType, on: Any, machine: tuple[Any, ...], expected: str | None) -> None:
+def test_the_wheel_of_each_machine(
+    dev: ModuleType, locked: tuple[str, list[dict[str, str]]], on: Any, machine: tuple[Any, ...], expected: str | None
+) -> None:
     *args, options = machine if isinstance(machine[-1], dict) else (*machine, {})
-    found = wheel_name(dev, on, *args, **options)
+    found = wheel_name(dev, locked[1], on, *args, **options)
     if expected is None:
         assert found is None
     else:
-        assert found is not None and expected in found and found.startswith(f"uv-{dev.locked_uv()[0]}-")
+        assert found is not None and expected in found and found.startswith(f"uv-{locked[0]}-")
 
 
 def fake_wheel(folder: Path, dev: ModuleType, script: bytes, *, member: str | None = None) -> dict[str, str]:
