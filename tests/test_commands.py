@@ -37,6 +37,7 @@ RUN: dict[str, dict[str, object]] = {
     "dev.py offline.benchmark": {"cwd": "fresh", "extra": ["--repeat", "1", "--renders", "1", "--services", "1"]},
     "dev.py infra.config.reference > docs/config-reference.md": {"cwd": "root"},
     "dev.py components.reference > docs/components.md": {"cwd": "root"},
+    "dev.py components.type_scope": {"cwd": "root"},
     "dev.py offline cost out/staging.plan.json": {"cwd": "plans"},
     "dev.py offline cost out/staging.plan.json --base base.plan.json": {"cwd": "plans"},
     "dev.py offline cost out/staging.plan.json --base base.plan.json --budget USD": {"cwd": "plans"},
