@@ -47,7 +47,7 @@ def shared_fixture_group(nodeid: str) -> str | None:
     return next((group for prefix, group in SHARED_FIXTURE_GROUPS.items() if nodeid.startswith(prefix)), None)
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # optional: a run with `-p no:xdist` has no such hook
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> Any:
     """`--dist=loadfile` (what dev.py asks for), with each of SHARED_FIXTURE_GROUPS kept on one worker."""
     if config.getoption("dist") != "loadfile":
