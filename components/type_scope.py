@@ -109,7 +109,7 @@ def scope(paths: Iterable[Path] | None = None, aws_dir: Path | None = None) -> l
 
 
 def block(modules: list[str]) -> str:
-    """The generated TOML array: the modules four to a line at most, within 120 columns."""
+    """The generated TOML array: as many modules to a line as fit in 120 columns."""
     lines: list[str] = []
     for module in modules:
         item = f'"{module}",'
