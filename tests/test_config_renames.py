@@ -11,10 +11,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from infra.config import ConfigError
+from infra.config.errors import Problem
 from infra.config.load import deprecations, load_config
 from infra.config.renames import EACH, MOVED, Moved, migrate
 from offline import project
 from tests.helpers import stack_config
+
+
+def refused(raw: dict[str, str], secrets: set[str]) -> list[Problem]:
+    """What load_config says about `raw`, which it must refuse (one problem per bad key)."""
+    with pytest.raises(ConfigError) as caught:
+        load_config(raw, secrets)
+    return caught.value.problems
+
 
 DR_MOVES = [move for move in MOVED if move.old[0] == "database"]
 SERVICE_MOVES = [move for move in MOVED if move.old[:2] == ("services", EACH)]
@@ -72,31 +81,27 @@ def test_setting_both_spellings_is_an_error_naming_the_old_key(move: Moved) -> N
     base, secrets = stack_config("production")
     section = _old_spelling(move, value)
     section.setdefault("disasterRecovery", {})[move.new[-1]] = value
-    with pytest.raises(ConfigError) as caught:
-        load_config(_database_only(base, section), secrets)
-    assert [p.key for p in caught.value.problems] == [move.old_key]
-    assert move.new_key in caught.value.problems[0]
+    problems = refused(_database_only(base, section), secrets)
+    assert [p.key for p in problems] == [move.old_key]
+    assert move.new_key in problems[0]
 
 
 def test_a_bad_value_under_the_old_key_is_blamed_on_the_old_key() -> None:
     """The stack file spells the old key: the error must name it, or its line cannot be shown."""
     base, secrets = stack_config("production")
     raw = _database_only(base, {"drRegion": "eu-central-9"})
-    with pytest.raises(ConfigError) as caught:
-        load_config(raw, secrets)
-    assert [p.key for p in caught.value.problems] == ["app-platform:database.drRegion"]
+    problems = refused(raw, secrets)
+    assert [p.key for p in problems] == ["app-platform:database.drRegion"]
     raw = _database_only(base, {"drRegion": "eu-west-1"})  # the stack's own region
-    with pytest.raises(ConfigError) as caught:
-        load_config(raw, secrets)
-    assert caught.value.problems[0].startswith("app-platform:database.drRegion")
+    problems = refused(raw, secrets)
+    assert problems[0].startswith("app-platform:database.drRegion")
 
 
 def test_a_bad_value_under_the_new_key_is_blamed_on_the_new_key() -> None:
     base, secrets = stack_config("production")
     raw = _database_only(base, {"disasterRecovery": {"region": "eu-central-9"}})
-    with pytest.raises(ConfigError) as caught:
-        load_config(raw, secrets)
-    assert [p.key for p in caught.value.problems] == ["app-platform:database.disasterRecovery.region"]
+    problems = refused(raw, secrets)
+    assert [p.key for p in problems] == ["app-platform:database.disasterRecovery.region"]
     assert deprecations(raw) == []
 
 
@@ -197,10 +202,9 @@ def test_an_old_service_key_sets_that_service_only_and_is_announced(move: Moved)
 def test_both_spellings_in_one_service_are_an_error_naming_the_old_key(move: Moved) -> None:
     value = SERVICE_VALUES[move.new[-1]]
     api = {**WEB, move.old[-1]: value, "deployment": {move.new[-1]: value}}
-    with pytest.raises(ConfigError) as caught:
-        load_config(_services("staging", {"api": api}), stack_config("staging")[1])
-    assert [p.key for p in caught.value.problems] == [f"app-platform:services.api.{move.old[-1]}"]
-    assert "app-platform:services.api.deployment." + move.new[-1] in caught.value.problems[0]
+    problems = refused(_services("staging", {"api": api}), stack_config("staging")[1])
+    assert [p.key for p in problems] == [f"app-platform:services.api.{move.old[-1]}"]
+    assert "app-platform:services.api.deployment." + move.new[-1] in problems[0]
 
 
 def test_old_and_new_spellings_in_different_services_are_no_conflict() -> None:
@@ -229,17 +233,15 @@ def test_a_bad_value_under_an_old_service_key_is_blamed_on_the_old_key(
     stack: str, old: str, value: int, says: str
 ) -> None:
     api = {**WEB, old: value} if stack == "staging" else {**WEB, "cpu": 1024, "memory": 2048, old: value}
-    with pytest.raises(ConfigError) as caught:
-        load_config(_services(stack, {"api": api}), stack_config(stack)[1])
-    assert [p.key for p in caught.value.problems] == [f"app-platform:services.api.{old}"]
-    assert caught.value.problems[0].startswith(f"app-platform:services.api.{old}") and says in caught.value.problems[0]
+    problems = refused(_services(stack, {"api": api}), stack_config(stack)[1])
+    assert [p.key for p in problems] == [f"app-platform:services.api.{old}"]
+    assert problems[0].startswith(f"app-platform:services.api.{old}") and says in problems[0]
 
 
 def test_a_bad_value_under_the_new_service_key_is_blamed_on_the_new_key() -> None:
     raw = _services("staging", {"api": {**WEB, "deployment": {"minimumHealthyPercent": 150}}})
-    with pytest.raises(ConfigError) as caught:
-        load_config(raw, stack_config("staging")[1])
-    assert [p.key for p in caught.value.problems] == ["app-platform:services.api.deployment.minimumHealthyPercent"]
+    problems = refused(raw, stack_config("staging")[1])
+    assert [p.key for p in problems] == ["app-platform:services.api.deployment.minimumHealthyPercent"]
     assert deprecations(raw) == []
 
 
