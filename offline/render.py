@@ -21,6 +21,7 @@ from offline.monitor import MonitorReentryError, RecordingMonitor, _clean
 from offline.plan import Plan
 from offline.project import ROOT, StackSettings, load_stack
 from offline.stack_traces import installed as fast_stack_traces
+from offline.unknowns import installed as acyclic_unknowns
 
 
 def render(
@@ -50,7 +51,7 @@ def render_settings(stack: StackSettings) -> Plan:
         runpy.run_path(str(stack.main), run_name="__main__")
 
     try:
-        with _collector_paused(), fast_stack_traces():
+        with _collector_paused(), fast_stack_traces(), acyclic_unknowns():
             _sync_await(run_pulumi_func(program))
             outputs = _sync_await(_resolve_outputs(getattr(root, "outputs", {})))
     finally:

@@ -1,0 +1,48 @@
+"""`pulumi.runtime.rpc.contains_unknowns` without the garbage cycle the SDK's version leaves on every call.
+
+The SDK's function defines a recursive closure each time it runs; the closure refers to itself through its cell,
+so every call leaves a cycle (function, cell, annotations) that only the cyclic collector can free. A production
+render makes about 13,000 calls: 88,000 objects of garbage, and the collection after the render cost about
+0.12 s of CPU (profiled, 2026-12-03), once per render. `contains_unknowns` here is the same recursion at module
+level, which leaves nothing behind. The offline engine installs it for the length of a render (`installed`),
+as it does `offline.stack_traces`; `pulumi preview`/`up` never import this module. tests/test_unknowns.py holds
+the SDK's function to the text this was written from, so an SDK upgrade that changes it fails there first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from pulumi.runtime import known_types, rpc
+
+
+def contains_unknowns(val: Any) -> bool:
+    """True when `val`, or any dict value or list item below it, is the engine's unknown (the SDK's answer)."""
+    return _contains(val, set())
+
+
+def _contains(val: Any, seen_ids: set[int]) -> bool:
+    if known_types.is_unknown(val):
+        return True
+    if id(val) in seen_ids:
+        return False
+    seen_ids.add(id(val))
+    if isinstance(val, dict):
+        return any(_contains(val[key], seen_ids) for key in val)
+    if isinstance(val, list):
+        return any(_contains(item, seen_ids) for item in val)
+    return False
+
+
+@contextlib.contextmanager
+def installed() -> Iterator[None]:
+    """The SDK calls `contains_unknowns` here inside the block (pulumi.output and pulumi.runtime.invoke call it
+    through the rpc module), its own function again after it."""
+    original = rpc.contains_unknowns
+    rpc.contains_unknowns = contains_unknowns
+    try:
+        yield
+    finally:
+        rpc.contains_unknowns = original
