@@ -15,24 +15,28 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from pulumi.runtime import known_types, rpc
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
 
 
 def contains_unknowns(val: Any) -> bool:
-    """True when `val`, or any dict value or list item below it, is the engine's unknown (the SDK's answer)."""
-    return _contains(val, set())
-
-
-def _contains(val: Any, seen_ids: set[int]) -> bool:
-    if known_types.is_unknown(val):
+    """True when `val`, or any dict value or list item below it, is the engine's unknown (the SDK's answer).
+    Most calls get a scalar: answered without the walk."""
+    if isinstance(val, Unknown):
         return True
-    if id(val) in seen_ids:
+    return isinstance(val, (dict, list)) and _contains(val, set())
+
+
+def _contains(container: dict[Any, Any] | list[Any], seen_ids: set[int]) -> bool:
+    """The SDK's walk: depth first, dict values read with `[key]` (output types translate keys there), a
+    container already seen answers False. Scalars are never recorded as seen: a seen scalar was not unknown."""
+    if id(container) in seen_ids:
         return False
-    seen_ids.add(id(val))
-    if isinstance(val, dict):
-        return any(_contains(val[key], seen_ids) for key in val)
-    if isinstance(val, list):
-        return any(_contains(item, seen_ids) for item in val)
+    seen_ids.add(id(container))
+    items = (container[key] for key in container) if isinstance(container, dict) else container
+    for item in items:
+        if isinstance(item, Unknown) or (isinstance(item, (dict, list)) and _contains(item, seen_ids)):
+            return True
     return False
 
 

@@ -81,6 +81,22 @@ def test_cycles_end_with_the_sdks_answer() -> None:
         assert unknowns.contains_unknowns(value) is SDK(value) is expected
 
 
+class Translating(dict[str, Any]):
+    """A dict whose `[key]` answers something else than its stored values, as output types' `__getitem__` may."""
+
+    def __getitem__(self, key: str) -> Any:
+        return UNKNOWN if key == "translated" else super().__getitem__(key)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [Translating(translated=1), [Translating(other=1)], {"a": Translating(translated="x")}, Translating()],
+    ids=["unknown-through-getitem", "known-in-list", "nested", "empty"],
+)
+def test_dict_values_are_read_as_the_sdk_reads_them(value: Any) -> None:
+    assert unknowns.contains_unknowns(value) is SDK(value)
+
+
 def test_the_sdks_function_is_back_after_the_block_even_when_it_raises() -> None:
     with pytest.raises(RuntimeError), unknowns.installed():
         assert rpc.contains_unknowns is unknowns.contains_unknowns
@@ -90,14 +106,14 @@ def test_the_sdks_function_is_back_after_the_block_even_when_it_raises() -> None
 
 def test_a_render_uses_it_and_leaves_none_of_the_sdks_closures_behind(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = 0
-    walk = unknowns._contains
+    ours = unknowns.contains_unknowns
 
-    def counted(val: Any, seen_ids: set[int]) -> bool:
+    def counted(val: Any) -> bool:
         nonlocal calls
         calls += 1
-        return walk(val, seen_ids)
+        return ours(val)
 
-    monkeypatch.setattr(unknowns, "_contains", counted)
+    monkeypatch.setattr(unknowns, "contains_unknowns", counted)
     was_enabled = gc.isenabled()
     gc.disable()
     try:
