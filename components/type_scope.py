@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = ROOT / "pyproject.toml"
 ALIAS_MODULE = ROOT / "components" / "aws.py"
-# What dev.py type-checks (TYPE_TARGETS there): the code whose `aws.<service>.<Name>` uses count.
+# What dev.py type-checks (its TYPE_TARGETS; a test keeps the two equal): the code whose `aws.<service>.<Name>` count.
 CODE_DIRS = ("components", "hooks", "infra", "offline", "policies", "ops", "app")
 # pulumi-aws's own plumbing every service module imports, and each service's argument types.
 ALWAYS = ("pulumi_aws._enums", "pulumi_aws._inputs", "pulumi_aws._utilities")
@@ -120,17 +120,22 @@ def block(modules: list[str]) -> str:
     return "\n".join([BEGIN, "module = [", *lines, "]", END])
 
 
-def recorded(text: str) -> list[str]:
-    """The modules between the markers of pyproject.toml."""
+def _span(text: str) -> tuple[int, int]:
+    """Where the generated block starts and where its end marker ends."""
     start, end = text.find(BEGIN), text.find(END)
     if start < 0 or end < start:
         raise ScopeError(f"pyproject.toml has no `{BEGIN}` ... `{END}` block")
+    return start, end + len(END)
+
+
+def recorded(text: str) -> list[str]:
+    """The modules between the markers of pyproject.toml."""
+    start, end = _span(text)
     return re.findall(r'"([\w.]+)"', text[start:end])
 
 
 def rewritten(text: str, modules: list[str]) -> str:
-    recorded(text)  # the markers exist
-    start, end = text.find(BEGIN), text.find(END) + len(END)
+    start, end = _span(text)
     return text[:start] + block(modules) + text[end:]
 
 

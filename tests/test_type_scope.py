@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from components import type_scope
+from tests.dev_entry import load_dev
 
 CONFIG = tomllib.loads(type_scope.PYPROJECT.read_text())
 
@@ -26,6 +27,10 @@ def test_pyproject_lists_exactly_the_modules_the_code_uses() -> None:
     assert type_scope.recorded(type_scope.PYPROJECT.read_text()) == type_scope.scope(), (
         "run: python3.11 dev.py components.type_scope --write"
     )
+
+
+def test_the_code_it_reads_is_the_code_dev_py_type_checks() -> None:
+    assert list(type_scope.CODE_DIRS) == load_dev().TYPE_TARGETS
 
 
 def test_everything_else_of_pulumi_aws_is_skipped_and_the_list_is_read() -> None:
@@ -84,7 +89,8 @@ def test_write_replaces_only_the_block_and_a_missing_block_is_named(tmp_path: Pa
         "pulumi_aws.y",
         "pulumi_aws.z",
     ]
-    assert type_scope.rewritten(text, ["q"]).startswith("a = 1\n") and text.endswith("b = 2\n")
+    replaced = type_scope.rewritten(text, ["q"])
+    assert replaced.startswith("a = 1\n") and replaced.endswith("\nb = 2\n") and "pulumi_aws.x" not in replaced
     assert all(len(line) <= 120 for line in type_scope.block(type_scope.scope()).splitlines())
     with pytest.raises(type_scope.ScopeError, match="no `# type-scope: begin"):
         type_scope.recorded("module = []\n")
