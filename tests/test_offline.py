@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import gc
 import json
+import runpy
 import time
 from collections.abc import Generator
 from pathlib import Path
@@ -174,6 +176,35 @@ def test_cli_exit_codes(tmp_path: Path, staging_plan: Plan, capsys: pytest.Captu
     assert "**DELETE** `aws:kms/key:Key`" in (tmp_path / "d.md").read_text()
     (tmp_path / "bad.json").write_text("{}")
     assert cli.main(["diff", str(tmp_path / "bad.json"), str(tmp_path / "head.json")]) == cli.EXIT_USAGE
+
+
+@pytest.fixture
+def collector_enabled() -> Generator[None]:
+    """The collector on, as in a fresh interpreter (the test workers run without it), and restored afterwards."""
+    was_enabled = gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        (gc.enable if was_enabled else gc.disable)()
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_the_cli_process_runs_without_automatic_collection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`python -m offline` turns the collector off before its command runs (docs/benchmark.md)."""
+    seen: list[bool] = []
+    monkeypatch.setattr(cli, "main", lambda: seen.append(gc.isenabled()) or cli.EXIT_CONFIG)
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_module("offline", run_name="__main__")
+    assert seen == [False] and exited.value.code == cli.EXIT_CONFIG  # main ran once, and its status is the exit
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_the_cli_called_from_python_leaves_the_collector_alone(tmp_path: Path) -> None:
+    assert cli.main(["preview", "nosuchstack", "--out", str(tmp_path)]) == cli.EXIT_CONFIG
+    (tmp_path / "bad.json").write_text("{}")
+    assert cli.main(["diff", str(tmp_path / "bad.json"), str(tmp_path / "bad.json")]) == cli.EXIT_USAGE
+    assert gc.isenabled()
 
 
 # -- the engine at any size ------------------------------------------------------------------------------------------
