@@ -3,6 +3,7 @@ those, a new resource name is found in any position, and a name pulumi-aws lacks
 
 from __future__ import annotations
 
+import ast
 import tomllib
 from pathlib import Path
 
@@ -108,3 +109,42 @@ def test_a_stale_list_fails_the_command_and_write_mends_it(
     assert type_scope.main(["--write"]) == 0
     assert type_scope.recorded(stale.read_text()) == type_scope.scope()
     assert stale.read_text().startswith("x = 1\n")
+
+
+SDK_ONLY = ("opentelemetry", "semver", "parver")
+"""Packages mypy skips (pyproject.toml) because only the Pulumi SDK imports them."""
+
+
+def imported_packages(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_packages_only_the_sdk_imports_are_skipped_and_the_code_never_imports_them() -> None:
+    sdk_only = {name for package in SDK_ONLY for name in (package, f"{package}.*")}
+    assert set(overrides("skip")) - {"pulumi_aws", "pulumi_aws.*"} == sdk_only  # the list here is pyproject's
+    code = sorted(path for folder in type_scope.CODE_DIRS for path in (type_scope.ROOT / folder).rglob("*.py"))
+    assert len(code) > 100
+    users = {str(path.relative_to(type_scope.ROOT)): imported_packages(path) & set(SDK_ONLY) for path in code}
+    assert not {path: names for path, names in users.items() if names}, "mypy would not check these imports"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("import opentelemetry.trace\n", {"opentelemetry"}),
+        ("from semver import Version\n", {"semver"}),
+        ("def f() -> None:\n    import parver\n", {"parver"}),
+        ("from . import semver\n", set()),  # a module of this project that happens to share the name
+        ("x = 'import semver'\n", set()),
+    ],
+)
+def test_imports_are_found_in_any_position(tmp_path: Path, text: str, expected: set[str]) -> None:
+    path = tmp_path / "thing.py"
+    path.write_text(text)
+    assert imported_packages(path) & set(SDK_ONLY) == expected
