@@ -1,11 +1,12 @@
-"""`python -m ops`: post-deploy checks, restore drill, releases, rollback, database bootstrap and snapshots.
+"""`python -m ops`: post-deploy checks, restore drill, releases, rollback, database bootstrap and snapshots, and
+the preflight check before `pulumi up`.
 
 Stack outputs come from --outputs FILE (the JSON `pulumi stack output --json` prints) or, without it, from
 `pulumi stack output --json --stack <stack>`. AWS credentials and settings come from the environment, as for
 any AWS client; the region is the stack's `region` output.
 
-Exit codes: 0 success; 1 a check, the drill, a release or the rollback failed; 2 usage or stack outputs error;
-130 interrupted (Ctrl-C).
+Exit codes: 0 success; 1 a check, the drill, a release or the rollback failed, or preflight refused; 2 usage,
+stack outputs or stack file error; 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ops import (
     db_bootstrap,
     db_snapshot,
     deployment_rollback,
+    preflight,
     release,
     report,
     restore_drill,
@@ -112,6 +114,14 @@ def build_parser() -> argparse.ArgumentParser:
     boot.add_argument("--timeout-minutes", type=_non_negative, default=15.0, help="wait this long for the task")
     boot.add_argument("--poll-seconds", type=_non_negative, default=10.0, help="pause between status polls")
 
+    before = commands.add_parser(
+        "preflight",
+        parents=[common],
+        help="before `pulumi up`: refuse to switch a service back to rolling while its traffic is on its "
+        "alternate target group (reads the stack file and ECS; changes nothing)",
+    )
+    before.add_argument("--stack-file", type=Path, help="read this stack file instead of Pulumi.<stack>.yaml")
+
     _add_release_commands(commands, common)
     return parser
 
@@ -155,6 +165,8 @@ def main(
     args = build_parser().parse_args(argv)
     try:
         outputs = outputs_module.load(args.stack, args.outputs, run_command)
+        if args.command == "preflight":  # runs before the first deploy too, when there are no outputs yet
+            return _preflight(args, outputs, clients_factory)
         clients = clients_factory(outputs.text("region"))
         if args.command == "verify":
             return _verify(args, outputs, clients)
@@ -287,6 +299,30 @@ def _snapshot(args: argparse.Namespace, outputs: StackOutputs, clients: Clients)
         f"snapshot {result.identifier} of {result.instance} (PostgreSQL {result.engine_version}) available after "
         f"{format_elapsed(result.seconds)}"
     )
+    return EXIT_OK
+
+
+def _preflight(args: argparse.Namespace, outputs: StackOutputs, clients_factory: ClientsFactory) -> int:
+    try:
+        rolling = preflight.rolling_services(outputs.stack, args.stack_file)
+    except preflight.StackFileInvalidError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not outputs.values:
+        print(f"{outputs.stack}: no stack outputs, nothing deployed yet: nothing to check")
+        return EXIT_OK
+    try:
+        result = preflight.check(outputs, clients_factory(outputs.text("region"))("ecs"), rolling)
+    except AWS_ERRORS as exc:
+        print(f"error: {describe_error(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    for note in result.notes:
+        print(f"note: {note}")
+    for refusal in result.refusals:
+        print(f"REFUSED {refusal.message()}", file=sys.stderr)
+    if result.refusals:
+        return EXIT_FAILED
+    print(f"{outputs.stack}: preflight passed; rolling services checked: {', '.join(sorted(rolling)) or 'none'}")
     return EXIT_OK
 
 

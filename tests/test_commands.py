@@ -49,6 +49,7 @@ NOT_OFFLINE = {
     "dev.py test": "the suite itself; .ci/run runs it (test_project.test_ci_runs_the_readme_test_command)",
     "dev.py preview production --stack-file big.yaml": "big.yaml is the reader's own file; tests/test_offline.py",
     "dev.py offline checkout --out out/head": "renders every stack in one process: tests/test_offline.py",
+    "dev.py ops preflight --stack production": "needs AWS and Pulumi; parsed with the ops CLI below",
     "dev.py ops verify --stack staging": "needs AWS; parsed with the ops CLI below",
     "dev.py ops rollback api --stack production": "needs AWS; parsed with the ops CLI below",
     "dev.py ops restore-drill --stack staging --skip-connect": "needs AWS; parsed with the ops CLI below",

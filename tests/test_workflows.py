@@ -405,13 +405,20 @@ def test_each_stack_deploys_in_its_environment_then_verifies_with_a_read_only_ro
             order.append(f"pulumi {step['with']['command']}")
         elif "dev.py ops verify" in str(step.get("run", "")):
             order.append("ops verify")
+        elif "dev.py ops preflight" in str(step.get("run", "")):
+            order.append("ops preflight")
         elif action == "docker/setup-qemu-action":
             # The program builds linux/arm64 task images; a GitHub x86 runner needs QEMU for that.
             assert "arm64" in step["with"]["platforms"]
             order.append("qemu")
     assert order == [
-        "qemu", "${{ vars.AWS_DEPLOY_ROLE_ARN }}", "pulumi up", "${{ vars.AWS_VERIFY_ROLE_ARN }}", "ops verify",
+        "qemu", "${{ vars.AWS_DEPLOY_ROLE_ARN }}", "ops preflight", "pulumi up", "${{ vars.AWS_VERIFY_ROLE_ARN }}",
+        "ops verify",
     ]  # fmt: skip
+    (before,) = [argv for argv in ops_invocations(job) if argv[0] == "preflight"]
+    args = build_parser().parse_args(before)
+    assert args.stack == "staging" and str(args.outputs) == "out/outputs-before-staging.json"  # $STACK: this stack
+    assert 'pulumi stack output --json --stack "$STACK" > "out/outputs-before-$STACK.json"' in scripts(job)
     (verify,) = [argv for argv in ops_invocations(job) if argv[0] == "verify"]
     args = build_parser().parse_args(verify)
     assert args.command == "verify" and args.stack == "staging" and args.outputs and args.report

@@ -1,0 +1,203 @@
+"""`ops preflight` against the moto stack: a switch back to rolling is refused while the service's production
+traffic is on its alternate group, and passes once it is back on the group the stack declared first."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from offline.project import ROOT
+from ops import cli, preflight
+from ops.aws import Clients
+from tests.ops.conftest import STACK, WORKER, MotoStack
+
+ALTERNATE = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/app-staging-api-alt/0123456789abcdef"
+
+
+def serving(name: str, group: str) -> dict[str, list[dict[str, object]]]:
+    """What describe_services reports for a service whose production traffic is on `group`."""
+    return {"loadBalancers": [{"targetGroupArn": group, "containerName": name, "containerPort": 8080}]}
+
+
+@pytest.fixture
+def api_on_alternate(moto_stack: MotoStack, steady_ecs: Callable[..., None]) -> str:
+    """Seam: after an odd number of blue/green releases ECS reports the alternate group (moto never swaps it)."""
+    api = moto_stack.outputs["services"]["api"]
+    steady_ecs(**{api["serviceName"]: serving("api", ALTERNATE)})
+    return str(api["targetGroupArn"])
+
+
+def test_rolling_services_on_their_declared_groups_pass(moto_stack: MotoStack) -> None:
+    result = preflight.check(moto_stack.stack_outputs, moto_stack.clients("ecs"), {"api", "web", WORKER})
+    assert result.refusals == []
+    assert result.notes == [f"{WORKER}: not deployed behind the load balancer yet: nothing to check"]
+
+
+def test_a_switch_back_to_rolling_while_on_the_alternate_group_is_refused(
+    moto_stack: MotoStack, api_on_alternate: str
+) -> None:
+    result = preflight.check(moto_stack.stack_outputs, moto_stack.clients("ecs"), {"api", "web"})
+    assert result.refusals == [preflight.Refusal("api", ALTERNATE, api_on_alternate)]
+    message = result.refusals[0].message()
+    assert "production traffic is on app-staging-api-alt, not on app-staging-api " in message
+    assert "Release once more with the current strategy" in message and preflight.RUNBOOK in message
+    assert (ROOT / preflight.RUNBOOK.split("#")[0]).is_file()
+
+
+def test_a_service_staying_blue_green_may_run_on_either_group(moto_stack: MotoStack, api_on_alternate: str) -> None:
+    assert preflight.check(moto_stack.stack_outputs, moto_stack.clients("ecs"), {"web"}).refusals == []
+
+
+def test_a_service_that_lists_its_declared_group_first_passes_whatever_else_it_lists(
+    moto_stack: MotoStack, steady_ecs: Callable[..., None]
+) -> None:
+    """One entry per target group: the declared one among them is where a rolling deployment goes (no refusal)."""
+    api = moto_stack.outputs["services"]["api"]
+    both = serving("api", api["targetGroupArn"])["loadBalancers"] + serving("api", ALTERNATE)["loadBalancers"]
+    steady_ecs(**{api["serviceName"]: {"loadBalancers": both}})
+    assert preflight.check(moto_stack.stack_outputs, moto_stack.clients("ecs"), {"api"}).refusals == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "note"),
+    [
+        ({"services__api": None}, "api: not deployed behind the load balancer yet"),  # a new service
+        ({"services__api__targetGroupArn": None}, "api: not deployed behind the load balancer yet"),
+        ({"services__api__serviceName": "app-staging-gone"}, "api: service app-staging-gone not found"),
+        ({"services": None}, "api: not deployed behind the load balancer yet"),
+    ],
+)
+def test_what_cannot_be_judged_is_said_not_refused(
+    moto_stack: MotoStack, changes: dict[str, object], note: str
+) -> None:
+    result = preflight.check(moto_stack.with_outputs(**changes), moto_stack.clients("ecs"), {"api"})
+    assert result.refusals == [] and len(result.notes) == 1 and result.notes[0].startswith(note)
+
+
+@pytest.mark.parametrize(
+    ("arn", "name"),
+    [
+        (ALTERNATE, "app-staging-api-alt"),
+        ("arn:aws-cn:elasticloadbalancing:cn-north-1:1:targetgroup/api-1a2b/ff", "api-1a2b"),
+        (
+            "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/",
+            "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/",
+        ),
+        ("not-an-arn", "not-an-arn"),
+    ],
+)
+def test_group_names_come_from_the_arn(arn: str, name: str) -> None:
+    assert preflight.group_name(arn) == name
+
+
+# -- the stack file ------------------------------------------------------------------------------------------------
+def test_the_committed_stacks_say_which_services_roll() -> None:
+    """Staging's api rolls (the staging preset); production's releases blue/green (its preset)."""
+    assert preflight.rolling_services("staging") == {"api"}
+    assert preflight.rolling_services("production") == set()
+
+
+def stack_file(tmp_path: Path, base: str, release: dict[str, object]) -> Path:
+    document = yaml.safe_load((ROOT / f"Pulumi.{base}.yaml").read_text())
+    document["config"]["app-platform:services"]["api"]["release"] = release
+    path = tmp_path / f"Pulumi.{base}.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path
+
+
+def test_production_switched_back_to_rolling_is_read_from_the_stack_file(tmp_path: Path) -> None:
+    assert preflight.rolling_services("production", stack_file(tmp_path, "production", {"strategy": "rolling"})) == {
+        "api"
+    }
+
+
+def test_an_invalid_stack_file_names_the_key_and_line(tmp_path: Path) -> None:
+    path = stack_file(tmp_path, "staging", {"strategy": "sideways"})
+    with pytest.raises(preflight.StackFileInvalidError) as raised:
+        preflight.rolling_services("staging", path)
+    lines = path.read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "sideways" in text)
+    assert f"Pulumi.staging.yaml:{line}:" in str(raised.value)
+    assert "app-platform:services.api.release.strategy" in str(raised.value)
+
+
+# -- the command ---------------------------------------------------------------------------------------------------
+def run(
+    moto_stack: MotoStack, tmp_path: Path, capsys: pytest.CaptureFixture[str], *extra: str, outputs: Path | None = None
+) -> tuple[int, str, str]:
+    outputs = outputs or moto_stack.write(tmp_path / "outputs.json")
+    code = cli.main(
+        ["preflight", "--stack", STACK, "--outputs", str(outputs), *extra],
+        clients_factory=lambda region: moto_stack.clients,
+    )
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_the_command_passes_a_rolling_service_on_its_declared_group(
+    moto_stack: MotoStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(moto_stack, tmp_path, capsys)
+    assert (code, err) == (cli.EXIT_OK, "")
+    assert "staging: preflight passed; rolling services checked: api" in out
+
+
+def test_the_command_refuses_with_exit_1(
+    moto_stack: MotoStack, tmp_path: Path, capsys: pytest.CaptureFixture[str], api_on_alternate: str
+) -> None:
+    code, _, err = run(moto_stack, tmp_path, capsys)
+    assert code == cli.EXIT_FAILED and err.startswith("REFUSED api: the stack file makes it rolling")
+
+
+def test_before_the_first_deploy_there_is_nothing_to_check(
+    moto_stack: MotoStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty.json"
+    empty.write_text(json.dumps({}))  # what `pulumi stack output --json` prints for a stack never deployed
+    code, out, _ = run(moto_stack, tmp_path, capsys, outputs=empty)
+    assert code == cli.EXIT_OK and "nothing deployed yet" in out
+
+
+def test_a_bad_stack_file_is_exit_2_before_any_aws_call(
+    moto_stack: MotoStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    path = stack_file(folder, "staging", {"strategy": "sideways"})
+    regions: list[str] = []
+
+    def clients(region: str) -> Clients:
+        regions.append(region)
+        return moto_stack.clients
+
+    outputs = moto_stack.write(tmp_path / "o.json")
+    argv = ["preflight", "--stack", STACK, "--outputs", str(outputs), "--stack-file", str(path)]
+    assert cli.main(argv, clients_factory=clients) == cli.EXIT_USAGE and regions == []
+    assert "services.api.release.strategy" in capsys.readouterr().err
+
+
+def test_a_stack_without_a_stack_file_is_exit_2(
+    moto_stack: MotoStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs = moto_stack.write(tmp_path / "o.json")
+    code = cli.main(
+        ["preflight", "--stack", "qa", "--outputs", str(outputs)], clients_factory=lambda r: moto_stack.clients
+    )
+    assert code == cli.EXIT_USAGE and "no stack file Pulumi.qa.yaml" in capsys.readouterr().err
+
+
+def test_an_aws_error_is_exit_1_with_its_code(
+    moto_stack: MotoStack, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import ClientError
+
+    def denied(**kwargs: object) -> None:
+        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "DescribeServices")
+
+    monkeypatch.setattr(moto_stack.clients("ecs"), "describe_services", denied)
+    code, _, err = run(moto_stack, tmp_path, capsys)
+    assert code == cli.EXIT_FAILED and "AccessDeniedException: no" in err
