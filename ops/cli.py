@@ -114,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     boot.add_argument("--timeout-minutes", type=_non_negative, default=15.0, help="wait this long for the task")
     boot.add_argument("--poll-seconds", type=_non_negative, default=10.0, help="pause between status polls")
 
+    _add_preflight_command(commands, common)
+    _add_release_commands(commands, common)
+    return parser
+
+
+def _add_preflight_command(commands: Any, common: argparse.ArgumentParser) -> None:
     before = commands.add_parser(
         "preflight",
         parents=[common],
@@ -121,9 +127,6 @@ def build_parser() -> argparse.ArgumentParser:
         "alternate target group (reads the stack file and ECS; changes nothing)",
     )
     before.add_argument("--stack-file", type=Path, help="read this stack file instead of Pulumi.<stack>.yaml")
-
-    _add_release_commands(commands, common)
-    return parser
 
 
 def _add_release_commands(commands: Any, common: argparse.ArgumentParser) -> None:
