@@ -4,9 +4,10 @@ A service that leaves blue/green, canary or linear for rolling routes through th
 first. After every other non-rolling release, ECS has moved its tasks and production traffic to the alternate group
 (`<service>-alt`), and switching then points the listener rule at a group with no tasks until the rolling deployment
 fills it: 503s for minutes. The plan diff flags the change (BACK TO ROLLING) but cannot know where the tasks run;
-this reads it from ECS (`loadBalancers[].targetGroupArn` is the group serving production, which ECS swaps after each
-such release: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb-resources-for-blue-green.html) and
-refuses. The way out is docs/runbooks/deploy.md's: release once more with the current strategy, then switch.
+this reads it from ECS (after each such release the new revision's group becomes the service's
+`loadBalancers[0].targetGroupArn`: hashicorp/terraform-provider-aws#45678, which components/container_service.py
+cites for the same fact) and refuses. The way out is docs/runbooks/deploy.md's: release once more with the
+current strategy, then switch.
 
 It reads; it changes nothing.
 """
