@@ -124,7 +124,7 @@ def _add_preflight_command(commands: Any, common: argparse.ArgumentParser) -> No
         "preflight",
         parents=[common],
         help="before `pulumi up`: refuse to switch a service back to rolling while its traffic is on its "
-        "alternate target group (reads the stack file and ECS; changes nothing)",
+        "alternate target group, and a database major upgrade without a fresh manual snapshot (reads only)",
     )
     before.add_argument("--stack-file", type=Path, help="read this stack file instead of Pulumi.<stack>.yaml")
 
@@ -307,7 +307,7 @@ def _snapshot(args: argparse.Namespace, outputs: StackOutputs, clients: Clients)
 
 def _preflight(args: argparse.Namespace, outputs: StackOutputs, clients_factory: ClientsFactory) -> int:
     try:
-        rolling = preflight.rolling_services(outputs.stack, args.stack_file)
+        intent = preflight.read_intent(outputs.stack, args.stack_file)
     except preflight.StackFileInvalidError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -315,7 +315,7 @@ def _preflight(args: argparse.Namespace, outputs: StackOutputs, clients_factory:
         print(f"{outputs.stack}: no stack outputs, nothing deployed yet: nothing to check")
         return EXIT_OK
     try:
-        result = preflight.check(outputs, clients_factory(outputs.text("region"))("ecs"), rolling)
+        result = preflight.check(outputs, clients_factory(outputs.text("region")), intent)
     except AWS_ERRORS as exc:
         print(f"error: {describe_error(exc)}", file=sys.stderr)
         return EXIT_FAILED
@@ -325,7 +325,9 @@ def _preflight(args: argparse.Namespace, outputs: StackOutputs, clients_factory:
         print(f"REFUSED {refusal.message()}", file=sys.stderr)
     if result.refusals:
         return EXIT_FAILED
-    print(f"{outputs.stack}: preflight passed; rolling services checked: {', '.join(sorted(rolling)) or 'none'}")
+    rolling = ", ".join(sorted(intent.rolling)) or "none"
+    upgrade = f"{intent.upgrade[0]} -> {intent.upgrade[1]}" if intent.upgrade else "none"
+    print(f"{outputs.stack}: preflight passed (rolling services: {rolling}; database major upgrade: {upgrade})")
     return EXIT_OK
 
 
