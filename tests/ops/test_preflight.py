@@ -108,9 +108,15 @@ def test_the_committed_stacks_say_which_services_roll() -> None:
     assert preflight.read_intent("production") == preflight.Intent(frozenset())
 
 
-def stack_file(tmp_path: Path, base: str, release: dict[str, object]) -> Path:
+def stack_file(
+    tmp_path: Path, base: str, release: dict[str, object] | None = None, database: dict[str, str] | None = None
+) -> Path:
+    """The committed stack file `base` with api's `release` and the `database` section replaced."""
     document = yaml.safe_load((ROOT / f"Pulumi.{base}.yaml").read_text())
-    document["config"]["app-platform:services"]["api"]["release"] = release
+    if release is not None:
+        document["config"]["app-platform:services"]["api"]["release"] = release
+    if database is not None:
+        document["config"]["app-platform:database"] = database
     path = tmp_path / f"Pulumi.{base}.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     return path
@@ -325,20 +331,17 @@ def test_which_snapshots_count(moto_stack: MotoStack, pages: list[list[dict[str,
         assert result.refusals == [] and result.notes == [f"database: the upgrade can return to {usable}"]
 
 
+DECLARED_UPGRADE = {"engineVersion": "17", "majorUpgradeFrom": "16"}
+
+
 def test_the_stack_file_declares_the_upgrade(tmp_path: Path) -> None:
-    document = yaml.safe_load((ROOT / "Pulumi.staging.yaml").read_text())
-    document["config"]["app-platform:database"] = {"engineVersion": "17", "majorUpgradeFrom": "16"}
-    path = tmp_path / "Pulumi.staging.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    path = stack_file(tmp_path, "staging", database=DECLARED_UPGRADE)
     assert preflight.read_intent("staging", path) == preflight.Intent(frozenset({"api"}), ("16", "17"))
 
 
 def test_the_command_refuses_an_upgrade_without_a_snapshot(
     moto_stack: MotoStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    document = yaml.safe_load((ROOT / "Pulumi.staging.yaml").read_text())
-    document["config"]["app-platform:database"] = {"engineVersion": "17", "majorUpgradeFrom": "16"}
-    path = tmp_path / "Pulumi.staging.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    path = stack_file(tmp_path, "staging", database=DECLARED_UPGRADE)
     code, _, err = run(moto_stack, tmp_path, capsys, "--stack-file", str(path))
     assert code == cli.EXIT_FAILED and err.startswith("REFUSED database: the stack file upgrades app-staging-db")
