@@ -374,6 +374,19 @@ def test_pull_requests_preview_with_pulumi_where_credentials_are_configured() ->
     assert "matrix.stack" in job["concurrency"]["group"]
 
 
+def test_pull_requests_run_the_deploys_preflight_for_each_previewed_stack() -> None:
+    """A refusal `ops preflight` would give at deploy time shows on the pull request, after the preview."""
+    job = jobs(load("pull-request.yml"))["pulumi-preview"]
+    names = [str(step.get("name", step.get("uses", ""))) for step in steps(job)]
+    preflight = next(i for i, name in enumerate(names) if "ops preflight" in name)
+    assert preflight > next(i for i, name in enumerate(names) if name.startswith("pulumi preview"))
+    assert steps(job)[preflight]["env"]["STACK"] == "${{ matrix.stack }}"
+    (argv,) = ops_invocations(job)
+    args = build_parser().parse_args(argv)
+    assert args.command == "preflight" and args.stack == "staging" and str(args.outputs) == "out/outputs-staging.json"
+    assert 'pulumi stack output --json --stack "$STACK" > "out/outputs-$STACK.json"' in scripts(job)
+
+
 # -- main --------------------------------------------------------------------------------------------
 
 
@@ -477,7 +490,7 @@ def test_the_restore_drill_keeps_its_evidence_even_when_it_fails() -> None:
     assert job["concurrency"]["cancel-in-progress"] is False  # a cancelled drill would skip its cleanup
 
 
-@pytest.mark.parametrize("name", ["deploy-stack.yml", "scheduled.yml"])
+@pytest.mark.parametrize("name", ["deploy-stack.yml", "scheduled.yml", "pull-request.yml"])
 def test_ops_commands_in_workflows_parse_with_the_ops_cli(name: str) -> None:
     for job in jobs(load(name)).values():
         for argv in ops_invocations(job):
