@@ -70,6 +70,7 @@ def group_name(arn: str) -> str:
 
 def read_intent(stack: str, stack_file: Path | None = None) -> Intent:
     """The stack file, read and validated as the program reads it."""
+    # Imported here: no other ops command reads the stack file, and the config models are the program's.
     from infra.config import ConfigError, load_config
     from offline.project import StackFileError, explain, load_stack
 
