@@ -148,6 +148,7 @@ def test_an_aliased_rename_is_not_a_deletion(staging_plan: Plan) -> None:
     assert not diff_plans(staging_plan, head).destructive
 
 
+@pytest.mark.usefixtures("collector_enabled")
 def test_cli_preview_prints_tree_and_writes_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # The pack's part of `preview` (3.5 s of CPU) runs in test_commands' `dev.py preview staging`, in a process
     # of its own as users run it, and in tests/policies/test_runner.py's `policy` command tests.
@@ -155,6 +156,7 @@ def test_cli_preview_prints_tree_and_writes_plan(tmp_path: Path, capsys: pytest.
     out = capsys.readouterr().out
     assert "app-platform:network:Network" in out
     assert Plan.read(tmp_path / "staging.plan.json").stack == "staging"
+    assert gc.isenabled()  # the render pauses the collector and gives it back (only `python -m offline` turns it off)
 
 
 def test_cli_exit_codes(tmp_path: Path, staging_plan: Plan, capsys: pytest.CaptureFixture[str]) -> None:
