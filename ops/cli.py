@@ -321,9 +321,7 @@ def _preflight(args: argparse.Namespace, outputs: StackOutputs, clients_factory:
         return EXIT_FAILED
     for note in result.notes:
         print(f"note: {note}")
-    for refusal in result.refusals:
-        print(f"REFUSED {refusal.message()}", file=sys.stderr)
-    if result.refusals:
+    if _refused(result) is not None:
         return EXIT_FAILED
     rolling = ", ".join(sorted(intent.rolling)) or "none"
     upgrade = f"{intent.upgrade[0]} -> {intent.upgrade[1]}" if intent.upgrade else "none"
@@ -337,6 +335,9 @@ def _ci_owned(outputs: StackOutputs, service: str) -> bool:
 
 def _release(args: argparse.Namespace, outputs: StackOutputs, clients: Clients, apply: Apply) -> int:
     """`release`, and `rollback` of a CI-owned service (an earlier pointer version, released the same way)."""
+    refused = _release_refused(args.service, outputs, clients)
+    if refused is not None:
+        return refused
     options = release.Options(dry_run=args.dry_run, say=_say, apply=apply, **_wait(args))
     try:
         if args.command == "release":
@@ -363,6 +364,30 @@ def _release(args: argparse.Namespace, outputs: StackOutputs, clients: Clients, 
             f"deployed after {format_elapsed(result.seconds)}"
         )
     return EXIT_OK
+
+
+def _release_refused(service: str, outputs: StackOutputs, clients: Clients) -> int | None:
+    """A release applies this checkout's stack file to the service (`pulumi up --target`), so the deploy's
+    back-to-rolling refusal holds here too: an exit status when it refuses, None when the release may go on."""
+    try:
+        intent = preflight.read_intent(outputs.stack)
+    except preflight.StackFileInvalidError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    result = preflight.Result([], [])
+    try:
+        preflight.back_to_rolling(outputs, clients("ecs"), intent.rolling & {service}, result)
+    except AWS_ERRORS as exc:
+        print(f"error: {describe_error(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    return _refused(result)
+
+
+def _refused(result: preflight.Result) -> int | None:
+    """Print each refusal; EXIT_FAILED when there is one."""
+    for refusal in result.refusals:
+        print(f"REFUSED {refusal.message()}", file=sys.stderr)
+    return EXIT_FAILED if result.refusals else None
 
 
 def _rollback(args: argparse.Namespace, outputs: StackOutputs, clients: Clients) -> int:

@@ -8,7 +8,8 @@ It reads; it changes nothing. Two checks:
   but cannot know where the tasks run; this reads it from ECS (after each such release the new revision's group
   becomes the service's `loadBalancers[0].targetGroupArn`: hashicorp/terraform-provider-aws#45678, which
   components/container_service.py cites for the same fact) and refuses. The way out is docs/runbooks/deploy.md's:
-  release once more with the current strategy, then switch.
+  release once more with the current strategy, then switch. `ops release` runs this check for the service it
+  releases (its targeted `pulumi up` applies the same stack file to that service).
 - **A major upgrade without a snapshot to return to.** The rollback of an in-place PostgreSQL major upgrade is a
   restore of a manual snapshot taken before it (docs/runbooks/database-upgrade.md). While the stack file sets
   `majorUpgradeFrom` and the instance still runs that major, an available manual snapshot of it, on that major and

@@ -345,3 +345,41 @@ def test_the_command_refuses_an_upgrade_without_a_snapshot(
     path = stack_file(tmp_path, "staging", database=DECLARED_UPGRADE)
     code, _, err = run(moto_stack, tmp_path, capsys, "--stack-file", str(path))
     assert code == cli.EXIT_FAILED and err.startswith("REFUSED database: the stack file upgrades app-staging-db")
+
+
+# -- a release applies the stack file too ------------------------------------------------------------------------
+class NoApply:
+    """Fails the test if a refused release reaches `pulumi up`."""
+
+    def __call__(self, stack: str, targets: object) -> None:
+        raise AssertionError(f"pulumi up ran for {stack}")
+
+
+def release(moto_stack: MotoStack, tmp_path: Path, *argv: str) -> int:
+    outputs = moto_stack.write(tmp_path / "outputs.json")
+    return cli.main(
+        [*argv, "--outputs", str(outputs), "--poll-seconds", "0"],
+        clients_factory=lambda region: moto_stack.clients,
+        apply=NoApply(),
+    )
+
+
+@pytest.mark.parametrize("dry_run", [[], ["--dry-run"]])
+def test_a_release_of_a_service_the_stack_file_makes_rolling_while_on_alternate_is_refused(
+    moto_stack: MotoStack, tmp_path: Path, capsys: pytest.CaptureFixture[str], api_on_alternate: str, dry_run: list[str]
+) -> None:
+    """`ops release` (and a CI-owned rollback) runs `pulumi up --target` with this checkout's stack file, in which
+    staging's api rolls: the same refusal as the deploy's, before the pointer or Pulumi is touched."""
+    code = release(moto_stack, tmp_path, "release", "api", "--image", "repo@sha256:" + "0" * 64, *dry_run)
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_FAILED and err.startswith("REFUSED api: the stack file makes it rolling")
+
+
+def test_a_release_of_another_service_is_not_held_by_this_one(
+    moto_stack: MotoStack, tmp_path: Path, capsys: pytest.CaptureFixture[str], api_on_alternate: str
+) -> None:
+    """web is not rolling in the staging stack file (it is not in it): the guard lets it through to the release,
+    which then refuses it for its own reason (web is not CI-owned in these outputs)."""
+    code = release(moto_stack, tmp_path, "release", "web", "--image", "repo@sha256:" + "0" * 64)
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_FAILED and err.startswith("error: web is not CI-owned")
