@@ -182,7 +182,7 @@ def main(
         if args.command == "release":
             return _release(args, outputs, clients, apply)
         return _rollback_command(args, outputs, clients, apply)
-    except OutputsError as exc:
+    except (OutputsError, preflight.StackFileInvalidError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -306,11 +306,7 @@ def _snapshot(args: argparse.Namespace, outputs: StackOutputs, clients: Clients)
 
 
 def _preflight(args: argparse.Namespace, outputs: StackOutputs, clients_factory: ClientsFactory) -> int:
-    try:
-        intent = preflight.read_intent(outputs.stack, args.stack_file)
-    except preflight.StackFileInvalidError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    intent = preflight.read_intent(outputs.stack, args.stack_file)
     if not outputs.values:
         print(f"{outputs.stack}: no stack outputs, nothing deployed yet: nothing to check")
         return EXIT_OK
@@ -369,11 +365,7 @@ def _release(args: argparse.Namespace, outputs: StackOutputs, clients: Clients, 
 def _release_refused(service: str, outputs: StackOutputs, clients: Clients) -> int | None:
     """A release applies this checkout's stack file to the service (`pulumi up --target`), so the deploy's
     back-to-rolling refusal holds here too: an exit status when it refuses, None when the release may go on."""
-    try:
-        intent = preflight.read_intent(outputs.stack)
-    except preflight.StackFileInvalidError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    intent = preflight.read_intent(outputs.stack)
     result = preflight.Result([], [])
     try:
         preflight.back_to_rolling(outputs, clients("ecs"), intent.rolling & {service}, result)

@@ -383,3 +383,15 @@ def test_a_release_of_another_service_is_not_held_by_this_one(
     code = release(moto_stack, tmp_path, "release", "web", "--image", "repo@sha256:" + "0" * 64)
     err = capsys.readouterr().err
     assert code == cli.EXIT_FAILED and err.startswith("error: web is not CI-owned")
+
+
+def test_a_release_with_a_bad_stack_file_is_exit_2_before_pulumi(
+    moto_stack: MotoStack, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def invalid(stack: str, stack_file: Path | None = None) -> preflight.Intent:
+        raise preflight.StackFileInvalidError("Pulumi.staging.yaml:14:9: app-platform:services.api.release.strategy")
+
+    monkeypatch.setattr(preflight, "read_intent", invalid)
+    code = release(moto_stack, tmp_path, "release", "api", "--image", "repo@sha256:" + "0" * 64)
+    assert code == cli.EXIT_USAGE
+    assert capsys.readouterr().err == "error: Pulumi.staging.yaml:14:9: app-platform:services.api.release.strategy\n"
