@@ -3,7 +3,6 @@ those, a new resource name is found in any position, and a name pulumi-aws lacks
 
 from __future__ import annotations
 
-import ast
 import tomllib
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 
 from components import type_scope
 from tests.dev_entry import load_dev
+from tests.policies.test_code_shape import imported
 
 CONFIG = tomllib.loads(type_scope.PYPROJECT.read_text())
 
@@ -116,13 +116,7 @@ SDK_ONLY = ("opentelemetry", "semver", "parver")
 
 
 def imported_packages(path: Path) -> set[str]:
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
-            found |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found.add(node.module.split(".")[0])
-    return found
+    return {name.split(".")[0] for name in imported(path)}
 
 
 def test_packages_only_the_sdk_imports_are_skipped_and_the_code_never_imports_them() -> None:

@@ -24,8 +24,9 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imports(path: Path, known: set[str]) -> set[str]:
-    """The offline modules `path` imports, anywhere in the file (`from a import b` counts `a.b` if a module)."""
+def imported(path: Path) -> set[str]:
+    """Every absolute import of `path`, anywhere in the file; `from a import b` gives `a` and `a.b` (b may be a
+    module). Relative imports are left out."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
@@ -33,7 +34,12 @@ def imports(path: Path, known: set[str]) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
             found |= {f"{node.module}.{alias.name}" for alias in node.names}
-    return found & known
+    return found
+
+
+def imports(path: Path, known: set[str]) -> set[str]:
+    """The offline modules `path` imports, anywhere in the file (`from a import b` counts `a.b` if a module)."""
+    return imported(path) & known
 
 
 def cycle(graph: dict[str, set[str]]) -> list[str] | None:
