@@ -13,7 +13,10 @@ It reads; it changes nothing. Two checks:
 - **A major upgrade without a snapshot to return to.** The rollback of an in-place PostgreSQL major upgrade is a
   restore of a manual snapshot taken before it (docs/runbooks/database-upgrade.md). While the stack file sets
   `majorUpgradeFrom` and the instance still runs that major, an available manual snapshot of it, on that major and
-  at most SNAPSHOT_MAX_AGE old, must exist (`ops db-snapshot --reason pre-upgrade` takes one).
+  at most SNAPSHOT_MAX_AGE old, must exist (`ops db-snapshot --reason pre-upgrade` takes one). Read with
+  DescribeDBSnapshots `SnapshotType=manual` ("all DB snapshots that have been taken by my account"; RDS API model
+  in botocore, read 2026-12-03): automated snapshots and AWS Backup's recovery points (type `awsbackup`) are not
+  counted, since the runbook's rollback restores the snapshot taken for the upgrade.
 """
 
 from __future__ import annotations
